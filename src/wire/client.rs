@@ -1,0 +1,614 @@
+//! The connection: handshake, queries as event streams, Cancel with a drain deadline, reconnects.
+
+use super::column::{Block, DecodeCtx};
+use super::error::{Error, Result};
+use super::io::put_varint;
+use super::protocol::client as cp;
+use super::protocol::{
+    read_hello, read_packet, write_hello, write_query, Packet, ProfileInfo, Progress, QuerySpec,
+    ReadCtx, ServerInfo,
+};
+use std::io::{BufReader, Write};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Where and as whom to connect.
+#[derive(Clone)]
+pub struct ConnectOptions {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    pub database: String,
+    pub connect_timeout: Duration,
+    /// Ask for LZ4-compressed blocks (off by default: on loopback it only costs CPU).
+    pub compression: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            host: "localhost".into(),
+            port: 8463,
+            user: "default".into(),
+            password: String::new(),
+            database: String::new(),
+            connect_timeout: Duration::from_secs(10),
+            compression: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    // Never print the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("database", &self.database)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectOptions {
+    pub fn addr(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// One query's worth of server output, as the caller sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Column names and types, before any rows.
+    Header(Block),
+    Data(Block),
+    /// Totals so far (the sum of every Progress packet of this query).
+    Progress(Progress),
+    ProfileInfo(ProfileInfo),
+    /// Decoded, for callers that want them; shells usually ignore these.
+    ProfileEvents(Block),
+    Totals(Block),
+    Extremes(Block),
+    Log(Block),
+    TableColumns {
+        table: String,
+        description: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Idle,
+    /// A query is running; only Cancel may be sent.
+    InQuery,
+    /// Cancel was sent; packets are still to be drained up to EndOfStream.
+    Cancelling,
+    Broken,
+}
+
+/// How a cancel ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// The server confirmed with EndOfStream; the connection is ready for the next query.
+    Drained,
+    /// The query had already finished.
+    AlreadyDone,
+    /// The deadline passed (or the link broke): the connection was dropped and will reconnect.
+    Dropped,
+}
+
+struct Link {
+    writer: TcpStream,
+    rx: mpsc::Receiver<Result<Packet>>,
+    compression: Arc<AtomicBool>,
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        // Unblocks the reader thread; the server sees the close and cancels any running query.
+        let _ = self.writer.shutdown(Shutdown::Both);
+    }
+}
+
+/// A native-protocol connection to Proton (or ClickHouse).
+pub struct Connection {
+    opts: ConnectOptions,
+    info: ServerInfo,
+    link: Option<Link>,
+    state: State,
+    reconnects: u64,
+}
+
+/// Packets buffered between the reader thread and the caller; bounds memory on fast streams.
+const CHANNEL_DEPTH: usize = 4;
+
+fn connect_sync(opts: &ConnectOptions) -> Result<(ServerInfo, Link)> {
+    let addr = opts.addr();
+    let fail = |reason: String| Error::Connect {
+        addr: addr.clone(),
+        reason,
+    };
+    let addrs: Vec<_> = (opts.host.as_str(), opts.port)
+        .to_socket_addrs()
+        .map_err(|e| fail(format!("cannot resolve host: {e}")))?
+        .collect();
+    let mut last = None;
+    let mut stream = None;
+    for a in &addrs {
+        match TcpStream::connect_timeout(a, opts.connect_timeout) {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let stream = match stream {
+        Some(s) => s,
+        None => {
+            let reason = match last {
+                Some(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    "connection refused (is the server running, and is this its native port?)"
+                        .to_string()
+                }
+                Some(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    format!("no answer within {:?}", opts.connect_timeout)
+                }
+                Some(e) => e.to_string(),
+                None => "host resolved to no addresses".into(),
+            };
+            return Err(fail(reason));
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    stream
+        .set_read_timeout(Some(opts.connect_timeout))
+        .map_err(|e| fail(e.to_string()))?;
+    let mut writer = stream.try_clone().map_err(|e| fail(e.to_string()))?;
+    let mut hello = Vec::new();
+    write_hello(&mut hello, &opts.database, &opts.user, &opts.password);
+    writer
+        .write_all(&hello)
+        .map_err(|e| fail(format!("sending Hello: {e}")))?;
+    let mut reader = BufReader::with_capacity(1 << 20, stream);
+    // A server on an HTTP port answers with text: say so instead of "unknown packet 72".
+    let first = std::io::BufRead::fill_buf(&mut reader).map_err(|e| match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => fail(format!(
+            "no native-protocol Hello within {:?}; is {} the native TCP port (Proton: 8463), not HTTP (8123/3218)?",
+            opts.connect_timeout, opts.port
+        )),
+        _ => fail(format!("reading Hello: {e}")),
+    })?;
+    if first.is_empty() {
+        return Err(fail(
+            "the server closed the connection during the handshake".into(),
+        ));
+    }
+    if first.starts_with(b"HTTP/") {
+        return Err(fail(format!(
+            "this port speaks HTTP, not the native protocol; Proton's native port is 8463 (got {:?})",
+            String::from_utf8_lossy(&first[..first.len().min(40)]).lines().next().unwrap_or("")
+        )));
+    }
+    let info = read_hello(&mut reader).map_err(|e| match e {
+        Error::Server(ex) => Error::Server(ex),
+        other => fail(format!("bad Hello: {other}")),
+    })?;
+    reader
+        .get_ref()
+        .set_read_timeout(None)
+        .map_err(|e| fail(e.to_string()))?;
+
+    let tz = info.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let compression = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
+    let revision = info.negotiated_revision();
+    let flag = compression.clone();
+    let peer = addr.clone();
+    std::thread::Builder::new()
+        .name("proton-reader".into())
+        .spawn(move || {
+            reader_loop(
+                reader,
+                tx,
+                flag,
+                revision,
+                DecodeCtx { server_tz: tz },
+                peer,
+            )
+        })
+        .map_err(|e| fail(format!("cannot start reader thread: {e}")))?;
+    Ok((
+        info,
+        Link {
+            writer,
+            rx,
+            compression,
+        },
+    ))
+}
+
+/// Decodes packets off the socket on its own thread, so decoding overlaps with rendering
+/// and the caller's receive is cancel-safe.
+fn reader_loop(
+    mut r: BufReader<TcpStream>,
+    tx: mpsc::Sender<Result<Packet>>,
+    compression: Arc<AtomicBool>,
+    revision: u64,
+    decode: DecodeCtx,
+    addr: String,
+) {
+    loop {
+        // Distinguish a clean close between packets from one mid-packet.
+        match std::io::BufRead::fill_buf(&mut r) {
+            Ok([]) => {
+                let _ = tx.blocking_send(Err(Error::ConnectionLost {
+                    addr,
+                    reason: "the server closed the connection".into(),
+                }));
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let _ = tx.blocking_send(Err(Error::ConnectionLost {
+                    addr,
+                    reason: e.to_string(),
+                }));
+                return;
+            }
+        }
+        let ctx = ReadCtx {
+            revision,
+            compression: compression.load(Ordering::Acquire),
+            decode,
+        };
+        let packet = read_packet(&mut r, &ctx);
+        let fatal = packet.is_err();
+        let packet = packet.map_err(|e| match e {
+            Error::Protocol(reason)
+                if reason.contains("connection closed") || reason.contains("reset") =>
+            {
+                Error::ConnectionLost {
+                    addr: addr.clone(),
+                    reason,
+                }
+            }
+            other => other,
+        });
+        if tx.blocking_send(packet).is_err() || fatal {
+            return;
+        }
+    }
+}
+
+impl Connection {
+    /// Connect and handshake.
+    pub async fn connect(opts: ConnectOptions) -> Result<Connection> {
+        let o = opts.clone();
+        let (info, link) = tokio::task::spawn_blocking(move || connect_sync(&o))
+            .await
+            .map_err(|e| Error::Connect {
+                addr: opts.addr(),
+                reason: e.to_string(),
+            })??;
+        Ok(Connection {
+            opts,
+            info,
+            link: Some(link),
+            state: State::Idle,
+            reconnects: 0,
+        })
+    }
+
+    pub fn server_info(&self) -> &ServerInfo {
+        &self.info
+    }
+
+    pub fn options(&self) -> &ConnectOptions {
+        &self.opts
+    }
+
+    /// The revision everything after the handshake is encoded for.
+    pub fn revision(&self) -> u64 {
+        self.info.negotiated_revision()
+    }
+
+    /// False once the link broke; the next query reconnects.
+    pub fn is_connected(&self) -> bool {
+        self.link.is_some() && self.state != State::Broken
+    }
+
+    /// How many times this connection re-established its link.
+    pub fn reconnect_count(&self) -> u64 {
+        self.reconnects
+    }
+
+    pub fn set_compression(&mut self, on: bool) {
+        self.opts.compression = on;
+    }
+
+    fn break_link(&mut self) {
+        self.link = None;
+        self.state = State::Broken;
+    }
+
+    /// Re-establish the link if it broke. Returns true if it reconnected.
+    pub async fn ensure_connected(&mut self) -> Result<bool> {
+        if self.is_connected() {
+            return Ok(false);
+        }
+        let fresh = Connection::connect(self.opts.clone()).await?;
+        self.info = fresh.info.clone();
+        let mut fresh = fresh;
+        self.link = fresh.link.take();
+        self.state = State::Idle;
+        self.reconnects += 1;
+        Ok(true)
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> Result<()> {
+        let addr = self.opts.addr();
+        let link = self.link.as_mut().ok_or(Error::NotConnected)?;
+        if let Err(e) = link.writer.write_all(bytes) {
+            self.break_link();
+            return Err(Error::ConnectionLost {
+                addr,
+                reason: e.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn recv(&mut self) -> Result<Packet> {
+        let addr = self.opts.addr();
+        let link = self.link.as_mut().ok_or(Error::NotConnected)?;
+        match link.rx.recv().await {
+            Some(Ok(p)) => Ok(p),
+            Some(Err(e)) => {
+                if e.is_fatal_for_connection() {
+                    self.break_link();
+                }
+                Err(e)
+            }
+            None => {
+                self.break_link();
+                Err(Error::ConnectionLost {
+                    addr,
+                    reason: "reader stopped".into(),
+                })
+            }
+        }
+    }
+
+    /// Finish a cancelled or abandoned query: read to EndOfStream, or drop the link at the deadline.
+    pub async fn drain(&mut self, deadline: Duration) -> CancelOutcome {
+        match self.state {
+            State::Idle => return CancelOutcome::AlreadyDone,
+            State::Broken => return CancelOutcome::Dropped,
+            State::InQuery => {
+                let mut b = Vec::new();
+                put_varint(&mut b, cp::CANCEL);
+                if self.send(&b).is_err() {
+                    return CancelOutcome::Dropped;
+                }
+                self.state = State::Cancelling;
+            }
+            State::Cancelling => {}
+        }
+        let until = Instant::now() + deadline;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.recv()).await {
+                Ok(Ok(Packet::EndOfStream)) | Ok(Err(Error::Server(_))) => {
+                    self.state = State::Idle;
+                    return CancelOutcome::Drained;
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(_)) | Err(_) => {
+                    self.break_link();
+                    return CancelOutcome::Dropped;
+                }
+            }
+        }
+    }
+
+    /// Send `sql` and return its events. A previous unfinished query is cancelled first.
+    pub async fn query(
+        &mut self,
+        sql: &str,
+        settings: &[(String, String)],
+        query_id: &str,
+    ) -> Result<QueryStream<'_>> {
+        if matches!(self.state, State::InQuery | State::Cancelling) {
+            self.drain(Duration::from_secs(2)).await;
+        }
+        self.ensure_connected().await?;
+        let compression = self.opts.compression;
+        if let Some(link) = &self.link {
+            link.compression.store(compression, Ordering::Release);
+        }
+        let mut buf = Vec::with_capacity(256 + sql.len());
+        let spec = QuerySpec {
+            query_id,
+            sql,
+            settings,
+            compression,
+            user: &self.opts.user,
+        };
+        write_query(&mut buf, self.revision(), &spec);
+        self.send(&buf)?;
+        self.state = State::InQuery;
+        Ok(QueryStream {
+            conn: self,
+            progress: Progress::default(),
+            header_seen: false,
+            done: false,
+        })
+    }
+
+    /// Run a statement to completion and collect its data blocks (for DDL and small results).
+    pub async fn execute(
+        &mut self,
+        sql: &str,
+        settings: &[(String, String)],
+    ) -> Result<QueryResult> {
+        let mut stream = self.query(sql, settings, "").await?;
+        let mut result = QueryResult::default();
+        while let Some(ev) = stream.next().await? {
+            match ev {
+                Event::Header(b) => result.header = Some(b),
+                Event::Data(b) => {
+                    result.rows += b.rows;
+                    result.blocks.push(b)
+                }
+                Event::Progress(p) => result.progress = p,
+                _ => {}
+            }
+        }
+        Ok(result)
+    }
+
+    /// Ping between queries (never during one: Proton drops the connection for that).
+    pub async fn ping(&mut self) -> Result<()> {
+        if self.state != State::Idle {
+            return Err(Error::Busy);
+        }
+        let mut b = Vec::new();
+        put_varint(&mut b, cp::PING);
+        self.send(&b)?;
+        loop {
+            match self.recv().await? {
+                Packet::Pong => return Ok(()),
+                Packet::Progress(_) | Packet::ProfileEvents(_) => {}
+                other => {
+                    self.break_link();
+                    return Err(Error::Protocol(format!("expected Pong, got {other:?}")));
+                }
+            }
+        }
+    }
+}
+
+/// Everything a finished query returned.
+#[derive(Debug, Default)]
+pub struct QueryResult {
+    pub header: Option<Block>,
+    pub blocks: Vec<Block>,
+    pub rows: usize,
+    pub progress: Progress,
+}
+
+/// The events of one running query. Dropping it mid-query leaves the query to be
+/// cancelled and drained by the connection's next use.
+pub struct QueryStream<'a> {
+    conn: &'a mut Connection,
+    progress: Progress,
+    header_seen: bool,
+    done: bool,
+}
+
+impl QueryStream<'_> {
+    /// The next event; `None` after EndOfStream. Cancel-safe: a dropped call loses nothing.
+    pub async fn next(&mut self) -> Result<Option<Event>> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let packet = match self.conn.recv().await {
+                Ok(p) => p,
+                Err(e) => {
+                    self.done = true;
+                    if let Error::Server(_) = e {
+                        self.conn.state = State::Idle;
+                    }
+                    return Err(e);
+                }
+            };
+            return Ok(Some(match packet {
+                Packet::Data(b) => {
+                    if b.columns.is_empty() {
+                        continue; // end-of-data marker
+                    }
+                    if !self.header_seen {
+                        self.header_seen = true;
+                        if b.rows == 0 {
+                            Event::Header(b)
+                        } else {
+                            // A server that skips the header: synthesize none, just deliver the rows.
+                            Event::Data(b)
+                        }
+                    } else if b.rows == 0 {
+                        continue; // streaming heartbeat
+                    } else {
+                        Event::Data(b)
+                    }
+                }
+                Packet::Progress(p) => {
+                    self.progress.add(&p);
+                    Event::Progress(self.progress)
+                }
+                Packet::ProfileInfo(p) => Event::ProfileInfo(p),
+                Packet::ProfileEvents(b) => Event::ProfileEvents(b),
+                Packet::Totals(b) => Event::Totals(b),
+                Packet::Extremes(b) => Event::Extremes(b),
+                Packet::Log(b) => Event::Log(b),
+                Packet::TableColumns { table, description } => {
+                    Event::TableColumns { table, description }
+                }
+                Packet::Exception(e) => {
+                    self.done = true;
+                    self.conn.state = State::Idle;
+                    return Err(Error::Server(e));
+                }
+                Packet::EndOfStream => {
+                    self.done = true;
+                    self.conn.state = State::Idle;
+                    return Ok(None);
+                }
+                Packet::Pong => {
+                    self.done = true;
+                    self.conn.break_link();
+                    return Err(Error::Protocol("unexpected Pong during a query".into()));
+                }
+            }));
+        }
+    }
+
+    /// Progress totals so far.
+    pub fn progress(&self) -> Progress {
+        self.progress
+    }
+
+    /// Send Cancel now and return at once; the connection drains the rest on its next use
+    /// (or call [`Connection::drain`]).
+    pub fn cancel(&mut self) -> Result<()> {
+        if self.done || self.conn.state != State::InQuery {
+            return Ok(());
+        }
+        self.done = true;
+        let mut b = Vec::new();
+        put_varint(&mut b, cp::CANCEL);
+        self.conn.send(&b)?;
+        self.conn.state = State::Cancelling;
+        Ok(())
+    }
+
+    /// Send Cancel and wait for the server to confirm, dropping the link at `deadline`.
+    pub async fn cancel_and_drain(mut self, deadline: Duration) -> CancelOutcome {
+        if self.done && self.conn.state == State::Idle {
+            return CancelOutcome::AlreadyDone;
+        }
+        if self.cancel().is_err() {
+            return CancelOutcome::Dropped;
+        }
+        self.conn.drain(deadline).await
+    }
+}

@@ -1,0 +1,437 @@
+//! Blocks and typed columns decoded from the native format (column-oriented, as the server sends them).
+
+use super::error::{Error, Result};
+use super::io::{
+    read_exact_vec, read_into, read_string, read_u64_le, read_u8, read_varint, MAX_ROWS,
+};
+use super::types::{decimal_width, TypeDesc};
+use chrono_tz::Tz;
+use std::io::BufRead;
+use std::sync::Arc;
+
+/// Column storage. Fixed-width values keep their little-endian wire bytes; formatting reads them in place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    Fixed {
+        width: usize,
+        bytes: Vec<u8>,
+    },
+    /// `offsets[i]..offsets[i + 1]` is row `i` in `bytes`; `offsets.len() == rows + 1`.
+    Str {
+        offsets: Vec<usize>,
+        bytes: Vec<u8>,
+    },
+    Nullable {
+        nulls: Vec<u8>,
+        inner: Box<Data>,
+    },
+    /// Cumulative end offsets into `inner`, one per row.
+    Array {
+        offsets: Vec<u64>,
+        inner: Box<Data>,
+    },
+    Tuple(Vec<Data>),
+    /// Dictionary and one index per row. For nullable keys, index 0 means NULL.
+    LowCard {
+        dict: Box<Data>,
+        keys: Vec<u64>,
+    },
+    Nothing,
+}
+
+/// One decoded column of a block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// The type name exactly as the server sent it.
+    pub type_name: String,
+    /// The parsed type, with `json` resolved to its concrete tuple and timezones filled in.
+    pub ty: Arc<TypeDesc>,
+    pub data: Data,
+    pub rows: usize,
+}
+
+/// A block of rows (or, with zero rows, just a header).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Block {
+    pub columns: Vec<Column>,
+    pub rows: usize,
+}
+
+impl Block {
+    /// The 0-column, 0-row block that marks the end of the data.
+    pub fn is_end_marker(&self) -> bool {
+        self.columns.is_empty() && self.rows == 0
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Decoding context: what a column's type cannot say by itself.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeCtx {
+    /// Timezone of `datetime` columns that name none.
+    pub server_tz: Tz,
+}
+
+/// Read a block (BlockInfo, then columns) as it follows a Data packet's table name.
+pub fn read_block<R: BufRead>(r: &mut R, ctx: &DecodeCtx) -> Result<Block> {
+    // BlockInfo: field 1 is_overflows (u8), field 2 bucket_num (i32), 0 ends it.
+    loop {
+        match read_varint(r)? {
+            0 => break,
+            1 => {
+                read_u8(r)?;
+            }
+            2 => {
+                let mut b = [0u8; 4];
+                std::io::Read::read_exact(r, &mut b).map_err(super::io::io_err)?;
+            }
+            n => return Err(Error::Protocol(format!("unknown BlockInfo field {n}"))),
+        }
+    }
+    let ncols = read_varint(r)?;
+    let nrows = read_varint(r)?;
+    if ncols > 100_000 {
+        return Err(Error::Protocol(format!("block declares {ncols} columns")));
+    }
+    if nrows > MAX_ROWS {
+        return Err(Error::Protocol(format!("block declares {nrows} rows")));
+    }
+    let rows = nrows as usize;
+    let mut columns = Vec::with_capacity(ncols as usize);
+    for _ in 0..ncols {
+        let name = read_string(r)?;
+        let type_name = read_string(r)?;
+        let declared = TypeDesc::parse(&type_name)?;
+        let (ty, data) = if rows > 0 {
+            let ty = read_prefix(r, &declared)?;
+            let ty = with_server_tz(ty, ctx.server_tz);
+            let data = read_data(r, &ty, rows)?;
+            (ty, data)
+        } else {
+            (with_server_tz(declared, ctx.server_tz), empty_data())
+        };
+        columns.push(Column {
+            name,
+            type_name,
+            ty: Arc::new(ty),
+            data,
+            rows,
+        });
+    }
+    Ok(Block { columns, rows })
+}
+
+fn empty_data() -> Data {
+    Data::Fixed {
+        width: 0,
+        bytes: Vec::new(),
+    }
+}
+
+/// Fill in the server timezone where the type names none, so display needs no context.
+fn with_server_tz(ty: TypeDesc, tz: Tz) -> TypeDesc {
+    map_type(ty, &|t| match t {
+        TypeDesc::DateTime(None) => TypeDesc::DateTime(Some(tz)),
+        TypeDesc::DateTime64 {
+            precision,
+            tz: None,
+        } => TypeDesc::DateTime64 {
+            precision,
+            tz: Some(tz),
+        },
+        other => other,
+    })
+}
+
+fn map_type(ty: TypeDesc, f: &dyn Fn(TypeDesc) -> TypeDesc) -> TypeDesc {
+    let b = |t: Box<TypeDesc>| Box::new(map_type(*t, f));
+    f(match ty {
+        TypeDesc::Nullable(t) => TypeDesc::Nullable(b(t)),
+        TypeDesc::LowCardinality(t) => TypeDesc::LowCardinality(b(t)),
+        TypeDesc::Array(t) => TypeDesc::Array(b(t)),
+        TypeDesc::Map(k, v) => TypeDesc::Map(b(k), b(v)),
+        TypeDesc::Tuple(items) => TypeDesc::Tuple(
+            items
+                .into_iter()
+                .map(|(n, t)| (n, map_type(t, f)))
+                .collect(),
+        ),
+        TypeDesc::Nested(items) => TypeDesc::Nested(
+            items
+                .into_iter()
+                .map(|(n, t)| (n, map_type(t, f)))
+                .collect(),
+        ),
+        TypeDesc::JsonTuple(t) => TypeDesc::JsonTuple(b(t)),
+        other => other,
+    })
+}
+
+/// Read the serialization prefixes that precede column data (low_cardinality key version,
+/// json's concrete type), and return the type the data is then read with.
+fn read_prefix<R: BufRead>(r: &mut R, ty: &TypeDesc) -> Result<TypeDesc> {
+    Ok(match ty {
+        TypeDesc::LowCardinality(inner) => {
+            let version = read_u64_le(r)?;
+            if version != 1 {
+                return Err(Error::Protocol(format!(
+                    "low_cardinality key version {version}, expected 1"
+                )));
+            }
+            TypeDesc::LowCardinality(inner.clone())
+        }
+        TypeDesc::Nullable(t) => TypeDesc::Nullable(Box::new(read_prefix(r, t)?)),
+        TypeDesc::Array(t) => TypeDesc::Array(Box::new(read_prefix(r, t)?)),
+        TypeDesc::Map(k, v) => {
+            let k = read_prefix(r, k)?;
+            TypeDesc::Map(Box::new(k), Box::new(read_prefix(r, v)?))
+        }
+        TypeDesc::Tuple(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (n, t) in items {
+                out.push((n.clone(), read_prefix(r, t)?));
+            }
+            TypeDesc::Tuple(out)
+        }
+        TypeDesc::Nested(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (n, t) in items {
+                out.push((n.clone(), read_prefix(r, t)?));
+            }
+            TypeDesc::Nested(out)
+        }
+        TypeDesc::Json => match read_u8(r)? {
+            0 => {
+                let name = read_string(r)?;
+                let tuple = TypeDesc::parse(&name)?;
+                if !matches!(tuple, TypeDesc::Tuple(_)) {
+                    return Err(Error::Protocol(format!(
+                        "json column carries non-tuple type {name}"
+                    )));
+                }
+                TypeDesc::JsonTuple(Box::new(read_prefix(r, &tuple)?))
+            }
+            1 => TypeDesc::String,
+            k => {
+                return Err(Error::Protocol(format!(
+                    "unknown json serialization kind {k}"
+                )))
+            }
+        },
+        other => other.clone(),
+    })
+}
+
+/// Bytes per value for fixed-width types.
+pub fn fixed_width(ty: &TypeDesc) -> Option<usize> {
+    Some(match ty {
+        TypeDesc::Int { bits, .. } => *bits as usize / 8,
+        TypeDesc::Float32 => 4,
+        TypeDesc::Float64 => 8,
+        TypeDesc::Bool => 1,
+        TypeDesc::Decimal { precision, .. } => decimal_width(*precision),
+        TypeDesc::FixedString(n) => *n,
+        TypeDesc::Date => 2,
+        TypeDesc::Date32 => 4,
+        TypeDesc::DateTime(_) => 4,
+        TypeDesc::DateTime64 { .. } => 8,
+        TypeDesc::Uuid => 16,
+        TypeDesc::Ipv4 => 4,
+        TypeDesc::Ipv6 => 16,
+        TypeDesc::Enum8(_) => 1,
+        TypeDesc::Enum16(_) => 2,
+        TypeDesc::Interval(_) => 8,
+        _ => return None,
+    })
+}
+
+fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize) -> Result<Data> {
+    if let Some(width) = fixed_width(ty) {
+        let bytes = read_exact_vec(r, (rows as u64) * width as u64, "column data")?;
+        return Ok(Data::Fixed { width, bytes });
+    }
+    Ok(match ty {
+        TypeDesc::String => read_strings(r, rows)?,
+        TypeDesc::Nothing => {
+            read_exact_vec(r, rows as u64, "nothing column")?;
+            Data::Nothing
+        }
+        TypeDesc::Nullable(t) => {
+            let nulls = read_exact_vec(r, rows as u64, "null map")?;
+            Data::Nullable {
+                nulls,
+                inner: Box::new(read_data(r, t, rows)?),
+            }
+        }
+        TypeDesc::Array(t) => read_array(r, rows, |r, n| read_data(r, t, n))?,
+        TypeDesc::Map(k, v) => read_array(r, rows, |r, n| {
+            let keys = read_data(r, k, n)?;
+            Ok(Data::Tuple(vec![keys, read_data(r, v, n)?]))
+        })?,
+        TypeDesc::Nested(items) => read_array(r, rows, |r, n| {
+            let mut cols = Vec::with_capacity(items.len());
+            for (_, t) in items {
+                cols.push(read_data(r, t, n)?);
+            }
+            Ok(Data::Tuple(cols))
+        })?,
+        TypeDesc::Tuple(items) => {
+            let mut cols = Vec::with_capacity(items.len());
+            for (_, t) in items {
+                cols.push(read_data(r, t, rows)?);
+            }
+            Data::Tuple(cols)
+        }
+        TypeDesc::JsonTuple(t) => read_data(r, t, rows)?,
+        TypeDesc::LowCardinality(t) => read_low_cardinality(r, t, rows)?,
+        TypeDesc::Json => return Err(Error::Protocol("json column without its prefix".into())),
+        other => return Err(Error::UnknownType(other.to_string())),
+    })
+}
+
+fn read_strings<R: BufRead>(r: &mut R, rows: usize) -> Result<Data> {
+    let mut offsets = Vec::with_capacity(rows.min(1 << 20) + 1);
+    let mut bytes = Vec::new();
+    offsets.push(0);
+    for _ in 0..rows {
+        let len = read_varint(r)?;
+        // Fast path: the string is already buffered.
+        let buf = r.fill_buf().map_err(super::io::io_err)?;
+        if (len as usize) <= buf.len() {
+            bytes.extend_from_slice(&buf[..len as usize]);
+            r.consume(len as usize);
+        } else {
+            read_into(r, len, &mut bytes, "string column")?;
+        }
+        offsets.push(bytes.len());
+    }
+    Ok(Data::Str { offsets, bytes })
+}
+
+fn read_array<R: BufRead>(
+    r: &mut R,
+    rows: usize,
+    inner: impl FnOnce(&mut R, usize) -> Result<Data>,
+) -> Result<Data> {
+    let raw = read_exact_vec(r, rows as u64 * 8, "array offsets")?;
+    let offsets: Vec<u64> = raw
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+        .collect();
+    let mut prev = 0;
+    for &o in &offsets {
+        if o < prev {
+            return Err(Error::Protocol("array offsets go backwards".into()));
+        }
+        prev = o;
+    }
+    if prev > MAX_ROWS {
+        return Err(Error::Protocol(format!("arrays declare {prev} elements")));
+    }
+    Ok(Data::Array {
+        offsets,
+        inner: Box::new(inner(r, prev as usize)?),
+    })
+}
+
+const LC_HAS_ADDITIONAL_KEYS: u64 = 1 << 9;
+const LC_NEED_GLOBAL_DICTIONARY: u64 = 1 << 8;
+
+fn read_low_cardinality<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize) -> Result<Data> {
+    let key_ty = match ty {
+        TypeDesc::Nullable(t) => t.as_ref(),
+        t => t,
+    };
+    let mut dict: Option<Data> = None;
+    let mut dict_len = 0u64;
+    let mut base = 0u64;
+    let mut keys = Vec::with_capacity(rows.min(1 << 20));
+    while keys.len() < rows {
+        let flags = read_u64_le(r)?;
+        if flags & LC_NEED_GLOBAL_DICTIONARY != 0 {
+            return Err(Error::Protocol(
+                "low_cardinality global dictionaries are not supported".into(),
+            ));
+        }
+        let width = match flags & 0xff {
+            0 => 1,
+            1 => 2,
+            2 => 4,
+            3 => 8,
+            w => {
+                return Err(Error::Protocol(format!(
+                    "low_cardinality index width code {w}"
+                )))
+            }
+        };
+        if flags & LC_HAS_ADDITIONAL_KEYS != 0 {
+            let n = read_u64_le(r)?;
+            if n > MAX_ROWS {
+                return Err(Error::Protocol(format!(
+                    "low_cardinality dictionary of {n} keys"
+                )));
+            }
+            let part = read_data(r, key_ty, n as usize)?;
+            base = dict_len;
+            dict_len += n;
+            dict = Some(match dict.take() {
+                None => part,
+                Some(d) => append_data(d, part)?,
+            });
+        }
+        let n = read_u64_le(r)?;
+        if n == 0 || n as usize > rows - keys.len() {
+            return Err(Error::Protocol(format!(
+                "low_cardinality chunk of {n} rows"
+            )));
+        }
+        let raw = read_exact_vec(r, n * width as u64, "low_cardinality indexes")?;
+        for c in raw.chunks_exact(width) {
+            let mut b = [0u8; 8];
+            b[..width].copy_from_slice(c);
+            let k = u64::from_le_bytes(b) + base;
+            if k >= dict_len {
+                return Err(Error::Protocol("low_cardinality index out of range".into()));
+            }
+            keys.push(k);
+        }
+    }
+    let dict = dict.ok_or_else(|| Error::Protocol("low_cardinality column without keys".into()))?;
+    Ok(Data::LowCard {
+        dict: Box::new(dict),
+        keys,
+    })
+}
+
+fn append_data(a: Data, b: Data) -> Result<Data> {
+    Ok(match (a, b) {
+        (Data::Fixed { width, mut bytes }, Data::Fixed { bytes: more, .. }) => {
+            bytes.extend_from_slice(&more);
+            Data::Fixed { width, bytes }
+        }
+        (
+            Data::Str {
+                mut offsets,
+                mut bytes,
+            },
+            Data::Str {
+                offsets: o2,
+                bytes: b2,
+            },
+        ) => {
+            let shift = bytes.len();
+            offsets.extend(o2.iter().skip(1).map(|o| o + shift));
+            bytes.extend_from_slice(&b2);
+            Data::Str { offsets, bytes }
+        }
+        _ => {
+            return Err(Error::Protocol(
+                "low_cardinality dictionary of an unsupported type".into(),
+            ))
+        }
+    })
+}

@@ -1,0 +1,168 @@
+//! LZ4 compressed frames of the native protocol, with CityHash128 v1.0.2 checksums.
+
+use std::io::{self, BufRead, Read};
+
+const METHOD_NONE: u8 = 0x02;
+const METHOD_LZ4: u8 = 0x82;
+const METHOD_ZSTD: u8 = 0x90;
+const HEADER: usize = 9;
+/// The server's own limit on one frame.
+const MAX_FRAME: usize = 1 << 30;
+
+/// Marker carried inside an `io::Error` when a frame's checksum does not match.
+#[derive(Debug)]
+pub struct ChecksumMismatch;
+
+impl std::fmt::Display for ChecksumMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("compressed frame checksum mismatch")
+    }
+}
+impl std::error::Error for ChecksumMismatch {}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg)
+}
+
+fn checksum(data: &[u8]) -> [u8; 16] {
+    let h = cityhash_rs::cityhash_102_128(data);
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&(h as u64).to_le_bytes());
+    out[8..].copy_from_slice(&((h >> 64) as u64).to_le_bytes());
+    out
+}
+
+/// Compress `data` into one LZ4 frame.
+pub fn compress_frame(data: &[u8]) -> Vec<u8> {
+    let compressed = lz4_flex::block::compress(data);
+    let mut body = Vec::with_capacity(HEADER + compressed.len());
+    body.push(METHOD_LZ4);
+    body.extend_from_slice(&((HEADER + compressed.len()) as u32).to_le_bytes());
+    body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    body.extend_from_slice(&compressed);
+    let mut out = checksum(&body).to_vec();
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Reads the decompressed contents of consecutive frames from an underlying reader.
+/// It never reads past the frame it needs, so the raw stream stays in step.
+pub struct FrameReader<'a, R: BufRead> {
+    inner: &'a mut R,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl<'a, R: BufRead> FrameReader<'a, R> {
+    pub fn new(inner: &'a mut R) -> Self {
+        FrameReader {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    /// True when every decompressed byte has been consumed (a block ends at a frame boundary).
+    pub fn is_drained(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    fn next_frame(&mut self) -> io::Result<()> {
+        let mut head = [0u8; 16 + HEADER];
+        self.inner.read_exact(&mut head)?;
+        let method = head[16];
+        let compressed = u32::from_le_bytes([head[17], head[18], head[19], head[20]]) as usize;
+        let size = u32::from_le_bytes([head[21], head[22], head[23], head[24]]) as usize;
+        if !(HEADER..=MAX_FRAME).contains(&compressed) || size > MAX_FRAME {
+            return Err(invalid(format!(
+                "compressed frame declares {compressed} → {size} bytes"
+            )));
+        }
+        let mut body = Vec::with_capacity(compressed);
+        body.extend_from_slice(&head[16..]);
+        (&mut *self.inner)
+            .take((compressed - HEADER) as u64)
+            .read_to_end(&mut body)?;
+        if body.len() != compressed {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "frame cut short",
+            ));
+        }
+        if checksum(&body) != head[..16] {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, ChecksumMismatch));
+        }
+        let payload = &body[HEADER..];
+        self.buf = match method {
+            METHOD_LZ4 => lz4_flex::block::decompress(payload, size)
+                .map_err(|e| invalid(format!("LZ4 frame does not decompress: {e}")))?,
+            METHOD_NONE => payload.to_vec(),
+            METHOD_ZSTD => return Err(invalid("ZSTD frames are not supported; use LZ4".into())),
+            m => return Err(invalid(format!("unknown compression method 0x{m:02x}"))),
+        };
+        if self.buf.len() != size {
+            return Err(invalid("frame decompressed to the wrong size".into()));
+        }
+        self.pos = 0;
+        Ok(())
+    }
+}
+
+impl<R: BufRead> Read for FrameReader<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for FrameReader<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos >= self.buf.len() {
+            self.next_frame()?;
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.buf.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_and_checksums_are_verified() {
+        let data: Vec<u8> = (0..100_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
+        let mut frames = compress_frame(&data[..1000]);
+        frames.extend(compress_frame(&data[1000..]));
+        let mut raw = frames.as_slice();
+        let mut r = FrameReader::new(&mut raw);
+        let mut back = Vec::new();
+        r.read_to_end(&mut back).ok();
+        assert_eq!(back, data);
+
+        let mut bad = compress_frame(b"hello hello hello");
+        bad[3] ^= 1;
+        let mut raw = bad.as_slice();
+        let err = FrameReader::new(&mut raw)
+            .fill_buf()
+            .map(|_| ())
+            .unwrap_err();
+        assert!(err.get_ref().is_some_and(|e| e.is::<ChecksumMismatch>()));
+    }
+
+    #[test]
+    fn lying_headers_are_errors() {
+        let mut f = compress_frame(b"abc");
+        f[17..21].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut raw = f.as_slice();
+        assert!(FrameReader::new(&mut raw).fill_buf().is_err());
+    }
+}

@@ -1,0 +1,824 @@
+//! Cell values: a borrowed `Value` view with typed accessors, and text formatting in several styles.
+
+use super::column::{Column, Data};
+use super::types::TypeDesc;
+use chrono::{Offset, TimeZone};
+use chrono_tz::Tz;
+use std::borrow::Cow;
+use std::fmt;
+
+/// How a cell is written out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// For people: strings as they are (control characters and invalid UTF-8 escaped), NULL as `NULL`.
+    Plain,
+    /// ClickHouse TabSeparated: escaped strings, `\N` for NULL.
+    Tsv,
+    /// ClickHouse CSV: strings and composites in double quotes, `\N` for NULL.
+    Csv,
+    /// JSON values: strings quoted and escaped, NULL as `null`, arrays as arrays.
+    Json,
+}
+
+/// One cell of a column, borrowed from its block.
+#[derive(Clone, Copy)]
+pub struct Value<'a> {
+    ty: &'a TypeDesc,
+    data: &'a Data,
+    row: usize,
+}
+
+impl Column {
+    pub fn value(&self, row: usize) -> Value<'_> {
+        Value {
+            ty: &self.ty,
+            data: &self.data,
+            row,
+        }
+    }
+
+    /// Append the cell at `row` to `out` in `style`.
+    pub fn write_cell(&self, row: usize, style: Style, out: &mut Vec<u8>) {
+        write_value(&self.ty, &self.data, row, style, false, out)
+    }
+}
+
+impl<'a> Value<'a> {
+    /// Follow nullable and low_cardinality wrappers to the stored value (`None` for NULL).
+    fn resolve(self) -> Option<Value<'a>> {
+        match (self.ty, self.data) {
+            (TypeDesc::Nullable(t), Data::Nullable { nulls, inner }) => {
+                if nulls.get(self.row).copied().unwrap_or(1) != 0 {
+                    None
+                } else {
+                    Value {
+                        ty: t,
+                        data: inner,
+                        row: self.row,
+                    }
+                    .resolve()
+                }
+            }
+            (TypeDesc::LowCardinality(t), Data::LowCard { dict, keys }) => {
+                let key = *keys.get(self.row)? as usize;
+                match t.as_ref() {
+                    TypeDesc::Nullable(inner) if key == 0 => {
+                        let _ = inner;
+                        None
+                    }
+                    TypeDesc::Nullable(inner) => Some(Value {
+                        ty: inner,
+                        data: dict,
+                        row: key,
+                    }),
+                    inner => Some(Value {
+                        ty: inner,
+                        data: dict,
+                        row: key,
+                    }),
+                }
+            }
+            (TypeDesc::Nothing, _) => None,
+            _ => Some(self),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.resolve().is_none()
+    }
+
+    pub fn type_desc(&self) -> &'a TypeDesc {
+        self.ty
+    }
+
+    fn fixed(&self) -> Option<&'a [u8]> {
+        match self.data {
+            Data::Fixed { width, bytes } => bytes.get(self.row * width..(self.row + 1) * width),
+            _ => None,
+        }
+    }
+
+    /// Raw bytes of a `string` or `fixed_string`.
+    pub fn as_bytes(&self) -> Option<&'a [u8]> {
+        let v = self.resolve()?;
+        match (v.ty, v.data) {
+            (TypeDesc::String, Data::Str { offsets, bytes }) => {
+                bytes.get(*offsets.get(v.row)?..*offsets.get(v.row + 1)?)
+            }
+            (TypeDesc::FixedString(_), _) => v.fixed(),
+            _ => None,
+        }
+    }
+
+    /// A `string` as text (invalid UTF-8 replaced).
+    pub fn as_str(&self) -> Option<Cow<'a, str>> {
+        self.as_bytes().map(String::from_utf8_lossy)
+    }
+
+    /// Any integer type (and bool, enum, datetime seconds) that fits in i128.
+    pub fn as_i128(&self) -> Option<i128> {
+        let v = self.resolve()?;
+        let b = v.fixed()?;
+        match v.ty {
+            TypeDesc::Int { bits, signed } if *bits <= 128 => Some(int_le(b, *signed)),
+            TypeDesc::Bool | TypeDesc::Date | TypeDesc::DateTime(_) => Some(int_le(b, false)),
+            TypeDesc::Enum8(_)
+            | TypeDesc::Enum16(_)
+            | TypeDesc::Date32
+            | TypeDesc::DateTime64 { .. } => Some(int_le(b, true)),
+            TypeDesc::Interval(_) => Some(int_le(b, true)),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        self.as_i128().and_then(|v| i64::try_from(v).ok())
+    }
+
+    pub fn as_u64(&self) -> Option<u64> {
+        self.as_i128().and_then(|v| u64::try_from(v).ok())
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        let v = self.resolve()?;
+        let b = v.fixed()?;
+        match v.ty {
+            TypeDesc::Float32 => Some(f32::from_le_bytes(b.try_into().ok()?) as f64),
+            TypeDesc::Float64 => Some(f64::from_le_bytes(b.try_into().ok()?)),
+            _ => v.as_i128().map(|i| i as f64),
+        }
+    }
+
+    /// Elements of an array (or map entries as 2-tuples).
+    pub fn array_items(&self) -> Option<Vec<Value<'a>>> {
+        let v = self.resolve()?;
+        let (item_ty, offsets, inner) = match (v.ty, v.data) {
+            (TypeDesc::Array(t), Data::Array { offsets, inner }) => {
+                (t.as_ref(), offsets, inner.as_ref())
+            }
+            _ => return None,
+        };
+        let (start, end) = array_bounds(offsets, v.row)?;
+        Some(
+            (start..end)
+                .map(|row| Value {
+                    ty: item_ty,
+                    data: inner,
+                    row,
+                })
+                .collect(),
+        )
+    }
+
+    /// Append this value in `style`.
+    pub fn write(&self, style: Style, out: &mut Vec<u8>) {
+        write_value(self.ty, self.data, self.row, style, false, out)
+    }
+}
+
+impl fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::new();
+        self.write(Style::Plain, &mut out);
+        f.write_str(&String::from_utf8_lossy(&out))
+    }
+}
+
+impl fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Value({self})")
+    }
+}
+
+fn array_bounds(offsets: &[u64], row: usize) -> Option<(usize, usize)> {
+    let end = *offsets.get(row)? as usize;
+    let start = if row == 0 {
+        0
+    } else {
+        *offsets.get(row - 1)? as usize
+    };
+    Some((start, end.max(start)))
+}
+
+fn int_le(b: &[u8], signed: bool) -> i128 {
+    let mut buf = if signed && b.last().is_some_and(|x| x & 0x80 != 0) {
+        [0xffu8; 16]
+    } else {
+        [0u8; 16]
+    };
+    let n = b.len().min(16);
+    buf[..n].copy_from_slice(&b[..n]);
+    i128::from_le_bytes(buf)
+}
+
+fn null_token(style: Style, nested: bool) -> &'static [u8] {
+    match (style, nested) {
+        (Style::Json, _) => b"null",
+        (Style::Tsv | Style::Csv, false) => b"\\N",
+        _ => b"NULL",
+    }
+}
+
+/// The one formatter every output path uses.
+pub(crate) fn write_value(
+    ty: &TypeDesc,
+    data: &Data,
+    row: usize,
+    style: Style,
+    nested: bool,
+    out: &mut Vec<u8>,
+) {
+    let v = match (Value { ty, data, row }).resolve() {
+        Some(v) => v,
+        None => return out.extend_from_slice(null_token(style, nested)),
+    };
+    let (ty, data, row) = (v.ty, v.data, v.row);
+    // CSV puts anything that isn't a plain number in double quotes, composites included.
+    if style == Style::Csv
+        && !nested
+        && !(ty.is_numeric() || matches!(ty, TypeDesc::Bool | TypeDesc::Interval(_)))
+    {
+        let mut inner = Vec::new();
+        write_value(ty, data, row, Style::Tsv, true, &mut inner);
+        if ty.quoted_inside() {
+            // Drop the single quotes and TSV escapes: CSV has its own quoting.
+            inner.clear();
+            write_scalar_text(ty, data, row, &mut inner);
+        }
+        out.push(b'"');
+        for &b in &inner {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+        return;
+    }
+    match ty {
+        TypeDesc::Array(item) => {
+            let Data::Array { offsets, inner } = data else {
+                return;
+            };
+            let Some((start, end)) = array_bounds(offsets, row) else {
+                return;
+            };
+            out.push(b'[');
+            for (i, r) in (start..end).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(item, inner, r, style, true, out);
+            }
+            out.push(b']');
+        }
+        TypeDesc::Map(k, val) => {
+            let Data::Array { offsets, inner } = data else {
+                return;
+            };
+            let Data::Tuple(kv) = inner.as_ref() else {
+                return;
+            };
+            let (Some(kd), Some(vd)) = (kv.first(), kv.get(1)) else {
+                return;
+            };
+            let Some((start, end)) = array_bounds(offsets, row) else {
+                return;
+            };
+            out.push(b'{');
+            for (i, r) in (start..end).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                if style == Style::Json && !k.quoted_inside() {
+                    out.push(b'"');
+                    write_value(k, kd, r, style, true, out);
+                    out.push(b'"');
+                } else {
+                    write_value(k, kd, r, style, true, out);
+                }
+                out.push(b':');
+                write_value(val, vd, r, style, true, out);
+            }
+            out.push(b'}');
+        }
+        TypeDesc::Tuple(items) => {
+            let Data::Tuple(cols) = data else { return };
+            let named = items.iter().all(|(n, _)| n.is_some());
+            write_tuple(items, cols, row, style, named && style == Style::Json, out);
+        }
+        TypeDesc::Nested(items) => {
+            let Data::Array { offsets, inner } = data else {
+                return;
+            };
+            let Data::Tuple(cols) = inner.as_ref() else {
+                return;
+            };
+            let Some((start, end)) = array_bounds(offsets, row) else {
+                return;
+            };
+            let items: Vec<(Option<String>, TypeDesc)> = items
+                .iter()
+                .map(|(n, t)| (Some(n.clone()), t.clone()))
+                .collect();
+            out.push(b'[');
+            for (i, r) in (start..end).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_tuple(&items, cols, r, style, style == Style::Json, out);
+            }
+            out.push(b']');
+        }
+        TypeDesc::JsonTuple(t) => {
+            // A json value is shown as the JSON object it stands for, whatever the style.
+            let TypeDesc::Tuple(items) = t.as_ref() else {
+                return;
+            };
+            let Data::Tuple(cols) = data else { return };
+            let mut obj = Vec::new();
+            write_tuple(items, cols, row, Style::Json, true, &mut obj);
+            if style == Style::Json {
+                out.extend_from_slice(&obj);
+            } else {
+                write_string(&obj, style, nested, out);
+            }
+        }
+        TypeDesc::String | TypeDesc::FixedString(_) => {
+            if let Some(b) = v.as_bytes() {
+                write_string(b, style, nested, out)
+            }
+        }
+        t if t.quoted_inside() => {
+            let quote = match style {
+                Style::Json => Some(b'"'),
+                Style::Tsv | Style::Plain if nested => Some(b'\''),
+                _ => None,
+            };
+            if let Some(q) = quote {
+                out.push(q);
+            }
+            if let TypeDesc::Enum8(_) | TypeDesc::Enum16(_) = t {
+                // Enum names are user text: escape them like strings.
+                let mut name = Vec::new();
+                write_scalar_text(t, data, row, &mut name);
+                match style {
+                    Style::Json => json_escape_into(&name, out),
+                    Style::Tsv | Style::Plain => tsv_escape_into(&name, nested, out),
+                    Style::Csv => out.extend_from_slice(&name),
+                }
+            } else {
+                write_scalar_text(t, data, row, out);
+            }
+            if let Some(q) = quote {
+                out.push(q);
+            }
+        }
+        TypeDesc::Float32 | TypeDesc::Float64 if style == Style::Json => {
+            let f = v.as_f64().unwrap_or(f64::NAN);
+            if f.is_finite() {
+                write_scalar_text(ty, data, row, out)
+            } else {
+                out.extend_from_slice(b"null")
+            }
+        }
+        _ => write_scalar_text(ty, data, row, out),
+    }
+}
+
+fn write_tuple(
+    items: &[(Option<String>, TypeDesc)],
+    cols: &[Data],
+    row: usize,
+    style: Style,
+    as_object: bool,
+    out: &mut Vec<u8>,
+) {
+    out.push(match (style, as_object) {
+        (Style::Json, true) => b'{',
+        (Style::Json, false) => b'[',
+        _ => b'(',
+    });
+    for (i, ((name, t), d)) in items.iter().zip(cols).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if as_object {
+            json_escape_into(name.as_deref().unwrap_or("").as_bytes(), out);
+            out.push(b':');
+        }
+        write_value(t, d, row, style, true, out);
+    }
+    out.push(match (style, as_object) {
+        (Style::Json, true) => b'}',
+        (Style::Json, false) => b']',
+        _ => b')',
+    });
+}
+
+fn write_string(b: &[u8], style: Style, nested: bool, out: &mut Vec<u8>) {
+    match style {
+        Style::Json => json_escape_into(b, out),
+        Style::Tsv | Style::Plain if nested => {
+            out.push(b'\'');
+            tsv_escape_into(b, true, out);
+            out.push(b'\'');
+        }
+        Style::Tsv => tsv_escape_into(b, false, out),
+        Style::Plain => plain_escape_into(b, out),
+        Style::Csv => {
+            out.push(b'"');
+            for &c in b {
+                if c == b'"' {
+                    out.push(b'"');
+                }
+                out.push(c);
+            }
+            out.push(b'"');
+        }
+    }
+}
+
+/// ClickHouse's escaping for TabSeparated (and for quoted strings inside composites).
+pub fn tsv_escape_into(b: &[u8], quoted: bool, out: &mut Vec<u8>) {
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            b'\\' => b"\\\\",
+            b'\'' => b"\\'",
+            b'\0' => b"\\0",
+            b'\r' => b"\\r",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            _ => continue,
+        };
+        let _ = quoted;
+        out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(esc);
+        start = i + 1;
+    }
+    out.extend_from_slice(&b[start..]);
+}
+
+/// Text for a person: valid UTF-8 as is, control characters and invalid bytes escaped.
+fn plain_escape_into(b: &[u8], out: &mut Vec<u8>) {
+    let mut rest = b;
+    while !rest.is_empty() {
+        let (valid, bad) = match std::str::from_utf8(rest) {
+            Ok(s) => (s, &[][..]),
+            Err(e) => {
+                let (ok, tail) = rest.split_at(e.valid_up_to());
+                let bad_len = e.error_len().unwrap_or(tail.len());
+                // SAFETY-free: `ok` is valid by construction; re-check instead of unsafe.
+                (std::str::from_utf8(ok).unwrap_or(""), &tail[..bad_len])
+            }
+        };
+        for ch in valid.chars() {
+            match ch {
+                '\n' => out.extend_from_slice(b"\\n"),
+                '\t' => out.extend_from_slice(b"\\t"),
+                '\r' => out.extend_from_slice(b"\\r"),
+                c if c.is_control() => {
+                    out.extend_from_slice(format!("\\x{:02x}", c as u32).as_bytes())
+                }
+                c => {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+        }
+        for &x in bad {
+            out.extend_from_slice(format!("\\x{x:02x}").as_bytes());
+        }
+        rest = &rest[valid.len() + bad.len()..];
+    }
+}
+
+pub fn json_escape_into(b: &[u8], out: &mut Vec<u8>) {
+    let s = String::from_utf8_lossy(b);
+    out.push(b'"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 => {
+                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+/// Unquoted text of a scalar (numbers, dates, uuids, enum names, ...).
+fn write_scalar_text(ty: &TypeDesc, data: &Data, row: usize, out: &mut Vec<u8>) {
+    let v = Value { ty, data, row };
+    if let TypeDesc::String | TypeDesc::FixedString(_) = ty {
+        if let Some(b) = v.as_bytes() {
+            out.extend_from_slice(b);
+        }
+        return;
+    }
+    let Some(b) = v.fixed() else { return };
+    let mut ib = itoa::Buffer::new();
+    match ty {
+        TypeDesc::Int { bits: 256, signed } => {
+            out.extend_from_slice(int256_to_string(b, *signed).as_bytes())
+        }
+        TypeDesc::Int { signed: true, .. } | TypeDesc::Interval(_) => {
+            out.extend_from_slice(ib.format(int_le(b, true)).as_bytes())
+        }
+        TypeDesc::Int {
+            bits: 128,
+            signed: false,
+        } => {
+            let mut buf = [0u8; 16];
+            buf.copy_from_slice(b);
+            out.extend_from_slice(ib.format(u128::from_le_bytes(buf)).as_bytes())
+        }
+        TypeDesc::Int { signed: false, .. } => {
+            out.extend_from_slice(ib.format(int_le(b, false)).as_bytes())
+        }
+        TypeDesc::Float32 => {
+            if let Ok(a) = b.try_into() {
+                write_float(
+                    f32::from_le_bytes(a) as f64,
+                    format!("{:e}", f32::from_le_bytes(a)),
+                    out,
+                )
+            }
+        }
+        TypeDesc::Float64 => {
+            if let Ok(a) = b.try_into() {
+                let f = f64::from_le_bytes(a);
+                write_float(f, format!("{f:e}"), out)
+            }
+        }
+        TypeDesc::Bool => out.extend_from_slice(if b[0] != 0 { b"true" } else { b"false" }),
+        TypeDesc::Decimal { scale, .. } => {
+            let digits = if b.len() == 32 {
+                int256_to_string(b, true)
+            } else {
+                int_le(b, true).to_string()
+            };
+            write_decimal(&digits, *scale as usize, out)
+        }
+        TypeDesc::Date => write_date(int_le(b, false) as i64, out),
+        TypeDesc::Date32 => write_date(int_le(b, true) as i64, out),
+        TypeDesc::DateTime(tz) => {
+            write_datetime(int_le(b, false) as i64, 0, 0, tz.unwrap_or(Tz::UTC), out)
+        }
+        TypeDesc::DateTime64 { precision, tz } => {
+            let ticks = int_le(b, true) as i64;
+            let scale = 10i64.pow(*precision as u32);
+            let (secs, frac) = (ticks.div_euclid(scale), ticks.rem_euclid(scale));
+            write_datetime(secs, frac, *precision as usize, tz.unwrap_or(Tz::UTC), out)
+        }
+        TypeDesc::Uuid => {
+            let hi = u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
+            let lo = u64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8]));
+            let h = format!("{hi:016x}{lo:016x}");
+            out.extend_from_slice(
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    &h[..8],
+                    &h[8..12],
+                    &h[12..16],
+                    &h[16..20],
+                    &h[20..]
+                )
+                .as_bytes(),
+            );
+        }
+        TypeDesc::Ipv4 => {
+            let v = u32::from_le_bytes(b.try_into().unwrap_or([0; 4]));
+            out.extend_from_slice(std::net::Ipv4Addr::from(v).to_string().as_bytes())
+        }
+        TypeDesc::Ipv6 => {
+            let a: [u8; 16] = b.try_into().unwrap_or([0; 16]);
+            out.extend_from_slice(std::net::Ipv6Addr::from(a).to_string().as_bytes())
+        }
+        TypeDesc::Enum8(items) | TypeDesc::Enum16(items) => {
+            let n = int_le(b, true) as i16;
+            match items.iter().find(|(_, v)| *v == n) {
+                Some((name, _)) => out.extend_from_slice(name.as_bytes()),
+                None => out.extend_from_slice(ib.format(n).as_bytes()),
+            }
+        }
+        _ => {}
+    }
+}
+
+/// ClickHouse's float text: shortest round-trip digits, exponent form outside 1e-7..1e21.
+fn write_float(f: f64, sci: String, out: &mut Vec<u8>) {
+    if f.is_nan() {
+        return out.extend_from_slice(if f.is_sign_negative() {
+            b"-nan"
+        } else {
+            b"nan"
+        });
+    }
+    if f.is_infinite() {
+        return out.extend_from_slice(if f < 0.0 { b"-inf" } else { b"inf" });
+    }
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mant) = match mant.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mant),
+    };
+    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    if neg {
+        out.push(b'-');
+    }
+    if (-6..21).contains(&exp) {
+        let point = exp + 1; // digits before the decimal point
+        if point <= 0 {
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(b'0', (-point) as usize));
+            out.extend_from_slice(digits.as_bytes());
+        } else if point as usize >= digits.len() {
+            out.extend_from_slice(digits.as_bytes());
+            out.extend(std::iter::repeat_n(b'0', point as usize - digits.len()));
+        } else {
+            out.extend_from_slice(&digits.as_bytes()[..point as usize]);
+            out.push(b'.');
+            out.extend_from_slice(&digits.as_bytes()[point as usize..]);
+        }
+    } else {
+        out.extend_from_slice(&digits.as_bytes()[..1]);
+        if digits.len() > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&digits.as_bytes()[1..]);
+        }
+        out.push(b'e');
+        out.extend_from_slice(exp.to_string().as_bytes());
+    }
+}
+
+fn write_decimal(digits: &str, scale: usize, out: &mut Vec<u8>) {
+    let (neg, d) = match digits.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, digits),
+    };
+    if neg {
+        out.push(b'-');
+    }
+    if scale == 0 {
+        return out.extend_from_slice(d.as_bytes());
+    }
+    let padded = format!("{d:0>width$}", width = scale + 1);
+    let (int, frac) = padded.split_at(padded.len() - scale);
+    out.extend_from_slice(int.as_bytes());
+    out.push(b'.');
+    out.extend_from_slice(frac.as_bytes());
+}
+
+/// Decimal text of a 256-bit little-endian integer.
+fn int256_to_string(b: &[u8], signed: bool) -> String {
+    let mut limbs = [0u64; 4];
+    for (i, l) in limbs.iter_mut().enumerate() {
+        *l = u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+    }
+    let neg = signed && limbs[3] >> 63 == 1;
+    if neg {
+        // Two's complement negate.
+        let mut carry = 1u128;
+        for l in limbs.iter_mut() {
+            let v = (!*l) as u128 + carry;
+            *l = v as u64;
+            carry = v >> 64;
+        }
+    }
+    let mut parts = Vec::new();
+    while limbs.iter().any(|&l| l != 0) {
+        let mut rem = 0u128;
+        for l in limbs.iter_mut().rev() {
+            let cur = (rem << 64) | *l as u128;
+            *l = (cur / 10_000_000_000_000_000_000) as u64;
+            rem = cur % 10_000_000_000_000_000_000;
+        }
+        parts.push(rem as u64);
+    }
+    let mut s = String::from(if neg { "-" } else { "" });
+    match parts.split_last() {
+        None => s.push('0'),
+        Some((first, rest)) => {
+            s.push_str(&first.to_string());
+            for p in rest.iter().rev() {
+                s.push_str(&format!("{p:019}"));
+            }
+        }
+    }
+    s
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn write_date(days: i64, out: &mut Vec<u8>) {
+    let (y, m, d) = civil_from_days(days);
+    out.extend_from_slice(format!("{y:04}-{m:02}-{d:02}").as_bytes());
+}
+
+fn write_datetime(secs: i64, frac: i64, precision: usize, tz: Tz, out: &mut Vec<u8>) {
+    let offset = if matches!(
+        tz,
+        Tz::UTC | Tz::Etc__UTC | Tz::GMT | Tz::Etc__GMT | Tz::Zulu
+    ) {
+        0
+    } else {
+        match chrono::DateTime::from_timestamp(secs, 0) {
+            Some(utc) => tz
+                .offset_from_utc_datetime(&utc.naive_utc())
+                .fix()
+                .local_minus_utc() as i64,
+            None => 0,
+        }
+    };
+    let local = secs + offset;
+    let (days, sod) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    write_date(days, out);
+    out.extend_from_slice(
+        format!(" {:02}:{:02}:{:02}", sod / 3600, sod / 60 % 60, sod % 60).as_bytes(),
+    );
+    if precision > 0 {
+        out.extend_from_slice(format!(".{frac:0precision$}").as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(x: f64) -> String {
+        let mut out = Vec::new();
+        write_float(x, format!("{x:e}"), &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn floats_print_like_clickhouse() {
+        assert_eq!(f(1.5), "1.5");
+        assert_eq!(f(1.0), "1");
+        assert_eq!(f(-0.25), "-0.25");
+        assert_eq!(f(1e21), "1e21");
+        assert_eq!(f(1e20), "100000000000000000000");
+        assert_eq!(f(1e-7), "1e-7");
+        assert_eq!(f(1.5e-6), "0.0000015");
+        assert_eq!(f(f64::INFINITY), "inf");
+        assert_eq!(f(f64::NAN), "nan");
+        assert_eq!(f(0.0), "0");
+    }
+
+    #[test]
+    fn big_integers_and_decimals_are_exact() {
+        let mut b = [0xffu8; 32];
+        assert_eq!(int256_to_string(&b, true), "-1");
+        assert_eq!(
+            int256_to_string(&b, false),
+            "115792089237316195423570985008687907853269984665640564039457584007913129639935"
+        );
+        b = [0; 32];
+        b[0] = 42;
+        assert_eq!(int256_to_string(&b, true), "42");
+        let mut out = Vec::new();
+        write_decimal("-5", 2, &mut out);
+        assert_eq!(out, b"-0.05");
+    }
+
+    #[test]
+    fn dates_convert_from_days_and_seconds() {
+        let mut out = Vec::new();
+        write_date(19_724, &mut out);
+        assert_eq!(out, b"2024-01-02");
+        out.clear();
+        write_datetime(1_700_000_000, 123, 3, chrono_tz::Asia::Tokyo, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "2023-11-15 07:13:20.123");
+    }
+
+    #[test]
+    fn invalid_utf8_is_escaped_for_people() {
+        let mut out = Vec::new();
+        plain_escape_into(b"ok\xff\xfe\nz\xc3\xa9", &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "ok\\xff\\xfe\\nzé");
+    }
+}
