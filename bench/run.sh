@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Benchmarks proton-shell against clickhouse-client on a local ClickHouse 18.16 test server (wall time, peak RSS, output identity).
+#
+# Usage: bench/run.sh
+#
+# Environment (all optional):
+#   CLICKHOUSE_TEST_ADDR  host:port of a server to use; otherwise scripts/clickhouse-test-server.sh
+#                         starts one (and stops it again at the end).
+#   PROTON_SHELL_BIN      proton-shell binary to measure; if set, `cargo build --release` is skipped.
+#                         Default: target/release/proton-shell (built by this script).
+#   BENCH_RUNS            timed runs per command (default 10)
+#   BENCH_ROWS            rows for the big query (default 10000000)
+#   BENCH_CHECK_ROWS      rows for the byte-identity check (default 100000)
+#   BENCH_NO_HYPERFINE=1  use the plain timing loop even if hyperfine is available
+#
+# Output: a table on stdout, also written to target/bench-results.txt. Logs go to stderr.
+# Exit code 1 if the two clients' TSV outputs differ.
+# Needs hyperfine and GNU time (/usr/bin/time); both are apt-get installed if missing, and
+# without hyperfine a plain timing loop is used.
+#
+# Note: never run `clickhouse-client --help` with this ClickHouse build; it never terminates.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+BENCH_RUNS="${BENCH_RUNS:-10}"
+BENCH_ROWS="${BENCH_ROWS:-10000000}"
+BENCH_CHECK_ROWS="${BENCH_CHECK_ROWS:-100000}"
+RESULTS="$ROOT/target/bench-results.txt"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/proton-shell-bench.XXXXXX")"
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+fail() { say "ERROR: $*"; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo -n "$@"; else return 1; fi
+}
+
+apt_install() {  # best effort; returns non-zero if it could not install
+  command -v apt-get >/dev/null 2>&1 || return 1
+  say "apt-get install $*"
+  { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+      && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"; } \
+    </dev/null >&2
+}
+
+# --- cleanup --------------------------------------------------------------------------------
+we_started_server=0
+cleanup() {
+  rm -rf "$WORK"
+  if [ "$we_started_server" = 1 ]; then
+    we_started_server=0
+    "$ROOT/scripts/clickhouse-test-server.sh" stop || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- tools ----------------------------------------------------------------------------------
+if [ ! -x /usr/bin/time ]; then
+  apt_install time || fail "GNU time (/usr/bin/time) is missing and could not be installed"
+fi
+HAVE_HYPERFINE=0
+if [ "${BENCH_NO_HYPERFINE:-0}" = 1 ]; then
+  :
+elif command -v hyperfine >/dev/null 2>&1 || apt_install hyperfine; then
+  command -v hyperfine >/dev/null 2>&1 && HAVE_HYPERFINE=1
+fi
+[ "$HAVE_HYPERFINE" = 1 ] || say "hyperfine not available; using a plain timing loop"
+
+# --- proton-shell binary --------------------------------------------------------------------
+if [ -n "${PROTON_SHELL_BIN:-}" ]; then
+  PS="$PROTON_SHELL_BIN"
+  say "using PROTON_SHELL_BIN=$PS (no build)"
+else
+  if ! command -v cargo >/dev/null 2>&1 && [ -f "${CARGO_HOME:-${HOME:-}/.cargo}/env" ]; then
+    # shellcheck disable=SC1091
+    . "${CARGO_HOME:-${HOME:-}/.cargo}/env"
+  fi
+  say "cargo build --release"
+  cargo build --release </dev/null >&2 || fail "cargo build --release failed"
+  PS="$ROOT/target/release/proton-shell"
+fi
+[ -x "$PS" ] || fail "proton-shell binary $PS not found"
+
+# --- server ---------------------------------------------------------------------------------
+if [ -z "${CLICKHOUSE_TEST_ADDR:-}" ]; then
+  if ch_env="$("$ROOT/scripts/clickhouse-test-server.sh" env 2>/dev/null)"; then
+    say "reusing the running ClickHouse test server"
+  else
+    we_started_server=1
+    ch_env="$("$ROOT/scripts/clickhouse-test-server.sh" start)" || fail "could not start the ClickHouse test server"
+  fi
+  CLICKHOUSE_TEST_ADDR="$(printf '%s\n' "$ch_env" | sed -n 's/^CLICKHOUSE_TEST_ADDR=//p')"
+fi
+HOST="${CLICKHOUSE_TEST_ADDR%:*}"
+PORT="${CLICKHOUSE_TEST_ADDR##*:}"
+[ -n "$HOST" ] && [ -n "$PORT" ] && [ "$HOST" != "$CLICKHOUSE_TEST_ADDR" ] \
+  || fail "CLICKHOUSE_TEST_ADDR must be host:port, got '$CLICKHOUSE_TEST_ADDR'"
+CH_VERSION="$(timeout 10 clickhouse-client --host "$HOST" --port "$PORT" -q 'SELECT version()' </dev/null)" \
+  || fail "no ClickHouse answering at $HOST:$PORT"
+say "server: ClickHouse $CH_VERSION at $HOST:$PORT"
+
+# --- the commands ---------------------------------------------------------------------------
+BIG_Q="SELECT number, toString(number) FROM system.numbers LIMIT $BENCH_ROWS"
+CHECK_Q="SELECT number, toString(number) FROM system.numbers LIMIT $BENCH_CHECK_ROWS"
+
+# name | label | argv (run with stdout to /dev/null, stdin from /dev/null)
+NAMES=(ps_tsv ch_tsv ch_null ps_select1 ch_select1)
+declare -A LABEL CMD
+LABEL[ps_tsv]="proton-shell      ${BENCH_ROWS} rows TSV"
+LABEL[ch_tsv]="clickhouse-client ${BENCH_ROWS} rows TSV"
+LABEL[ch_null]="clickhouse-client ${BENCH_ROWS} rows Null"
+LABEL[ps_select1]="proton-shell      SELECT 1"
+LABEL[ch_select1]="clickhouse-client SELECT 1"
+# Command line with every word single-quoted: valid for bash and for hyperfine -N's own splitting.
+q() {
+  local a out=""
+  for a in "$@"; do out+="'${a//\'/\'\\\'\'}' "; done
+  printf '%s' "${out% }"
+}
+CMD[ps_tsv]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format tsv)"
+CMD[ch_tsv]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format TabSeparated)"
+CMD[ch_null]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format Null)"
+CMD[ps_select1]="$(q "$PS" --host "$HOST" --port "$PORT" -q "SELECT 1")"
+CMD[ch_select1]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "SELECT 1")"
+
+# Sanity: every command must succeed once before timing it.
+for n in "${NAMES[@]}"; do
+  bash -c "${CMD[$n]} </dev/null >/dev/null" || fail "command failed: ${CMD[$n]}"
+done
+
+# --- wall time ------------------------------------------------------------------------------
+declare -A MEAN SD   # seconds
+if [ "$HAVE_HYPERFINE" = 1 ]; then
+  # -N: no intermediate shell (so a ~1 ms SELECT 1 is measured correctly); hyperfine discards
+  # the commands' stdout, and they inherit its stdin (/dev/null).
+  hf_args=(-N --warmup 1 --runs "$BENCH_RUNS" --style basic --export-csv "$WORK/hf.csv")
+  for n in "${NAMES[@]}"; do hf_args+=(--command-name "$n" "${CMD[$n]}"); done
+  hyperfine "${hf_args[@]}" </dev/null >&2
+  # CSV: command,mean,stddev,median,user,system,min,max (names contain no commas)
+  while IFS=, read -r name mean sd _; do
+    [ "$name" = "command" ] && continue
+    MEAN[$name]="$mean"; SD[$name]="$sd"
+  done <"$WORK/hf.csv"
+  TIMER="hyperfine $(hyperfine --version | awk '{print $2}'), $BENCH_RUNS runs + 1 warmup"
+else
+  for n in "${NAMES[@]}"; do
+    eval "${CMD[$n]}" </dev/null >/dev/null   # warmup
+    : >"$WORK/$n.times"
+    for ((i = 0; i < BENCH_RUNS; i++)); do
+      t0=$(date +%s%N)
+      eval "${CMD[$n]}" </dev/null >/dev/null
+      t1=$(date +%s%N)
+      echo $((t1 - t0)) >>"$WORK/$n.times"
+    done
+    read -r MEAN[$n] SD[$n] < <(awk '{s+=$1; ss+=$1*$1} END {m=s/NR; v=ss/NR-m*m; if (v<0) v=0; printf "%.6f %.6f\n", m/1e9, sqrt(v)/1e9}' "$WORK/$n.times")
+    say "$n: mean ${MEAN[$n]} s"
+  done
+  TIMER="bash loop (date +%s%N), $BENCH_RUNS runs + 1 warmup"
+fi
+
+# --- peak RSS -------------------------------------------------------------------------------
+declare -A RSS   # KiB
+for n in "${NAMES[@]}"; do
+  # exec: GNU time's child becomes the measured program itself, not a wrapping shell
+  /usr/bin/time -f %M -o "$WORK/$n.rss" bash -c "exec ${CMD[$n]} </dev/null >/dev/null"
+  RSS[$n]="$(tail -n 1 "$WORK/$n.rss")"
+done
+
+# --- byte identity --------------------------------------------------------------------------
+ps_sum="$("$PS" --host "$HOST" --port "$PORT" -q "$CHECK_Q" --format tsv </dev/null | sha256sum | cut -d' ' -f1)"
+ch_sum="$(clickhouse-client --host "$HOST" --port "$PORT" -q "$CHECK_Q" --format TabSeparated </dev/null | sha256sum | cut -d' ' -f1)"
+if [ "$ps_sum" = "$ch_sum" ]; then IDENTICAL="MATCH"; else IDENTICAL="MISMATCH"; fi
+
+# --- report ---------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+{
+  echo "proton-shell benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "server:  ClickHouse $CH_VERSION at $HOST:$PORT"
+  echo "binary:  $PS"
+  echo "timing:  $TIMER"
+  echo
+  printf '%-38s %12s %12s %14s\n' "command" "mean [ms]" "stddev [ms]" "peak RSS [MiB]"
+  for n in "${NAMES[@]}"; do
+    printf '%-38s %12.1f %12.1f %14.1f\n' "${LABEL[$n]}" \
+      "$(awk -v x="${MEAN[$n]}" 'BEGIN{print x*1000}')" \
+      "$(awk -v x="${SD[$n]}" 'BEGIN{print x*1000}')" \
+      "$(awk -v x="${RSS[$n]}" 'BEGIN{print x/1024}')"
+  done
+  echo
+  echo "ratios (mean wall time):"
+  printf '  %-52s %s\n' "proton-shell TSV / clickhouse-client TSV:" "$(ratio "${MEAN[ps_tsv]}" "${MEAN[ch_tsv]}")"
+  printf '  %-52s %s\n' "proton-shell TSV / clickhouse-client Null:" "$(ratio "${MEAN[ps_tsv]}" "${MEAN[ch_null]}")"
+  printf '  %-52s %s\n' "proton-shell SELECT 1 / clickhouse-client SELECT 1:" "$(ratio "${MEAN[ps_select1]}" "${MEAN[ch_select1]}")"
+  echo "peak RSS ratio ($BENCH_ROWS rows TSV, proton-shell / clickhouse-client): $(ratio "${RSS[ps_tsv]}" "${RSS[ch_tsv]}")"
+  echo
+  echo "output identity ($BENCH_CHECK_ROWS rows TSV, sha256): $IDENTICAL"
+  echo "  proton-shell      $ps_sum"
+  echo "  clickhouse-client $ch_sum"
+} | tee "$WORK/report.txt"
+
+mkdir -p "$(dirname "$RESULTS")"
+cp "$WORK/report.txt" "$RESULTS"
+say "written to $RESULTS"
+# A benchmark of wrong output is worthless: make a mismatch visible in the exit code.
+[ "$IDENTICAL" = "MATCH" ] || fail "proton-shell TSV output differs from clickhouse-client's"
