@@ -125,6 +125,9 @@ pub struct Connection {
     link: Option<Link>,
     state: State,
     reconnects: u64,
+    /// Old servers (18.x) leave our external-tables block unread after an exception, which
+    /// would desynchronise the next query: reconnect quietly before it.
+    resync: bool,
 }
 
 /// Packets buffered between the reader thread and the caller; bounds memory on fast streams.
@@ -305,6 +308,7 @@ impl Connection {
             link: Some(link),
             state: State::Idle,
             reconnects: 0,
+            resync: false,
         })
     }
 
@@ -335,6 +339,13 @@ impl Connection {
         self.opts.compression = on;
     }
 
+    fn after_exception(&mut self) {
+        self.state = State::Idle;
+        if self.revision() < super::protocol::REV_CLIENT_WRITE_INFO {
+            self.resync = true;
+        }
+    }
+
     fn break_link(&mut self) {
         self.link = None;
         self.state = State::Broken;
@@ -342,6 +353,13 @@ impl Connection {
 
     /// Re-establish the link if it broke. Returns true if it reconnected.
     pub async fn ensure_connected(&mut self) -> Result<bool> {
+        if self.resync && self.state == State::Idle {
+            self.link = None;
+            let mut fresh = Connection::connect(self.opts.clone()).await?;
+            self.link = fresh.link.take();
+            self.resync = false;
+            return Ok(false);
+        }
         if self.is_connected() {
             return Ok(false);
         }
@@ -446,11 +464,14 @@ impl Connection {
         write_query(&mut buf, self.revision(), &spec);
         self.send(&buf)?;
         self.state = State::InQuery;
+        let is_insert = starts_with_keyword(sql, "insert");
         Ok(QueryStream {
             conn: self,
             progress: Progress::default(),
             header_seen: false,
             done: false,
+            is_insert,
+            insert_refused: false,
         })
     }
 
@@ -513,6 +534,33 @@ pub struct QueryStream<'a> {
     progress: Progress,
     header_seen: bool,
     done: bool,
+    is_insert: bool,
+    /// The server asked for INSERT data as client blocks (older ClickHouse); we sent none.
+    insert_refused: bool,
+}
+
+/// True if `sql`, after leading whitespace and comments, starts with `word` (case-insensitive).
+fn starts_with_keyword(sql: &str, word: &str) -> bool {
+    let mut s = sql.trim_start();
+    loop {
+        if let Some(rest) = s.strip_prefix("--") {
+            s = rest
+                .split_once('\n')
+                .map(|x| x.1)
+                .unwrap_or("")
+                .trim_start();
+        } else if let Some(rest) = s.strip_prefix("/*") {
+            s = rest
+                .split_once("*/")
+                .map(|x| x.1)
+                .unwrap_or("")
+                .trim_start();
+        } else {
+            break;
+        }
+    }
+    s.get(..word.len())
+        .is_some_and(|w| w.eq_ignore_ascii_case(word))
 }
 
 impl QueryStream<'_> {
@@ -527,7 +575,7 @@ impl QueryStream<'_> {
                 Err(e) => {
                     self.done = true;
                     if let Error::Server(_) = e {
-                        self.conn.state = State::Idle;
+                        self.conn.after_exception();
                     }
                     return Err(e);
                 }
@@ -539,6 +587,15 @@ impl QueryStream<'_> {
                     }
                     if !self.header_seen {
                         self.header_seen = true;
+                        if self.is_insert && b.rows == 0 {
+                            // The server wants the rows as client Data blocks (ClickHouse before
+                            // inline VALUES over TCP). End the insert with no rows and say so.
+                            let mut end = Vec::new();
+                            super::protocol::write_empty_data(&mut end, self.conn.opts.compression);
+                            self.conn.send(&end)?;
+                            self.insert_refused = true;
+                            continue;
+                        }
                         if b.rows == 0 {
                             Event::Header(b)
                         } else {
@@ -565,12 +622,19 @@ impl QueryStream<'_> {
                 }
                 Packet::Exception(e) => {
                     self.done = true;
-                    self.conn.state = State::Idle;
+                    self.conn.after_exception();
                     return Err(Error::Server(e));
                 }
                 Packet::EndOfStream => {
                     self.done = true;
                     self.conn.state = State::Idle;
+                    if self.insert_refused {
+                        return Err(Error::Unsupported(
+                            "this server wants INSERT rows sent as native blocks, which proton-shell does not send yet; \
+                             inline VALUES work on Proton (and ClickHouse 20+); nothing was inserted"
+                                .into(),
+                        ));
+                    }
                     return Ok(None);
                 }
                 Packet::Pong => {

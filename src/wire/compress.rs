@@ -24,11 +24,12 @@ fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
+/// CityHash128 v1.0.2 as ClickHouse writes it: the C++ pair's `first` (the crate's high 64 bits) first.
 fn checksum(data: &[u8]) -> [u8; 16] {
     let h = cityhash_rs::cityhash_102_128(data);
     let mut out = [0u8; 16];
-    out[..8].copy_from_slice(&(h as u64).to_le_bytes());
-    out[8..].copy_from_slice(&((h >> 64) as u64).to_le_bytes());
+    out[..8].copy_from_slice(&((h >> 64) as u64).to_le_bytes());
+    out[8..].copy_from_slice(&(h as u64).to_le_bytes());
     out
 }
 

@@ -55,6 +55,8 @@ pub enum Error {
     UnknownType(String),
     #[error("compressed frame checksum mismatch (data corrupted in transit)")]
     Checksum,
+    #[error("{0}")]
+    Unsupported(String),
     #[error("the connection is busy with another query")]
     Busy,
     #[error("not connected")]
@@ -64,7 +66,7 @@ pub enum Error {
 impl Error {
     /// True when the connection can no longer be used and must be re-established.
     pub fn is_fatal_for_connection(&self) -> bool {
-        !matches!(self, Error::Server(_) | Error::Busy)
+        !matches!(self, Error::Server(_) | Error::Busy | Error::Unsupported(_))
     }
 }
 

@@ -249,7 +249,7 @@ pub fn write_query(out: &mut Vec<u8>, rev: u64, q: &QuerySpec<'_>) {
     write_empty_data(out, q.compression);
 }
 
-fn write_empty_data(out: &mut Vec<u8>, compression: bool) {
+pub fn write_empty_data(out: &mut Vec<u8>, compression: bool) {
     put_varint(out, client::DATA);
     put_str(out, "");
     let mut block = Vec::new();

@@ -463,7 +463,7 @@ pub fn tsv_escape_into(b: &[u8], quoted: bool, out: &mut Vec<u8>) {
 }
 
 /// Text for a person: valid UTF-8 as is, control characters and invalid bytes escaped.
-fn plain_escape_into(b: &[u8], out: &mut Vec<u8>) {
+pub fn plain_escape_into(b: &[u8], out: &mut Vec<u8>) {
     let mut rest = b;
     while !rest.is_empty() {
         let (valid, bad) = match std::str::from_utf8(rest) {
@@ -620,11 +620,7 @@ fn write_scalar_text(ty: &TypeDesc, data: &Data, row: usize, out: &mut Vec<u8>) 
 /// ClickHouse's float text: shortest round-trip digits, exponent form outside 1e-7..1e21.
 fn write_float(f: f64, sci: String, out: &mut Vec<u8>) {
     if f.is_nan() {
-        return out.extend_from_slice(if f.is_sign_negative() {
-            b"-nan"
-        } else {
-            b"nan"
-        });
+        return out.extend_from_slice(b"nan");
     }
     if f.is_infinite() {
         return out.extend_from_slice(if f < 0.0 { b"-inf" } else { b"inf" });
