@@ -292,10 +292,11 @@ async fn ping_works_between_queries_only() {
     let fx = ProtonFixture::start();
     let mut conn = connect(&fx).await;
     conn.ping().await.unwrap();
-    let mut stream = conn.query("SELECT * FROM ticker", &[], "").await.unwrap();
-    stream.next().await.unwrap();
-    drop(stream);
-    // The connection refuses to ping while the abandoned query still runs.
+    {
+        let mut stream = conn.query("SELECT * FROM ticker", &[], "").await.unwrap();
+        stream.next().await.unwrap();
+    } // abandoned mid-query
+      // The connection refuses to ping while the abandoned query still runs.
     assert!(matches!(conn.ping().await, Err(Error::Busy)));
     assert_eq!(fx.pings_received(), 1);
     let (_, tsv) = run(&mut conn, "SELECT 5").await;
