@@ -1,3 +1,145 @@
-//! Values to text: the output formats (TSV, CSV, JSON lines, tables…) shared by batch mode and the shell.
+//! Values to text: the output formats (table, live, vertical, JSON lines, CSV, TSV, raw) shared by batch mode and the shell.
+//!
+//! A query's output goes through a [`Sink`] made by [`sink_for`]: `header` once, `block` for
+//! each block of rows as it arrives, `finish` at the end (or on cancel). Every call appends
+//! bytes to `out` and never buffers rows for later, so streaming queries print as they run.
+//! Cell text always comes from `crate::wire::value` (`Style::Plain` for people, the
+//! ClickHouse styles for machine formats); this module only lays it out.
 
+pub mod lines;
+pub mod live;
+pub mod table;
+mod text;
 pub mod tsv;
+pub mod vertical;
+
+#[cfg(test)]
+mod testutil;
+
+pub use lines::{CsvSink, JsonSink, RawSink, TsvSink};
+pub use live::LiveSink;
+pub use table::TableSink;
+pub use vertical::VerticalSink;
+
+use crate::wire::Block;
+
+/// An output format, as chosen by `--format` or `:format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns, streamed: the header is printed once and re-printed when columns widen.
+    Table,
+    /// One `name: value` line per column, rows one after another (`\G`).
+    Vertical,
+    /// JSON lines (ClickHouse JSONEachRow): one object per row.
+    Json,
+    /// ClickHouse CSV, no header line.
+    Csv,
+    /// ClickHouse TabSeparated, no header line.
+    Tsv,
+    /// ClickHouse TabSeparatedRaw: tab-separated, strings as raw bytes.
+    Raw,
+    /// The latest result set of a streaming aggregate, redrawn in place on each emit.
+    Live,
+}
+
+impl Format {
+    pub const ALL: &'static [Format] = &[
+        Format::Table,
+        Format::Vertical,
+        Format::Json,
+        Format::Csv,
+        Format::Tsv,
+        Format::Raw,
+        Format::Live,
+    ];
+
+    /// Parse a format name (case-insensitive). ClickHouse's names for the same formats
+    /// (`JSONEachRow`, `TabSeparated`, `TabSeparatedRaw`, `PrettyCompact`, ...) are accepted too.
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "table" | "pretty" | "prettycompact" => Format::Table,
+            "vertical" => Format::Vertical,
+            "json" | "jsonl" | "jsonlines" | "ndjson" | "jsoneachrow" => Format::Json,
+            "csv" => Format::Csv,
+            "tsv" | "tabseparated" => Format::Tsv,
+            "raw" | "tsvraw" | "tabseparatedraw" => Format::Raw,
+            "live" => Format::Live,
+            _ => return None,
+        })
+    }
+
+    /// The canonical name, as `parse` accepts it and `:format` lists it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Vertical => "vertical",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Raw => "raw",
+            Format::Live => "live",
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the terminal can take.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOpts {
+    /// Emit ANSI colour and attributes.
+    pub color: bool,
+    /// Terminal columns; 0 = unlimited (nothing is cut).
+    pub width: usize,
+    /// stdout is a terminal (Live redraws in place only then).
+    pub is_tty: bool,
+}
+
+/// Receives one query's output as it streams and appends terminal bytes to `out`
+/// (the caller writes `out` to stdout after each call).
+pub trait Sink: Send {
+    /// A 0-row block with the column names and types; called once, before any block.
+    /// Sinks also cope with a server that sends no header (the first block then serves).
+    fn header(&mut self, header: &Block, out: &mut Vec<u8>);
+    /// Rows as they arrive.
+    fn block(&mut self, block: &Block, out: &mut Vec<u8>);
+    /// The query ended or was cancelled: leave the final state in the scrollback.
+    fn finish(&mut self, out: &mut Vec<u8>);
+    /// Rows received and rendered so far (for "Query cancelled (N rows)").
+    fn rows(&self) -> u64;
+}
+
+/// The sink for `format`.
+pub fn sink_for(format: Format, opts: &RenderOpts) -> Box<dyn Sink> {
+    match format {
+        Format::Table => Box::new(TableSink::new(opts)),
+        Format::Vertical => Box::new(VerticalSink::new(opts)),
+        Format::Json => Box::new(JsonSink::default()),
+        Format::Csv => Box::new(CsvSink::default()),
+        Format::Tsv => Box::new(TsvSink::default()),
+        Format::Raw => Box::new(RawSink::default()),
+        Format::Live => Box::new(LiveSink::new(opts)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        for &f in Format::ALL {
+            assert_eq!(Format::parse(f.name()), Some(f));
+            assert_eq!(Format::parse(&f.name().to_uppercase()), Some(f));
+        }
+        assert_eq!(Format::parse("JSONEachRow"), Some(Format::Json));
+        assert_eq!(Format::parse("jsonl"), Some(Format::Json));
+        assert_eq!(Format::parse("TabSeparated"), Some(Format::Tsv));
+        assert_eq!(Format::parse("TabSeparatedRaw"), Some(Format::Raw));
+        assert_eq!(Format::parse("xml"), None);
+    }
+}

@@ -1,0 +1,563 @@
+//! The live view for streaming aggregates: the latest result set, redrawn in place on every emit.
+//!
+//! Proton re-emits a streaming aggregate's whole result every period (about 2 s). Each emit
+//! arrives as one or more blocks in quick succession; a block that comes [`EMIT_GAP`] or more
+//! after the previous one starts a new emit. On a terminal:
+//!
+//! - Every block redraws the table in place: the cursor moves up over the previous drawing
+//!   (`ESC[{n}A`), the rest of the screen is cleared (`ESC[J`) and the table is printed again,
+//!   inside a synchronized-update bracket (`ESC[?2026h` … `ESC[?2026l`) where the terminal
+//!   supports it. The caller must leave the cursor where the drawing left it (column 0 of the
+//!   line under the footer): anything it prints in between (e.g. a status line) must be
+//!   erased again before the next `out` is written.
+//! - Cells that differ from the previous emit are highlighted (bold yellow, with colour).
+//!   Rows are matched to the previous emit by their non-numeric columns (the group keys of
+//!   a typical aggregate), and in order among rows with equal keys; an unmatched row is
+//!   highlighted whole.
+//! - A footer says `emit #N · last emit HH:MM:SS · R rows` (local time).
+//! - At most `max_rows` rows are drawn (the rest are counted in a `… N more rows` line), so the
+//!   drawing fits the screen and the cursor can move back over it.
+//! - `EMIT CHANGELOG` results (a `_tp_delta` column) keep a set of rows: +1 adds a row, -1
+//!   removes the row with equal values in every other column. A row added in the same emit
+//!   as a removal takes the removed row's place (the one sharing most values), so an updated
+//!   group stays where it was with its changed cells highlighted. `_tp_delta` is not shown.
+//! - `finish` leaves the last drawing in the scrollback.
+//!
+//! Without a terminal each emit is printed as a plain table (received rows, `_tp_delta`
+//! included) after a `-- emit #N` line.
+
+use super::table::{CellView, Layout, TableSink};
+use super::text::{as_text, plain_cell, push_cut, push_styled, width, DIM};
+use super::{RenderOpts, Sink};
+use crate::wire::{Block, Column};
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// Blocks closer together than this belong to the same emit.
+pub const EMIT_GAP: Duration = Duration::from_millis(50);
+
+/// Rows kept per emit when not in changelog mode; beyond this they are only counted.
+const KEEP_ROWS: usize = 10_000;
+
+/// The column `EMIT CHANGELOG` adds: +1 for an added row, -1 for a removed one.
+const DELTA_COLUMN: &str = "_tp_delta";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Cell {
+    text: Box<str>,
+    width: usize,
+    null: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Row {
+    cells: Vec<Cell>,
+    /// Per cell: changed since the previous emit.
+    marks: Vec<bool>,
+    /// Changelog: removed during the current emit (dropped at the next one).
+    gone: bool,
+}
+
+/// The live view (see the module doc).
+pub struct LiveSink {
+    opts: RenderOpts,
+    max_rows: usize,
+    layout: Option<Layout>,
+    /// Source columns, and which of them (if any) is `_tp_delta`.
+    source_cols: usize,
+    delta: Option<usize>,
+    /// Visible columns that are numeric (not part of the matching key).
+    numeric: Vec<bool>,
+    /// The rows on screen: this emit's rows so far (or the changelog state).
+    shown: Vec<Row>,
+    /// Rows of the current emit beyond `KEEP_ROWS` (not kept).
+    dropped: usize,
+    /// Previous emit's rows by key, in order, for matching (plain mode).
+    prev: HashMap<String, VecDeque<Vec<Cell>>>,
+    had_prev: bool,
+    /// Changelog: positions in `shown` removed during this emit, free for an added row.
+    holes: Vec<usize>,
+    emit: u64,
+    last_block: Option<Instant>,
+    last_wall: String,
+    drawn_lines: usize,
+    rows: u64,
+    /// Without a terminal: the table of the current emit.
+    plain: Option<TableSink>,
+    cell_buf: Vec<u8>,
+}
+
+impl LiveSink {
+    pub fn new(opts: &RenderOpts) -> Self {
+        LiveSink {
+            opts: opts.clone(),
+            max_rows: default_max_rows(),
+            layout: None,
+            source_cols: 0,
+            delta: None,
+            numeric: Vec::new(),
+            shown: Vec::new(),
+            dropped: 0,
+            prev: HashMap::new(),
+            had_prev: false,
+            holes: Vec::new(),
+            emit: 0,
+            last_block: None,
+            last_wall: String::new(),
+            drawn_lines: 0,
+            rows: 0,
+            plain: None,
+            cell_buf: Vec::new(),
+        }
+    }
+
+    /// Draw at most `n` rows (the screen height less a few lines is right).
+    pub fn with_max_rows(mut self, n: usize) -> Self {
+        self.max_rows = n.max(1);
+        self
+    }
+
+    fn set_columns(&mut self, block: &Block) {
+        self.source_cols = block.columns.len();
+        self.delta = block.columns.iter().position(|c| c.name == DELTA_COLUMN);
+        let visible: Vec<&Column> = block
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != self.delta)
+            .map(|(_, c)| c)
+            .collect();
+        self.numeric = visible.iter().map(|c| c.ty.is_numeric()).collect();
+        self.layout = Some(Layout::new(visible, self.opts.width));
+    }
+
+    /// `block`, arriving at `at` (the clock is a parameter so tests can choose emit boundaries).
+    pub fn block_at(&mut self, block: &Block, at: Instant, out: &mut Vec<u8>) {
+        if block.columns.is_empty() {
+            return;
+        }
+        if self.layout.is_none() || self.source_cols != block.columns.len() {
+            self.set_columns(block);
+        }
+        if block.rows == 0 {
+            return;
+        }
+        self.rows += block.rows as u64;
+        let new_emit = self
+            .last_block
+            .is_none_or(|t| at.saturating_duration_since(t) >= EMIT_GAP);
+        self.last_block = Some(at);
+        if new_emit {
+            self.emit += 1;
+            self.last_wall = chrono::Local::now().format("%H:%M:%S").to_string();
+        }
+        if !self.opts.is_tty {
+            if new_emit {
+                out.extend_from_slice(format!("-- emit #{}\n", self.emit).as_bytes());
+                self.plain = Some(TableSink::new(&self.opts));
+            }
+            if let Some(t) = &mut self.plain {
+                t.block(block, out);
+            }
+            return;
+        }
+        if new_emit {
+            self.start_emit();
+        }
+        match self.delta {
+            Some(d) => self.apply_changelog(block, d),
+            None => self.append(block),
+        }
+        self.draw(out);
+    }
+
+    fn start_emit(&mut self) {
+        if self.delta.is_some() {
+            self.shown.retain(|r| !r.gone);
+            for r in &mut self.shown {
+                r.marks.iter_mut().for_each(|m| *m = false);
+            }
+            self.holes.clear();
+        } else {
+            self.prev.clear();
+            self.had_prev = !self.shown.is_empty();
+            for r in std::mem::take(&mut self.shown) {
+                let key = key_of(&r.cells, &self.numeric);
+                self.prev.entry(key).or_default().push_back(r.cells);
+            }
+            self.dropped = 0;
+        }
+    }
+
+    /// The visible cells of `row` of `block`.
+    fn cells(&mut self, block: &Block, row: usize) -> Vec<Cell> {
+        let mut cells = Vec::with_capacity(block.columns.len());
+        for (i, col) in block.columns.iter().enumerate() {
+            if Some(i) == self.delta {
+                continue;
+            }
+            self.cell_buf.clear();
+            cells.push(match plain_cell(col, row, &mut self.cell_buf) {
+                None => Cell {
+                    text: "".into(),
+                    width: 4,
+                    null: true,
+                },
+                Some(()) => {
+                    let t = as_text(&self.cell_buf);
+                    Cell {
+                        width: width(t),
+                        text: t.into(),
+                        null: false,
+                    }
+                }
+            });
+        }
+        cells
+    }
+
+    fn append(&mut self, block: &Block) {
+        for row in 0..block.rows {
+            if self.shown.len() >= KEEP_ROWS {
+                self.dropped += block.rows - row;
+                break;
+            }
+            let cells = self.cells(block, row);
+            let marks = match self
+                .prev
+                .get_mut(&key_of(&cells, &self.numeric))
+                .and_then(|q| q.pop_front())
+            {
+                Some(old) => cells.iter().zip(&old).map(|(a, b)| a != b).collect(),
+                None => vec![self.had_prev; cells.len()],
+            };
+            self.shown.push(Row {
+                cells,
+                marks,
+                gone: false,
+            });
+        }
+    }
+
+    fn apply_changelog(&mut self, block: &Block, delta: usize) {
+        let deltas = &block.columns[delta];
+        for row in 0..block.rows {
+            let d = deltas.value(row).as_i64().unwrap_or(1);
+            let cells = self.cells(block, row);
+            if d < 0 {
+                if let Some(p) = self.shown.iter().position(|r| !r.gone && r.cells == cells) {
+                    self.shown[p].gone = true;
+                    self.holes.push(p);
+                }
+                continue;
+            }
+            // Take the place of the removed row sharing most values, if any.
+            let best = self
+                .holes
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, &p)| {
+                    let same = self.shown[p]
+                        .cells
+                        .iter()
+                        .zip(&cells)
+                        .filter(|(a, b)| a == b)
+                        .count();
+                    (same, std::cmp::Reverse(*i))
+                })
+                .map(|(i, &p)| (i, p));
+            match best {
+                Some((i, p)) => {
+                    self.holes.remove(i);
+                    let marks = cells
+                        .iter()
+                        .zip(&self.shown[p].cells)
+                        .map(|(a, b)| a != b)
+                        .collect();
+                    self.shown[p] = Row {
+                        cells,
+                        marks,
+                        gone: false,
+                    };
+                }
+                None => {
+                    let marks = vec![self.emit > 1; cells.len()];
+                    self.shown.push(Row {
+                        cells,
+                        marks,
+                        gone: false,
+                    });
+                }
+            }
+        }
+    }
+
+    fn draw(&mut self, out: &mut Vec<u8>) {
+        let Some(layout) = &mut self.layout else {
+            return;
+        };
+        let color = self.opts.color;
+        let visible: Vec<&Row> = self.shown.iter().filter(|r| !r.gone).collect();
+        let total = visible.len() + self.dropped;
+        let drawn = &visible[..visible.len().min(self.max_rows)];
+        for r in drawn {
+            for (i, c) in r.cells.iter().enumerate() {
+                layout.observe(i, c.width);
+            }
+        }
+        layout.settle();
+        out.extend_from_slice(b"\x1b[?2026h");
+        if self.drawn_lines > 0 {
+            out.extend_from_slice(format!("\x1b[{}A\x1b[J", self.drawn_lines).as_bytes());
+        }
+        layout.write_header(color, out);
+        for r in drawn {
+            layout.write_row(
+                r.cells.iter().zip(&r.marks).map(|(c, &mark)| CellView {
+                    text: &c.text,
+                    width: c.width,
+                    null: c.null,
+                    mark,
+                }),
+                color,
+                out,
+            );
+        }
+        let mut lines = 2 + drawn.len() + 1;
+        let limit = if self.opts.width > 0 {
+            self.opts.width
+        } else {
+            usize::MAX
+        };
+        if total > drawn.len() {
+            let more = format!("… {} more rows", total - drawn.len());
+            push_line(&more, limit, color, out);
+            lines += 1;
+        }
+        let plural = if total == 1 { "" } else { "s" };
+        let footer = format!(
+            "emit #{} · last emit {} · {total} row{plural}",
+            self.emit, self.last_wall
+        );
+        push_line(&footer, limit, color, out);
+        out.extend_from_slice(b"\x1b[?2026l");
+        self.drawn_lines = lines;
+    }
+}
+
+/// A dim line, cut to the terminal.
+fn push_line(s: &str, limit: usize, color: bool, out: &mut Vec<u8>) {
+    let mut cut = Vec::new();
+    push_cut(s, width(s), limit, &mut cut);
+    push_styled(as_text(&cut), DIM, color, out);
+    out.push(b'\n');
+}
+
+/// What matches a row to its predecessor: its non-numeric cells.
+fn key_of(cells: &[Cell], numeric: &[bool]) -> String {
+    let mut k = String::new();
+    for (c, &num) in cells.iter().zip(numeric) {
+        if !num {
+            k.push(if c.null { '\u{1}' } else { '\u{2}' });
+            k.push_str(&c.text);
+            k.push('\u{0}');
+        }
+    }
+    k
+}
+
+/// Rows that fit a screen of `$LINES` lines with room for the header, footer and prompt.
+fn default_max_rows() -> usize {
+    std::env::var("LINES")
+        .ok()
+        .and_then(|s| s.trim().parse::<usize>().ok())
+        .map_or(20, |h| h.saturating_sub(7).max(3))
+}
+
+impl Sink for LiveSink {
+    fn header(&mut self, header: &Block, _out: &mut Vec<u8>) {
+        self.set_columns(header);
+    }
+
+    fn block(&mut self, block: &Block, out: &mut Vec<u8>) {
+        self.block_at(block, Instant::now(), out);
+    }
+
+    fn finish(&mut self, _out: &mut Vec<u8>) {
+        // The last drawing stays; it already ends with a newline after the footer.
+        self.drawn_lines = 0;
+    }
+
+    fn rows(&self) -> u64 {
+        self.rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    fn tty(color: bool) -> RenderOpts {
+        RenderOpts {
+            color,
+            width: 80,
+            is_tty: true,
+        }
+    }
+
+    /// The drawing with the clock masked and the synchronized-update bracket removed.
+    fn masked(out: &[u8]) -> String {
+        let t = text(out)
+            .replace("\x1b[?2026h", "")
+            .replace("\x1b[?2026l", "");
+        let mut s = String::new();
+        let mut rest = t.as_str();
+        while let Some(i) = rest.find("last emit ") {
+            let (a, b) = rest.split_at(i + "last emit ".len());
+            s.push_str(a);
+            s.push_str("HH:MM:SS");
+            rest = &b[8.min(b.len())..];
+        }
+        s.push_str(rest);
+        s
+    }
+
+    fn agg(keys: &[&str], counts: &[u64]) -> Block {
+        block(vec![str_col("k", keys), u64_col("n", counts)])
+    }
+
+    #[test]
+    fn redraws_in_place_and_highlights_changes() {
+        let t0 = Instant::now();
+        let mut s = LiveSink::new(&tty(true)).with_max_rows(10);
+        let mut out = Vec::new();
+        s.header(&agg(&[], &[]), &mut out);
+        s.block_at(&agg(&["a", "b"], &[1, 2]), t0, &mut out);
+        let first = masked(&out);
+        assert!(
+            !first.contains("\x1b[1;33m"),
+            "nothing highlighted at first"
+        );
+        assert!(first.ends_with("\x1b[2memit #1 · last emit HH:MM:SS · 2 rows\x1b[0m\n"));
+        assert!(
+            !first.contains("\x1b[J"),
+            "nothing to move over yet: {first:?}"
+        );
+
+        out.clear();
+        // b changes, a does not; the emit comes back in another order.
+        s.block_at(
+            &agg(&["b", "a"], &[5, 1]),
+            t0 + Duration::from_secs(2),
+            &mut out,
+        );
+        let second = masked(&out);
+        // header + rule + 2 rows + footer = 5 lines to move back over.
+        assert!(second.starts_with("\x1b[5A\x1b[J"), "{second:?}");
+        assert!(second.contains("\x1b[1;33m5\x1b[0m"), "{second:?}");
+        assert!(
+            !second.contains("\x1b[1;33m1\x1b[0m"),
+            "unchanged a=1 not highlighted: {second:?}"
+        );
+        assert!(second.contains("emit #2"));
+        assert_eq!(s.rows(), 4);
+    }
+
+    #[test]
+    fn blocks_in_quick_succession_are_one_emit() {
+        let t0 = Instant::now();
+        let mut s = LiveSink::new(&tty(false)).with_max_rows(10);
+        let mut out = Vec::new();
+        s.block_at(&agg(&["a"], &[1]), t0, &mut out);
+        s.block_at(&agg(&["b"], &[2]), t0 + Duration::from_millis(10), &mut out);
+        out.clear();
+        s.block_at(&agg(&["c"], &[3]), t0 + Duration::from_millis(20), &mut out);
+        assert_eq!(
+            masked(&out),
+            "\x1b[5A\x1b[Jk │ n\n──┼──\na │ 1\nb │ 2\nc │ 3\n\
+             emit #1 · last emit HH:MM:SS · 3 rows\n"
+        );
+        out.clear();
+        s.block_at(&agg(&["a"], &[1]), t0 + Duration::from_secs(2), &mut out);
+        assert_eq!(
+            masked(&out),
+            "\x1b[6A\x1b[Jk │ n\n──┼──\na │ 1\n\
+             emit #2 · last emit HH:MM:SS · 1 row\n"
+        );
+    }
+
+    #[test]
+    fn changelog_adds_and_removes_by_value() {
+        let t0 = Instant::now();
+        let mut s = LiveSink::new(&tty(true)).with_max_rows(10);
+        let mut out = Vec::new();
+        let cl = |keys: &[&str], counts: &[u64], d: &[i8]| {
+            block(vec![
+                str_col("k", keys),
+                u64_col("n", counts),
+                i8_col("_tp_delta", d),
+            ])
+        };
+        s.header(&cl(&[], &[], &[]), &mut out);
+        s.block_at(&cl(&["a", "b"], &[1, 1], &[1, 1]), t0, &mut out);
+        let first = masked(&out);
+        assert!(!first.contains("_tp_delta"), "{first:?}");
+        out.clear();
+        // a: 1 -> 3 (retract then add); b removed; c added.
+        s.block_at(
+            &cl(&["a", "b", "a", "c"], &[1, 1, 3, 7], &[-1, -1, 1, 1]),
+            t0 + Duration::from_secs(2),
+            &mut out,
+        );
+        let t = masked(&out);
+        let body: Vec<&str> = t.lines().collect();
+        // Row a kept its place with the count highlighted, b is gone, c is new.
+        assert!(body[2].starts_with("a"), "{t:?}");
+        assert!(body[2].contains("\x1b[1;33m3\x1b[0m"), "{t:?}");
+        assert!(!body[2].contains("\x1b[1;33ma"), "key unchanged: {t:?}");
+        assert!(body[3].contains("\x1b[1;33mc\x1b[0m"), "{t:?}");
+        assert!(!t.contains(" b "), "{t:?}");
+        assert!(t.contains("emit #2 · last emit HH:MM:SS · 2 rows"), "{t:?}");
+        assert_eq!(s.shown.iter().filter(|r| !r.gone).count(), 2);
+        // A removal of a row that is not there changes nothing.
+        out.clear();
+        s.block_at(
+            &cl(&["zzz"], &[9], &[-1]),
+            t0 + Duration::from_secs(4),
+            &mut out,
+        );
+        assert!(masked(&out).contains("· 2 rows"));
+    }
+
+    #[test]
+    fn rows_beyond_the_screen_are_counted() {
+        let mut s = LiveSink::new(&tty(false)).with_max_rows(2);
+        let mut out = Vec::new();
+        s.block_at(&agg(&["a", "b", "c"], &[1, 2, 3]), Instant::now(), &mut out);
+        let t = masked(&out);
+        assert_eq!(
+            t,
+            "k │ n\n──┼──\na │ 1\nb │ 2\n… 1 more rows\n\
+             emit #1 · last emit HH:MM:SS · 3 rows\n"
+        );
+        assert_eq!(s.drawn_lines, 6);
+    }
+
+    #[test]
+    fn without_a_terminal_each_emit_is_a_table() {
+        let t0 = Instant::now();
+        let mut s = LiveSink::new(&RenderOpts::default());
+        let mut out = Vec::new();
+        s.header(&agg(&[], &[]), &mut out);
+        s.block_at(&agg(&["a"], &[1]), t0, &mut out);
+        s.block_at(&agg(&["b"], &[2]), t0 + Duration::from_millis(5), &mut out);
+        s.block_at(&agg(&["a"], &[3]), t0 + Duration::from_secs(2), &mut out);
+        s.finish(&mut out);
+        assert_eq!(
+            text(&out),
+            "-- emit #1\nk │ n\n──┼──\na │ 1\nb │ 2\n-- emit #2\nk │ n\n──┼──\na │ 3\n"
+        );
+        assert_eq!(s.rows(), 3);
+    }
+}

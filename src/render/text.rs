@@ -1,0 +1,123 @@
+//! Terminal text for the human views: display width, cutting with `…`, padding, ANSI attributes, NULL.
+
+use crate::wire::value::plain_escape_into;
+use crate::wire::Column;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+pub(crate) const BOLD: &str = "\x1b[1m";
+pub(crate) const DIM: &str = "\x1b[2m";
+/// Cells that changed since the previous emit (Live).
+pub(crate) const HIGHLIGHT: &str = "\x1b[1;33m";
+pub(crate) const RESET: &str = "\x1b[0m";
+
+/// NULL in the human views: dim `NULL` with colour, `ᴺᵁᴸᴸ` without (as ClickHouse's Pretty
+/// formats show it), so a NULL never looks like the string `'NULL'`.
+pub(crate) fn null_text(color: bool) -> &'static str {
+    if color {
+        "NULL"
+    } else {
+        "ᴺᵁᴸᴸ"
+    }
+}
+
+/// Columns `s` takes on a terminal.
+#[inline]
+pub(crate) fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        UnicodeWidthStr::width(s)
+    }
+}
+
+/// A column name as it is safe to print (control characters and invalid UTF-8 escaped).
+pub(crate) fn clean_name(name: &str) -> String {
+    let mut out = Vec::with_capacity(name.len());
+    plain_escape_into(name.as_bytes(), &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Append cell `row` of `col` in `Style::Plain` to `buf`; returns `None` for NULL.
+pub(crate) fn plain_cell(col: &Column, row: usize, buf: &mut Vec<u8>) -> Option<()> {
+    if col.value(row).is_null() {
+        return None;
+    }
+    col.write_cell(row, crate::wire::Style::Plain, buf);
+    Some(())
+}
+
+/// `Style::Plain` output is valid UTF-8 by construction; this only guards against surprises.
+#[inline]
+pub(crate) fn as_text(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or("\u{fffd}")
+}
+
+/// Append `s` (which is `sw` columns wide) cut to at most `max` columns, ending in `…` when
+/// cut. Returns the columns written.
+pub(crate) fn push_cut(s: &str, sw: usize, max: usize, out: &mut Vec<u8>) -> usize {
+    if sw <= max {
+        out.extend_from_slice(s.as_bytes());
+        return sw;
+    }
+    if max == 0 {
+        return 0;
+    }
+    let mut used = 0;
+    let mut end = 0;
+    for (i, ch) in s.char_indices() {
+        let cw = ch.width().unwrap_or(0);
+        if used + cw > max - 1 {
+            break;
+        }
+        used += cw;
+        end = i + ch.len_utf8();
+    }
+    out.extend_from_slice(&s.as_bytes()[..end]);
+    out.extend_from_slice("…".as_bytes());
+    used + 1
+}
+
+#[inline]
+pub(crate) fn pad(n: usize, out: &mut Vec<u8>) {
+    out.extend(std::iter::repeat_n(b' ', n));
+}
+
+/// Append `s` wrapped in `attr` … reset when colour is on (and `attr` is not empty).
+#[inline]
+pub(crate) fn push_styled(s: &str, attr: &str, color: bool, out: &mut Vec<u8>) {
+    if color && !attr.is_empty() {
+        out.extend_from_slice(attr.as_bytes());
+        out.extend_from_slice(s.as_bytes());
+        out.extend_from_slice(RESET.as_bytes());
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut(s: &str, max: usize) -> (String, usize) {
+        let mut out = Vec::new();
+        let w = push_cut(s, width(s), max, &mut out);
+        (String::from_utf8(out).unwrap(), w)
+    }
+
+    #[test]
+    fn cutting_counts_display_columns() {
+        assert_eq!(cut("hello", 5), ("hello".into(), 5));
+        assert_eq!(cut("hello world", 6), ("hello…".into(), 6));
+        // Wide characters take two columns; a cut never splits one.
+        assert_eq!(width("日本語"), 6);
+        assert_eq!(cut("日本語テキスト", 6), ("日本…".into(), 5));
+        assert_eq!(cut("héllo wörld", 4), ("hél…".into(), 4));
+        assert_eq!(cut("abc", 0), ("".into(), 0));
+        assert_eq!(cut("abc", 1), ("…".into(), 1));
+    }
+
+    #[test]
+    fn names_are_escaped() {
+        assert_eq!(clean_name("a\tb\x1b[31m"), "a\\tb\\x1b[31m");
+    }
+}
