@@ -1,37 +1,236 @@
-//! Command-line flags and environment variables.
+//! Command-line flags and environment variables, merged with the config file into one `Config`.
+//!
+//! Precedence is flags > environment > config file > built-in defaults. clap reads a flag or,
+//! failing that, its environment variable; whatever is still unset comes from `config.toml`.
 
+use crate::errors::AppError;
+use crate::shell::config::FileConfig;
+use crate::wire::ConnectOptions;
 use clap::Parser;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A password: never shown by `Debug` or `Display`.
+#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(from = "String")]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
 
 #[derive(Parser, Debug, Clone)]
 #[command(
     name = "proton-shell",
     version,
-    about = "An interactive shell for Timeplus Proton (streaming SQL)"
+    about = "An interactive shell for Timeplus Proton, the streaming SQL database",
+    after_help = "Without -q, -f or piped input, an interactive shell starts; type :help there.\n\
+                  Settings are read from flags, then PROTON_* environment variables, then config.toml\n\
+                  (see config.example.toml). Exit codes: 0 ok, 1 query error, 2 usage, 3 connection error."
 )]
 pub struct Args {
-    /// Server host
-    #[arg(long, env = "PROTON_HOST", default_value = "localhost")]
-    pub host: String,
-    /// Native TCP port (Proton: 8463)
-    #[arg(long, env = "PROTON_PORT", default_value_t = 8463)]
-    pub port: u16,
-    #[arg(long, short = 'u', env = "PROTON_USER", default_value = "default")]
-    pub user: String,
-    /// Password (prefer the PROTON_PASSWORD environment variable: flags show up in `ps`)
-    #[arg(long, env = "PROTON_PASSWORD", hide_env_values = true)]
-    pub password: Option<String>,
-    #[arg(long, short = 'd', env = "PROTON_DATABASE", default_value = "")]
-    pub database: String,
-    /// Run this query and exit (repeatable)
-    #[arg(long, short = 'q')]
+    /// Server host [default: localhost]
+    #[arg(long, env = "PROTON_HOST")]
+    pub host: Option<String>,
+    /// Native TCP port [default: 8463]
+    #[arg(long, env = "PROTON_PORT")]
+    pub port: Option<u16>,
+    /// User name [default: default]
+    #[arg(long, short = 'u', env = "PROTON_USER")]
+    pub user: Option<String>,
+    /// Password; `--password` with no value prompts for it without echo.
+    /// Prefer PROTON_PASSWORD or the prompt: flag values show up in `ps`.
+    #[arg(long, env = "PROTON_PASSWORD", hide_env_values = true, num_args = 0..=1, value_name = "PASSWORD")]
+    pub password: Option<Option<Secret>>,
+    /// Default database
+    #[arg(long, short = 'd', env = "PROTON_DATABASE")]
+    pub database: Option<String>,
+    /// Run these statements and exit (repeatable; each may hold several `;`-separated statements)
+    #[arg(long, short = 'q', value_name = "SQL")]
     pub query: Vec<String>,
-    /// Output format: table, vertical, tsv, csv, json, raw
-    #[arg(long)]
+    /// Run the statements in this file and exit (repeatable)
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: Vec<PathBuf>,
+    /// Output format: table, vertical, json, csv, tsv, raw, live
+    /// [default: table on a terminal, tsv otherwise]
+    #[arg(long, value_name = "NAME")]
     pub format: Option<String>,
+    /// Vertical output (same as --format vertical)
+    #[arg(short = 'E', long = "vertical")]
+    pub vertical: bool,
+    /// History file [default: history in the user data dir]
+    #[arg(long, env = "PROTON_SHELL_HISTORY", value_name = "FILE")]
+    pub history_file: Option<PathBuf>,
+    /// No colours (also when NO_COLOR is set or stdout is not a terminal)
+    #[arg(long)]
+    pub no_color: bool,
+    /// Config file [default: config.toml in the user config dir]
+    #[arg(long, env = "PROTON_SHELL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Ask the server for LZ4-compressed blocks
     #[arg(long)]
     pub compression: bool,
-    /// Connect timeout in seconds
-    #[arg(long, default_value_t = 10)]
-    pub connect_timeout: u64,
+    /// Connect timeout in seconds [default: 10]
+    #[arg(long, value_name = "SECONDS")]
+    pub connect_timeout: Option<u64>,
+    /// In batch mode, print each statement's elapsed time to stderr
+    #[arg(long, short = 't')]
+    pub time: bool,
+}
+
+/// Everything the run needs, after flags, environment and the config file are merged.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub connect: ConnectOptions,
+    /// `--password` was given without a value: prompt before connecting.
+    pub password_prompt: bool,
+    /// The format the user asked for (flag or file); `None` picks by terminal and query.
+    pub format: Option<String>,
+    pub history_file: Option<PathBuf>,
+    /// Colour is allowed (not `--no-color`, not `NO_COLOR`, not `color = false`); the
+    /// terminal check comes on top of this.
+    pub color: bool,
+    pub timing: bool,
+    pub hints: bool,
+    /// Session settings from the config file's `[settings]` table.
+    pub settings: Vec<(String, String)>,
+    /// Demo settings from the config file's `[demo]` table, keys with their `demo.` prefix.
+    pub demo_settings: Vec<(String, String)>,
+    pub queries: Vec<String>,
+    pub files: Vec<PathBuf>,
+    pub print_time: bool,
+}
+
+impl Args {
+    /// Merge with the config file. Fails only on values that cannot be used.
+    pub fn resolve(self, file: FileConfig) -> Result<Config, AppError> {
+        let defaults = ConnectOptions::default();
+        let (password, password_prompt) = match self.password {
+            Some(Some(p)) => (p.expose().to_string(), false),
+            Some(None) => (String::new(), true),
+            None => (
+                file.password
+                    .as_ref()
+                    .map(|p| p.expose().to_string())
+                    .unwrap_or_default(),
+                false,
+            ),
+        };
+        let connect = ConnectOptions {
+            host: self.host.or(file.host).unwrap_or(defaults.host),
+            port: self.port.or(file.port).unwrap_or(defaults.port),
+            user: self.user.or(file.user).unwrap_or(defaults.user),
+            password,
+            database: self.database.or(file.database).unwrap_or_default(),
+            connect_timeout: self
+                .connect_timeout
+                .or(file.connect_timeout)
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.connect_timeout),
+            compression: self.compression || file.compression.unwrap_or(false),
+        };
+        let format = if self.vertical {
+            Some("vertical".to_string())
+        } else {
+            self.format.or(file.format)
+        };
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Ok(Config {
+            connect,
+            password_prompt,
+            format,
+            history_file: self.history_file.or(file.history_file),
+            color: !self.no_color && !no_color_env && file.color.unwrap_or(true),
+            timing: file.timing.unwrap_or(true),
+            hints: file.hints.unwrap_or(true),
+            settings: file.settings,
+            demo_settings: file
+                .demo
+                .into_iter()
+                .map(|(k, v)| (format!("demo.{k}"), v))
+                .collect(),
+            queries: self.query,
+            files: self.file,
+            print_time: self.time,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Args {
+        let mut v = vec!["proton-shell"];
+        v.extend_from_slice(args);
+        Args::try_parse_from(v).unwrap()
+    }
+
+    #[test]
+    fn password_without_value_prompts() {
+        let a = parse(&["--password", "-q", "SELECT 1"]);
+        assert_eq!(a.password, Some(None));
+        let c = a.resolve(FileConfig::default()).unwrap();
+        assert!(c.password_prompt);
+        assert_eq!(c.queries, vec!["SELECT 1"]);
+    }
+
+    #[test]
+    fn password_with_value_is_used_and_hidden_from_debug() {
+        let a = parse(&["--password", "s3cret"]);
+        assert!(!format!("{a:?}").contains("s3cret"));
+        let c = a.resolve(FileConfig::default()).unwrap();
+        assert_eq!(c.connect.password, "s3cret");
+        assert!(!c.password_prompt);
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn flags_override_the_config_file() {
+        let file = FileConfig {
+            host: Some("filehost".into()),
+            port: Some(9000),
+            user: Some("fileuser".into()),
+            format: Some("csv".into()),
+            ..FileConfig::default()
+        };
+        let c = parse(&["--host", "flaghost"]).resolve(file).unwrap();
+        assert_eq!(c.connect.host, "flaghost");
+        assert_eq!(c.connect.port, 9000);
+        assert_eq!(c.connect.user, "fileuser");
+        assert_eq!(c.format.as_deref(), Some("csv"));
+    }
+
+    #[test]
+    fn defaults_without_anything() {
+        let c = parse(&[]).resolve(FileConfig::default()).unwrap();
+        assert_eq!(c.connect.port, 8463);
+        assert_eq!(c.connect.host, "localhost");
+        assert_eq!(c.connect.user, "default");
+        assert!(c.timing && c.hints);
+    }
+
+    #[test]
+    fn repeatable_queries_and_vertical() {
+        let c = parse(&["-q", "SELECT 1", "-q", "SELECT 2", "-E"])
+            .resolve(FileConfig::default())
+            .unwrap();
+        assert_eq!(c.queries.len(), 2);
+        assert_eq!(c.format.as_deref(), Some("vertical"));
+    }
 }

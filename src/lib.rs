@@ -2,5 +2,9 @@
 
 pub mod batch;
 pub mod cli;
+pub mod demos;
+pub mod errors;
 pub mod render;
+pub mod shell;
+pub mod sql;
 pub mod wire;

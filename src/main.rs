@@ -1,65 +1,129 @@
-//! Entry point of the `proton-shell` binary: parse flags, run, map the result to an exit code.
+//! Entry point of the `proton-shell` binary: parse flags, run the shell or a batch, map the result to an exit code.
 
 use clap::Parser;
-use proton_shell::batch::{run_statement, style_for, Outcome};
-use proton_shell::cli::Args;
-use proton_shell::wire::{ConnectOptions, Connection, Error};
+use proton_shell::batch::{self, Batch};
+use proton_shell::cli::{Args, Config};
+use proton_shell::errors::{self, AppError};
+use proton_shell::render::{Format, RenderOpts};
+use proton_shell::shell::exec::Interrupts;
+use proton_shell::shell::repl::Repl;
+use proton_shell::shell::session::{Session, Terminal};
+use proton_shell::shell::{config, term};
+use proton_shell::wire::Connection;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::Duration;
 
 fn main() -> ExitCode {
+    // clap prints usage errors itself and exits 2.
     let args = Args::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
+    let color = !args.no_color
+        && !matches!(std::env::var_os("NO_COLOR"), Some(v) if !v.is_empty())
+        && std::io::stderr().is_terminal();
+    match run(args) {
+        Ok(code) => code,
+        Err(e) => errors::report(&e, color),
+    }
+}
+
+fn run(args: Args) -> Result<ExitCode, AppError> {
+    let file = config::load(args.config.as_deref())?;
+    let mut cfg = args.resolve(file)?;
+    let format = match cfg.format.as_deref() {
+        None => None,
+        Some(name) => Some(Format::parse(name).ok_or_else(|| {
+            let all: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            AppError::Usage(format!(
+                "unknown format `{name}`; choose one of {}",
+                all.join(", ")
+            ))
+        })?),
+    };
+    let term = Terminal::detect(cfg.color);
+    let batch_mode = !cfg.queries.is_empty() || !cfg.files.is_empty() || !term.stdin_tty;
+    let sources = if batch_mode {
+        read_sources(&cfg)?
+    } else {
+        Vec::new()
+    };
+    if cfg.password_prompt {
+        cfg.connect.password = term::read_password("Password: ").map_err(|e| {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                AppError::Interrupted
+            } else {
+                AppError::io("cannot read the password from the terminal", e)
+            }
+        })?;
+    }
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
+        .map_err(|e| AppError::io("cannot start the async runtime", e))?;
+    let result = rt.block_on(async {
+        let mut interrupts = Interrupts::install()
+            .map_err(|e| AppError::io("cannot install the Ctrl-C handler", e))?;
+        let conn = tokio::select! {
+            biased;
+            _ = interrupts.recv() => return Err(AppError::Interrupted),
+            c = Connection::connect(cfg.connect.clone()) => c?,
+        };
+        Ok((conn, interrupts))
+    });
+    let (mut conn, mut interrupts) = match result {
+        Ok(v) => v,
         Err(e) => {
-            eprintln!("cannot start runtime: {e}");
-            return ExitCode::from(1);
+            rt.shutdown_timeout(Duration::from_millis(100));
+            return Err(e);
         }
     };
-    rt.block_on(run(args))
+
+    let outcome = if batch_mode {
+        let on_tty = term.stdout_tty;
+        let batch = Batch {
+            statements: Batch::statements_from(&sources),
+            format: format.unwrap_or(if on_tty { Format::Table } else { Format::Tsv }),
+            render: RenderOpts {
+                color: term.out_color(),
+                width: if on_tty {
+                    term::width().unwrap_or(0)
+                } else {
+                    0
+                },
+                is_tty: on_tty,
+            },
+            status_line: on_tty && term.stderr_tty,
+            settings: cfg.settings.clone(),
+            print_time: cfg.print_time,
+        };
+        rt.block_on(batch::run(&mut conn, &batch, &mut interrupts))
+            .map(|()| ExitCode::SUCCESS)
+    } else {
+        let session = Session::new(conn, term, interrupts);
+        Repl::new(&rt, session, &cfg).map(|mut repl| {
+            repl.run();
+            ExitCode::SUCCESS
+        })
+    };
+    rt.shutdown_timeout(Duration::from_millis(100));
+    outcome
 }
 
-async fn run(args: Args) -> ExitCode {
-    let opts = ConnectOptions {
-        host: args.host.clone(),
-        port: args.port,
-        user: args.user.clone(),
-        password: args.password.clone().unwrap_or_default(),
-        database: args.database.clone(),
-        connect_timeout: Duration::from_secs(args.connect_timeout),
-        compression: args.compression,
-    };
-    let style = match style_for(args.format.as_deref().unwrap_or("tsv")) {
-        Some(s) => s,
-        None => {
-            eprintln!("unknown format {:?}", args.format);
-            return ExitCode::from(2);
-        }
-    };
-    let mut conn = match Connection::connect(opts).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(3);
-        }
-    };
-    for sql in &args.query {
-        match run_statement(&mut conn, sql, style).await {
-            Ok(Outcome::Done) => {}
-            Ok(Outcome::Interrupted) => return ExitCode::from(130),
-            Err(Error::Server(e)) => {
-                eprintln!("{e}");
-                return ExitCode::from(1);
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(3);
-            }
-        }
+/// The SQL of a batch run: every `-q`, then every `-f` file, then stdin if nothing else was given.
+fn read_sources(cfg: &Config) -> Result<Vec<String>, AppError> {
+    let mut sources = cfg.queries.clone();
+    for path in &cfg.files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AppError::io(format!("cannot read {}", path.display()), e))?;
+        sources.push(text);
     }
-    ExitCode::SUCCESS
+    if cfg.queries.is_empty() && cfg.files.is_empty() {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| AppError::io("cannot read statements from stdin", e))?;
+        sources.push(text);
+    }
+    Ok(sources)
 }

@@ -1,0 +1,376 @@
+//! `:help`: the command table (from the command registry) and short topics that teach Proton SQL.
+//!
+//! Every topic ends in SQL you can paste and run. The examples build on two small streams,
+//! `readings` (a normal stream you insert into) and `devices` (a random stream that produces
+//! rows by itself), so they also work on a fresh Proton without Kafka.
+
+use super::commands::{CommandInfo, Group, COMMANDS};
+use nu_ansi_term::{Color, Style};
+
+/// One help topic.
+pub struct Topic {
+    pub name: &'static str,
+    /// Other words that find this topic (`:help tumble` finds `windows`).
+    pub aliases: &'static [&'static str],
+    pub title: &'static str,
+    /// Prose first, then SQL; lines starting with `--` are comments in the SQL.
+    pub body: &'static str,
+}
+
+pub static TOPICS: &[Topic] = &[
+    Topic {
+        name: "streams",
+        aliases: &["table", "table()", "bounded", "unbounded", "stream"],
+        title: "Streams and table(): unbounded vs bounded queries",
+        body: "\
+A SELECT over a stream is unbounded: it starts at \"now\", prints rows as they arrive
+and runs until you press Ctrl-C. Wrap the stream in table(...) to read the rows that are
+already stored instead; that query ends like a normal database query. A LIMIT also ends
+a streaming query once enough rows have arrived.
+
+  CREATE STREAM IF NOT EXISTS readings(device string, temperature float32);
+  INSERT INTO readings(device, temperature) VALUES ('a', 21.5), ('b', 19.0);
+  SELECT * FROM table(readings);        -- the rows stored so far; ends
+  SELECT * FROM readings;               -- waits for new rows; Ctrl-C stops it
+  SELECT count() FROM table(readings);  -- a one-off count
+  SELECT count() FROM readings;         -- a running count, re-emitted every 2 s
+
+`SETTINGS query_mode='table'` makes a whole query historical. System tables
+(system.tables, …) are always bounded.",
+    },
+    Topic {
+        name: "external",
+        aliases: &["kafka", "external-streams", "redpanda"],
+        title: "External streams: query a Kafka topic in place",
+        body: "\
+An external stream reads (and writes) a Kafka topic without copying it into Proton.
+A single `raw string` column receives each message as text (data_format 'RawBLOB').
+A streaming query starts at the latest offset; table(...) reads the topic from the start.
+
+  CREATE EXTERNAL STREAM IF NOT EXISTS edfi_docs (raw string)
+  SETTINGS type = 'kafka', brokers = 'redpanda:9092', topic = 'edfi.dms.document';
+  SELECT count() FROM table(edfi_docs);                 -- messages already in the topic
+  SELECT raw:resourceName AS resource, count() FROM edfi_docs GROUP BY resource;
+
+The topic must exist before CREATE. Other SETTINGS: data_format ('JSONEachRow', 'CSV',
+'Avro', …), security_protocol, sasl_mechanism, username, password, properties.
+See also :help seek_to and :help virtual.",
+    },
+    Topic {
+        name: "json",
+        aliases: &["raw", "raw:", "json_value", "shortcut"],
+        title: "JSON shortcut: raw:a.b",
+        body: "\
+`col:a.b.c` reads a path out of a JSON string column; it is short for
+json_value(col, '$.a.b.c') and returns a string. Add `::type` to cast it. Keys with dots
+go in backticks: raw:`a.b`.c. Objects and arrays come back as JSON text.
+
+  CREATE STREAM IF NOT EXISTS events(raw string);
+  INSERT INTO events(raw) VALUES ('{\"user\":{\"id\":7,\"name\":\"ann\"},\"tags\":[\"x\",\"y\"]}');
+  SELECT raw:user.id::int + 1 AS next_id, raw:user.name AS name FROM table(events);
+  SELECT array_join(json_extract_array(raw:tags)) AS tag FROM table(events);
+
+Other JSON functions: json_extract_string(raw, 'user', 'name'), json_extract_int,
+json_has, json_query(raw, '$.tags[*]'), is_valid_json.",
+    },
+    Topic {
+        name: "windows",
+        aliases: &["window", "tumble", "hop", "session", "window_start"],
+        title: "Windows: tumble, hop and session",
+        body: "\
+Windowed aggregations group events by time (the _tp_time column unless you name another)
+and emit one result per window when the window closes.
+
+  CREATE RANDOM STREAM IF NOT EXISTS devices(
+    device string DEFAULT concat('dev-', to_string(rand() % 4)),
+    temperature float32 DEFAULT rand() % 1000 / 10
+  ) SETTINGS eps = 5;
+  -- tumble: fixed, non-overlapping 5 s windows
+  SELECT window_start, device, count(), avg(temperature)
+  FROM tumble(devices, 5s) GROUP BY window_start, device;
+  -- hop: 10 s windows that start every 2 s (they overlap)
+  SELECT window_start, window_end, max(temperature)
+  FROM hop(devices, 2s, 10s) GROUP BY window_start, window_end;
+  -- session: a window per device that closes after 3 s without events
+  SELECT window_start, window_end, device, count()
+  FROM session(devices, 3s) GROUP BY window_start, window_end, device;
+
+A global aggregation (no window) instead re-emits its running result; see :help emit.",
+    },
+    Topic {
+        name: "emit",
+        aliases: &["periodic", "changelog", "watermark"],
+        title: "EMIT: when a streaming query sends results",
+        body: "\
+Without a window, an aggregation emits its running result every 2 s (only when new rows
+arrived). EMIT changes that. In this shell such results show in the live view, redrawn
+in place; :format table appends them instead.
+
+  SELECT device, count() FROM devices GROUP BY device EMIT PERIODIC 1s;
+  -- one row per changed group, with _tp_delta = +1 / -1
+  SELECT device, count() FROM devices GROUP BY device EMIT CHANGELOG;
+  -- windows: emit when the watermark passes the window end, allowing 2 s of late events
+  SELECT window_start, count() FROM tumble(devices, 5s)
+  GROUP BY window_start EMIT AFTER WATERMARK WITH DELAY 2s;
+
+Proton 1.x spells the last one AFTER WATERMARK; newer releases call it
+AFTER WINDOW CLOSE and add EMIT PERIODIC … REPEAT.",
+    },
+    Topic {
+        name: "mv",
+        aliases: &["materialized-view", "materialized", "view", "views"],
+        title: "Materialized views: queries that keep running",
+        body: "\
+A materialized view runs its streaming query in the server all the time and stores the
+results. Query it like a stream: plain SELECT for new results, table(...) for past ones.
+
+  CREATE MATERIALIZED VIEW IF NOT EXISTS hot_devices AS
+    SELECT window_start, device, max(temperature) AS max_t
+    FROM tumble(devices, 5s) GROUP BY window_start, device;
+  SELECT * FROM table(hot_devices);   -- every result so far; ends
+  SELECT * FROM hot_devices;          -- results as they are produced
+  DROP VIEW hot_devices;
+
+`CREATE MATERIALIZED VIEW v INTO target AS …` writes into an existing stream (or a
+Kafka external stream) instead.",
+    },
+    Topic {
+        name: "seek_to",
+        aliases: &["seek", "replay", "earliest", "offset"],
+        title: "seek_to: start a streaming query in the past",
+        body: "\
+A streaming query starts at \"now\". SETTINGS seek_to starts it earlier and then keeps
+streaming. Values: 'earliest', 'latest', a time, a relative time, or (Kafka) offsets.
+
+  SELECT * FROM readings SETTINGS seek_to = 'earliest';
+  SELECT * FROM readings SETTINGS seek_to = '-5m';          -- the last five minutes on
+  SELECT * FROM readings SETTINGS seek_to = '2025-01-01 00:00:00';
+  -- Kafka: one offset per partition, in partition order (inclusive)
+  SELECT _tp_shard, _tp_sn, raw FROM edfi_docs SETTINGS seek_to = '5,3,11';
+
+To resume a Kafka read, remember max(_tp_sn) per _tp_shard and seek to each plus one.",
+    },
+    Topic {
+        name: "virtual",
+        aliases: &[
+            "_tp_time",
+            "_tp_sn",
+            "_tp_shard",
+            "columns",
+            "virtual-columns",
+        ],
+        title: "Virtual columns: _tp_time, _tp_sn, _tp_shard",
+        body: "\
+Every stream has an event-time column _tp_time (set on insert unless you give it, and
+the default time column of windows). Kafka external streams also expose the message's
+partition (_tp_shard) and offset (_tp_sn). SELECT * leaves them out: name them.
+
+  SELECT _tp_time, * FROM table(readings);
+  SELECT _tp_shard, _tp_sn, _tp_time, raw FROM table(edfi_docs) LIMIT 5;
+  SELECT _tp_shard, max(_tp_sn) FROM table(edfi_docs) GROUP BY _tp_shard;
+
+On Proton 1.x the Kafka message key is _message_key; newer releases call it
+_tp_message_key.",
+    },
+    Topic {
+        name: "keys",
+        aliases: &["shell", "keyboard", "shortcuts", "editing"],
+        title: "Using the shell",
+        body: "\
+  Enter           runs the statement once it ends with `;` (otherwise: next line)
+  \\G at the end   shows that statement's rows vertically
+  Ctrl-C          cancels the running query on the server; at the prompt, clears the line
+  Ctrl-D          on an empty line, leaves the shell (so do `exit`, `quit`, `:q`)
+  Ctrl-R          searches the history; Up/Down walk it
+  Tab             completes keywords, streams, columns, functions, settings, :commands
+
+A line starting with a space is not saved in the history, nor is a statement with a
+password in it.",
+    },
+];
+
+/// A topic by name or alias (case-insensitive).
+pub fn topic(name: &str) -> Option<&'static Topic> {
+    let n = name.trim().trim_start_matches(':').to_ascii_lowercase();
+    TOPICS
+        .iter()
+        .find(|t| t.name == n || t.aliases.contains(&n.as_str()))
+}
+
+fn bold(color: bool, s: &str) -> String {
+    if color {
+        Style::new().bold().paint(s).to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn dim(color: bool, s: &str) -> String {
+    if color {
+        Style::new().dimmed().paint(s).to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// `:help` with no argument: every command by group, then the topics.
+pub fn overview(color: bool) -> String {
+    let mut out = String::new();
+    let width = COMMANDS
+        .iter()
+        .map(|c| c.usage().chars().count())
+        .max()
+        .unwrap_or(0);
+    for g in Group::ALL {
+        let rows: Vec<&CommandInfo> = COMMANDS.iter().filter(|c| c.group == g).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&bold(color, g.title()));
+        out.push('\n');
+        for c in rows {
+            let usage = c.usage();
+            let pad = width - usage.chars().count();
+            out.push_str(&format!("  {usage}{}  {}\n", " ".repeat(pad), c.summary));
+        }
+        out.push('\n');
+    }
+    out.push_str(&bold(color, "Topics"));
+    out.push_str(&dim(color, " (`:help NAME`)"));
+    out.push('\n');
+    let tw = TOPICS.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    for t in TOPICS {
+        out.push_str(&format!("  {:tw$}  {}\n", t.name, t.title));
+    }
+    out.push_str(&dim(
+        color,
+        "\nStatements end with `;`. Ctrl-C cancels a query, Ctrl-D exits.",
+    ));
+    out
+}
+
+/// `:help TOPIC`.
+pub fn render_topic(t: &Topic, color: bool) -> String {
+    let mut out = bold(color, t.title);
+    out.push_str("\n\n");
+    for line in t.body.lines() {
+        let is_sql = line.starts_with("  ");
+        if is_sql && color {
+            // Comments dimmed, SQL in cyan: easy to tell the example from the prose.
+            let (code, comment) = match line.find("--") {
+                Some(i) => line.split_at(i),
+                None => (line, ""),
+            };
+            out.push_str(&Color::Cyan.paint(code).to_string());
+            out.push_str(&dim(true, comment));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `:help COMMAND`.
+pub fn render_command(c: &CommandInfo, color: bool) -> String {
+    let mut out = format!("{}  {}", bold(color, &c.usage()), c.summary);
+    if !c.aliases.is_empty() {
+        let a: Vec<String> = c.aliases.iter().map(|a| format!(":{a}")).collect();
+        out.push_str(&dim(color, &format!("\n  also: {}", a.join(", "))));
+    }
+    if !c.detail.is_empty() {
+        out.push_str("\n\n");
+        out.push_str(c.detail);
+    }
+    out
+}
+
+/// The text for `:help ARG`: a topic, a command, or a list of what exists.
+pub fn help_for(arg: Option<&str>, color: bool) -> Result<String, String> {
+    let Some(arg) = arg else {
+        return Ok(overview(color));
+    };
+    if let Some(t) = topic(arg) {
+        return Ok(render_topic(t, color));
+    }
+    if let Some(c) = super::commands::lookup(arg.trim_start_matches(':')) {
+        return Ok(render_command(c, color));
+    }
+    let names: Vec<&str> = TOPICS.iter().map(|t| t.name).collect();
+    Err(format!(
+        "no help for `{arg}`; topics: {} (or a :command)",
+        names.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_topic_has_a_runnable_example() {
+        // `keys` is about the shell itself, not Proton SQL.
+        for t in TOPICS.iter().filter(|t| t.name != "keys") {
+            assert!(
+                t.body.lines().any(
+                    |l| l.starts_with("  ") && l.trim_end().ends_with(';') || l.contains(";  ")
+                ),
+                "topic {} has no SQL example",
+                t.name
+            );
+        }
+    }
+
+    #[test]
+    fn required_topics_exist() {
+        for n in [
+            "table",
+            "external",
+            "raw:",
+            "tumble",
+            "hop",
+            "session",
+            "emit",
+            "mv",
+            "seek_to",
+            "_tp_time",
+            "_tp_sn",
+            "_tp_shard",
+        ] {
+            assert!(topic(n).is_some(), "{n}");
+        }
+    }
+
+    #[test]
+    fn overview_lists_every_command_and_topic() {
+        let o = overview(false);
+        for c in COMMANDS {
+            assert!(o.contains(&c.usage()), "{}", c.name);
+        }
+        for t in TOPICS {
+            assert!(o.contains(t.name));
+        }
+    }
+
+    #[test]
+    fn help_for_command_and_unknown() {
+        assert!(help_for(Some(":format"), false)
+            .unwrap()
+            .contains(":format"));
+        assert!(help_for(Some("nope"), false)
+            .unwrap_err()
+            .contains("streams"));
+    }
+
+    #[test]
+    fn topic_names_and_aliases_are_unique() {
+        let mut all: Vec<&str> = TOPICS
+            .iter()
+            .flat_map(|t| std::iter::once(t.name).chain(t.aliases.iter().copied()))
+            .collect();
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(n, all.len());
+    }
+}

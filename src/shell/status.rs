@@ -1,0 +1,202 @@
+//! The live status line on stderr while a stream runs, and the summary line after each statement.
+
+use nu_ansi_term::Style;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+/// How often the status line is redrawn (at most).
+pub const REDRAW_EVERY: Duration = Duration::from_millis(100);
+/// A quick query finishes before the status line would appear; it never flickers.
+const SHOW_AFTER: Duration = Duration::from_millis(300);
+
+/// A one-line status on stderr (`\r\x1b[K`-redrawn in place), on a terminal only.
+///
+/// The caller clears it before every write to stdout, so rows and status never mix on
+/// one line; it is redrawn by the next tick.
+pub struct StatusLine {
+    enabled: bool,
+    color: bool,
+    width: usize,
+    started: Instant,
+    shown: bool,
+    last_draw: Option<Instant>,
+}
+
+impl StatusLine {
+    /// `enabled` should be "stderr is a terminal" (and the shell is interactive).
+    pub fn new(enabled: bool, color: bool, width: usize) -> StatusLine {
+        StatusLine {
+            enabled,
+            color,
+            width: width.max(20),
+            started: Instant::now(),
+            shown: false,
+            last_draw: None,
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Redraw with the current counts (throttled; a no-op when disabled or too early).
+    pub fn tick(&mut self, rows: u64) {
+        if !self.enabled {
+            return;
+        }
+        let now = Instant::now();
+        let elapsed = now - self.started;
+        if elapsed < SHOW_AFTER {
+            return;
+        }
+        // Throttle only redraws of a line that is still on screen: one that a write just
+        // wiped comes back at once, or a trickling stream would make it flicker.
+        if self.shown && self.last_draw.is_some_and(|t| now - t < REDRAW_EVERY / 2) {
+            return;
+        }
+        self.last_draw = Some(now);
+        let mut text = status_text(rows, elapsed);
+        truncate_to(&mut text, self.width.saturating_sub(1));
+        let text = if self.color {
+            Style::new().dimmed().paint(text).to_string()
+        } else {
+            text
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[K{text}");
+        let _ = err.flush();
+        self.shown = true;
+    }
+
+    /// Erase the line (before stdout output, and at the end).
+    pub fn clear(&mut self) {
+        if self.shown {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(b"\r\x1b[K");
+            let _ = err.flush();
+            self.shown = false;
+        }
+    }
+}
+
+impl Drop for StatusLine {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+fn truncate_to(s: &mut String, max: usize) {
+    if s.chars().count() > max {
+        *s = s.chars().take(max).collect();
+    }
+}
+
+/// `1,234 rows · 1.2 k rows/s · 3.4 s · Ctrl-C cancels`
+pub fn status_text(rows: u64, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    let rate = if secs > 0.0 { rows as f64 / secs } else { 0.0 };
+    format!(
+        "{} · {} rows/s · {} · Ctrl-C cancels",
+        rows_text(rows),
+        si(rate),
+        clock(elapsed)
+    )
+}
+
+/// `1 row`, `1,234 rows`.
+pub fn rows_text(rows: u64) -> String {
+    if rows == 1 {
+        "1 row".into()
+    } else {
+        format!("{} rows", group(rows))
+    }
+}
+
+/// Thousands separators: `1234567` → `1,234,567`.
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `8.1 M`, `950`, `12.3 k`.
+pub fn si(v: f64) -> String {
+    if v >= 1e9 {
+        format!("{:.1} G", v / 1e9)
+    } else if v >= 1e6 {
+        format!("{:.1} M", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{:.1} k", v / 1e3)
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// `3.4 s`, `2m05s`, `1h02m`.
+pub fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{:.1} s", d.as_secs_f64())
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// The line after a statement: `N rows in 0.123 s (8.1 M rows/s)`; the rate only when the
+/// statement ran long enough for it to mean something.
+pub fn summary(rows: u64, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    let mut s = format!("{} in {secs:.3} s", rows_text(rows));
+    if rows > 0 && secs >= 0.05 {
+        s.push_str(&format!(" ({} rows/s)", si(rows as f64 / secs)));
+    }
+    s
+}
+
+/// The line after a statement that returned no result set (DDL, INSERT, SET).
+pub fn summary_ok(elapsed: Duration) -> String {
+    format!("OK ({:.3} s)", elapsed.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries() {
+        assert_eq!(
+            summary(10_000_000, Duration::from_millis(1234)),
+            "10,000,000 rows in 1.234 s (8.1 M rows/s)"
+        );
+        assert_eq!(summary(1, Duration::from_millis(2)), "1 row in 0.002 s");
+        assert_eq!(summary(0, Duration::from_millis(500)), "0 rows in 0.500 s");
+        assert_eq!(summary_ok(Duration::from_millis(12)), "OK (0.012 s)");
+    }
+
+    #[test]
+    fn grouping_and_units() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(1234567), "1,234,567");
+        assert_eq!(si(950.0), "950");
+        assert_eq!(si(12_345.0), "12.3 k");
+        assert_eq!(clock(Duration::from_secs(125)), "2m05s");
+    }
+
+    #[test]
+    fn status_text_reads_well() {
+        assert_eq!(
+            status_text(2500, Duration::from_secs(2)),
+            "2,500 rows · 1.2 k rows/s · 2.0 s · Ctrl-C cancels"
+        );
+    }
+}

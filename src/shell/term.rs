@@ -1,0 +1,161 @@
+//! Terminal plumbing: echo off while a query runs, the no-echo password prompt, window width.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+
+/// Turns terminal echo off on stdin while it lives, keeping signals (Ctrl-C still raises SIGINT).
+///
+/// While a query streams, keys the user presses would otherwise be echoed into the rows, and
+/// holding Ctrl-C would paint `^C^C^C` over the output. Type-ahead is kept: the next prompt
+/// reads it.
+pub struct EchoOff {
+    fd: RawFd,
+    saved: Option<libc::termios>,
+}
+
+impl EchoOff {
+    pub fn stdin() -> EchoOff {
+        let fd = io::stdin().as_raw_fd();
+        let mut guard = EchoOff { fd, saved: None };
+        if !io::stdin().is_terminal() {
+            return guard;
+        }
+        if let Some(t) = get_attr(fd) {
+            let mut quiet = t;
+            quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
+            if set_attr(fd, &quiet) {
+                guard.saved = Some(t);
+            }
+        }
+        guard
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        if let Some(t) = self.saved.take() {
+            set_attr(self.fd, &t);
+        }
+    }
+}
+
+fn get_attr(fd: RawFd) -> Option<libc::termios> {
+    // SAFETY: tcgetattr only writes into the zeroed struct we hand it.
+    unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        (libc::tcgetattr(fd, &mut t) == 0).then_some(t)
+    }
+}
+
+fn set_attr(fd: RawFd, t: &libc::termios) -> bool {
+    // SAFETY: `t` is a valid termios obtained from tcgetattr.
+    unsafe { libc::tcsetattr(fd, libc::TCSANOW, t) == 0 }
+}
+
+/// Restores the terminal attributes it saved, even if the reader bails out early.
+struct Restore<'a> {
+    fd: RawFd,
+    saved: libc::termios,
+    _tty: &'a File,
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        set_attr(self.fd, &self.saved);
+    }
+}
+
+/// Read a password from the controlling terminal without echo.
+///
+/// Reads byte by byte with signals off, so Ctrl-C aborts the prompt (an `Interrupted` error)
+/// instead of killing the process with echo still disabled. Backspace and Ctrl-U edit.
+pub fn read_password(prompt: &str) -> io::Result<String> {
+    let mut tty = File::options().read(true).write(true).open("/dev/tty")?;
+    let fd = tty.as_raw_fd();
+    let saved = get_attr(fd).ok_or_else(io::Error::last_os_error)?;
+    let mut raw = saved;
+    raw.c_lflag &= !(libc::ECHO | libc::ECHONL | libc::ICANON | libc::ISIG);
+    raw.c_cc[libc::VMIN] = 1;
+    raw.c_cc[libc::VTIME] = 0;
+    tty.write_all(prompt.as_bytes())?;
+    tty.flush()?;
+    let reader = tty.try_clone()?;
+    let result = {
+        if !set_attr(fd, &raw) {
+            return Err(io::Error::last_os_error());
+        }
+        let _restore = Restore {
+            fd,
+            saved,
+            _tty: &tty,
+        };
+        read_secret_line(reader)
+    };
+    tty.write_all(b"\n")?;
+    result
+}
+
+/// The line editing of the password prompt, over any byte source.
+fn read_secret_line(mut r: impl Read) -> io::Result<String> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        match r.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+        match byte[0] {
+            b'\r' | b'\n' => break,
+            3 => return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled")),
+            4 if buf.is_empty() => {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "no password"))
+            }
+            0x7f | 8 => {
+                // Remove one whole UTF-8 character.
+                while let Some(b) = buf.pop() {
+                    if b & 0xC0 != 0x80 {
+                        break;
+                    }
+                }
+            }
+            0x15 => buf.clear(),
+            b => buf.push(b),
+        }
+    }
+    String::from_utf8(buf).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8"))
+}
+
+/// Columns of the terminal on stdout (or stderr), if either is one.
+pub fn width() -> Option<usize> {
+    for fd in [libc::STDOUT_FILENO, libc::STDERR_FILENO] {
+        // SAFETY: TIOCGWINSZ fills a winsize struct; we pass a valid pointer.
+        let ws = unsafe {
+            let mut ws: libc::winsize = std::mem::zeroed();
+            (libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) == 0).then_some(ws)
+        };
+        if let Some(ws) = ws {
+            if ws.ws_col > 0 {
+                return Some(ws.ws_col as usize);
+            }
+        }
+    }
+    std::env::var("COLUMNS").ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_secret_line;
+
+    #[test]
+    fn password_line_editing() {
+        assert_eq!(read_secret_line(&b"abc\n"[..]).unwrap(), "abc");
+        assert_eq!(read_secret_line(&b"abx\x7fc\r"[..]).unwrap(), "abc");
+        assert_eq!(read_secret_line(&b"zz\x15pw\n"[..]).unwrap(), "pw");
+        assert_eq!(read_secret_line("pé\x7f\x7fok\n".as_bytes()).unwrap(), "ok");
+        assert!(read_secret_line(&b"ab\x03"[..]).is_err());
+        assert!(read_secret_line(&b"\x04"[..]).is_err());
+    }
+}
