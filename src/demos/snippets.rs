@@ -1,0 +1,1708 @@
+//! Named SQL snippets with typed `{name:Type}` parameters: the shipped set and the user's own.
+//!
+//! # File format
+//!
+//! A snippet is a `.sql` file; its name is the file name without `.sql`
+//! (letters, digits, `-` and `_`). It starts with a header of `--` comment
+//! lines, ended by the first line that is not a comment (a blank line too):
+//!
+//! ```sql
+//! -- title: Running count of School documents
+//! -- params: brokers:String=dms-kafka1:9092, topic:String=edfi.dms.document
+//! -- Any other comment lines of the header describe the snippet.
+//! CREATE EXTERNAL STREAM IF NOT EXISTS document(raw string)
+//! SETTINGS type='kafka', brokers={brokers:String}, topic={topic:String};
+//! SELECT count() FROM document WHERE raw:resourcename='School';
+//! ```
+//!
+//! * `title:` is a one-line title (default: the snippet's name).
+//! * `params:` (or `param:`, on one or more lines) declares parameters as
+//!   `name:Type[=default]`, separated by commas. A default runs to the next
+//!   `, name:Type` or the end of the line; write it in double quotes
+//!   (`"a,b"`, with `\"` and `\\` escapes) to keep such text or outer spaces.
+//! * The body is everything after the header. It is returned as one string:
+//!   splitting it into statements is the caller's job.
+//!
+//! # Parameters
+//!
+//! The body uses parameters with ClickHouse's query-parameter syntax
+//! `{name:Type}`, but they are substituted here, client-side, by SQL text:
+//!
+//! * **The placeholder becomes a complete literal.** A `String` value is
+//!   inserted as a quoted SQL string (`'...'`, with `\` and `'` escaped), so
+//!   bodies write `brokers={brokers:String}`, **never**
+//!   `brokers='{brokers:String}'`. A placeholder inside a quoted string is a
+//!   parse error that says so.
+//! * Placeholders in comments, strings and quoted identifiers are not
+//!   substituted.
+//! * A parameter used in the body but not declared in the header is a
+//!   parameter without default. A declared type must match the body's.
+//!
+//! Types (names are case-insensitive, `String` = `string`):
+//!
+//! | type | accepted value | inserted as |
+//! |---|---|---|
+//! | `String`, `FixedString(N)`, `Date`, `Date32`, `DateTime`, `DateTime64(..)`, `UUID` | any text | `'text'` |
+//! | `Int8` … `Int256`, `UInt8` … `UInt256` | an integer in range | the number |
+//! | `Float32`, `Float64` | a finite decimal number | the number |
+//! | `Bool` | `true`/`false`/`1`/`0`/`yes`/`no`/`on`/`off` | `true` / `false` |
+//! | `Identifier` | a stream, view or column name | the name, backquoted if needed |
+//! | `Interval` | Proton's shorthand: `500ms`, `5s`, `1m`, `2h`, `1d`, `1w` (also `ns`, `us`) | as written |
+//!
+//! # Store
+//!
+//! [`SnippetStore`] finds snippets in, by precedence: the user directory
+//! (given by the caller, in the config dir), the shipped directory found at
+//! run time (next to the executable or in the source tree), and the copies
+//! embedded in the binary ([`SHIPPED`]). A user snippet shadows a shipped one
+//! of the same name.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The shipped snippets, embedded in the binary: (name, file text).
+pub static SHIPPED: &[(&str, &str)] = &[
+    ("emit", include_str!("../../snippets/emit.sql")),
+    ("hop-window", include_str!("../../snippets/hop-window.sql")),
+    (
+        "json-shortcut",
+        include_str!("../../snippets/json-shortcut.sql"),
+    ),
+    (
+        "materialized-view",
+        include_str!("../../snippets/materialized-view.sql"),
+    ),
+    ("new-docs", include_str!("../../snippets/new-docs.sql")),
+    (
+        "school-count",
+        include_str!("../../snippets/school-count.sql"),
+    ),
+    ("seek-to", include_str!("../../snippets/seek-to.sql")),
+    (
+        "session-window",
+        include_str!("../../snippets/session-window.sql"),
+    ),
+    (
+        "stream-table-join",
+        include_str!("../../snippets/stream-table-join.sql"),
+    ),
+    (
+        "table-vs-stream",
+        include_str!("../../snippets/table-vs-stream.sql"),
+    ),
+    (
+        "time-travel",
+        include_str!("../../snippets/time-travel.sql"),
+    ),
+    (
+        "tumble-window",
+        include_str!("../../snippets/tumble-window.sql"),
+    ),
+    ("validate", include_str!("../../snippets/validate.sql")),
+];
+
+/// Errors of parsing, rendering, finding or saving snippets.
+#[derive(Debug, thiserror::Error)]
+pub enum SnippetError {
+    #[error("snippet {name}, line {line}: {message}")]
+    Parse {
+        name: String,
+        line: usize,
+        message: String,
+    },
+    #[error("missing value for parameter {0} (give it as {0}=VALUE)")]
+    MissingParam(String),
+    #[error("bad value for parameter {name} ({ty}): {value:?}: {reason}")]
+    BadValue {
+        name: String,
+        ty: String,
+        value: String,
+        reason: String,
+    },
+    #[error("unknown parameter {name}; {}", known_list(.known))]
+    UnknownParam { name: String, known: Vec<String> },
+    #[error("expected NAME=VALUE, got {0:?}")]
+    BadArgument(String),
+    #[error("no snippet named {0} (:snippets lists them)")]
+    NotFound(String),
+    #[error("invalid snippet name {0:?}: use letters, digits, '-' and '_'")]
+    InvalidName(String),
+    #[error("no directory for user snippets is configured")]
+    NoUserDir,
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+fn known_list(known: &[String]) -> String {
+    if known.is_empty() {
+        "this snippet takes no parameters".to_owned()
+    } else {
+        format!("its parameters are: {}", known.join(", "))
+    }
+}
+
+/// One declared parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub name: String,
+    /// The type as written, e.g. `String` or `UInt32`.
+    pub ty: String,
+    /// The default value as written (unquoted), if any.
+    pub default: Option<String>,
+}
+
+/// A parsed snippet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub name: String,
+    pub title: String,
+    /// The header's other comment lines, joined with newlines.
+    pub description: String,
+    /// Header parameters in order, then undeclared body parameters in order
+    /// of first use.
+    pub params: Vec<Param>,
+    /// The SQL after the header, with its placeholders.
+    pub body: String,
+    segments: Vec<Segment>,
+    used: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Text(String),
+    Param(String),
+}
+
+/// How a parameter type renders its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Str,
+    Int { signed: bool, bits: u16 },
+    Float,
+    Bool,
+    Identifier,
+    Interval,
+}
+
+fn kind_of(ty: &str) -> Option<Kind> {
+    let lower = ty.trim().to_ascii_lowercase();
+    let (base, has_args) = match lower.find('(') {
+        Some(open) if lower.ends_with(')') => (lower[..open].trim(), true),
+        Some(_) => return None,
+        None => (lower.as_str(), false),
+    };
+    let kind = match base {
+        "string" | "date" | "date32" | "datetime" | "uuid" | "fixedstring" | "fixed_string"
+        | "datetime64" => Kind::Str,
+        "float32" | "float64" => Kind::Float,
+        "bool" | "boolean" => Kind::Bool,
+        "identifier" => Kind::Identifier,
+        "interval" => Kind::Interval,
+        _ => {
+            let (signed, digits) = match base.strip_prefix("uint") {
+                Some(digits) => (false, digits),
+                None => (true, base.strip_prefix("int")?),
+            };
+            let bits = match digits {
+                "8" => 8,
+                "16" => 16,
+                "32" => 32,
+                "64" => 64,
+                "128" => 128,
+                "256" => 256,
+                _ => return None,
+            };
+            Kind::Int { signed, bits }
+        }
+    };
+    let takes_args = matches!(
+        base,
+        "fixedstring" | "fixed_string" | "datetime64" | "datetime"
+    );
+    match (has_args, takes_args) {
+        (true, false) => None,
+        (false, _) if matches!(base, "fixedstring" | "fixed_string") => None,
+        _ => Some(kind),
+    }
+}
+
+/// Normalized type text, to compare a header type with a body type.
+fn type_key(ty: &str) -> String {
+    ty.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+const RESERVED: &[&str] = &[
+    "all",
+    "and",
+    "array",
+    "as",
+    "between",
+    "by",
+    "case",
+    "create",
+    "database",
+    "default",
+    "distinct",
+    "drop",
+    "else",
+    "emit",
+    "end",
+    "exists",
+    "from",
+    "group",
+    "having",
+    "if",
+    "in",
+    "insert",
+    "interval",
+    "into",
+    "is",
+    "join",
+    "like",
+    "limit",
+    "not",
+    "null",
+    "on",
+    "or",
+    "order",
+    "partition",
+    "select",
+    "settings",
+    "stream",
+    "table",
+    "then",
+    "union",
+    "values",
+    "view",
+    "when",
+    "where",
+    "with",
+];
+
+fn is_plain_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A single-quoted SQL string literal.
+fn quote_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            _ => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+fn is_decimal_number(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (mantissa, None),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = digits(whole)
+        && fraction.is_none_or(digits)
+        && (!whole.is_empty() || fraction.is_some_and(|f| !f.is_empty()));
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// Renders one value as SQL text for a parameter type; `Err` is the reason.
+fn render_value(kind: Kind, value: &str) -> Result<String, String> {
+    match kind {
+        Kind::Str => Ok(quote_string(value)),
+        Kind::Int { signed, bits } => render_int(value.trim(), signed, bits),
+        Kind::Float => {
+            let text = value.trim();
+            let number: f64 = text
+                .parse()
+                .map_err(|_| "expected a decimal number, like 1.5 or 2e3".to_owned())?;
+            if !is_decimal_number(text) || !number.is_finite() {
+                return Err("expected a finite decimal number, like 1.5 or 2e3".to_owned());
+            }
+            Ok(text.to_owned())
+        }
+        Kind::Bool => match value.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok("true".to_owned()),
+            "false" | "0" | "no" | "off" => Ok("false".to_owned()),
+            _ => Err("expected true or false".to_owned()),
+        },
+        Kind::Identifier => {
+            let name = value.trim();
+            if name.is_empty() {
+                return Err("expected a name".to_owned());
+            }
+            if name.chars().any(char::is_control) {
+                return Err("a name cannot hold control characters".to_owned());
+            }
+            let reserved = RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name));
+            if is_plain_identifier(name) && !reserved {
+                return Ok(name.to_owned());
+            }
+            let mut out = String::from('`');
+            for c in name.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '`' => out.push_str("\\`"),
+                    _ => out.push(c),
+                }
+            }
+            out.push('`');
+            Ok(out)
+        }
+        Kind::Interval => {
+            let text = value.trim();
+            let split = text
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(text.len());
+            let (count, unit) = text.split_at(split);
+            let bad = || "expected an interval like 500ms, 5s, 1m, 2h or 1d".to_owned();
+            if count.is_empty() || !matches!(unit, "ns" | "us" | "ms" | "s" | "m" | "h" | "d" | "w")
+            {
+                return Err(bad());
+            }
+            match count.parse::<u64>() {
+                Ok(0) => Err("an interval must be longer than 0".to_owned()),
+                Ok(_) => Ok(text.to_owned()),
+                Err(_) => Err(bad()),
+            }
+        }
+    }
+}
+
+fn render_int(text: &str, signed: bool, bits: u16) -> Result<String, String> {
+    let unsigned_text = text.strip_prefix('+').unwrap_or(text);
+    let (negative, digits) = match unsigned_text.strip_prefix('-') {
+        Some(rest) if text == unsigned_text => (true, rest),
+        _ => (false, unsigned_text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(if signed {
+            "expected a whole number".to_owned()
+        } else {
+            "expected a whole number, 0 or more".to_owned()
+        });
+    }
+    if negative && !signed {
+        return Err("expected a whole number, 0 or more".to_owned());
+    }
+    let range_error = || {
+        if signed {
+            format!("out of range for a {bits}-bit signed integer")
+        } else {
+            format!("out of range for a {bits}-bit unsigned integer")
+        }
+    };
+    if bits > 128 {
+        // Int256/UInt256: too wide to check exactly; 77 digits always fit.
+        let significant = digits.trim_start_matches('0');
+        if significant.len() > 77 {
+            return Err(range_error());
+        }
+        let significant = if significant.is_empty() {
+            "0"
+        } else {
+            significant
+        };
+        return Ok(if negative && significant != "0" {
+            format!("-{significant}")
+        } else {
+            significant.to_owned()
+        });
+    }
+    let magnitude: u128 = digits.parse().map_err(|_| range_error())?;
+    if signed {
+        let limit: u128 = 1u128 << (bits - 1);
+        let fits = if negative {
+            magnitude <= limit
+        } else {
+            magnitude < limit
+        };
+        if !fits {
+            return Err(range_error());
+        }
+        Ok(if negative && magnitude != 0 {
+            format!("-{magnitude}")
+        } else {
+            magnitude.to_string()
+        })
+    } else {
+        if bits < 128 && magnitude >= (1u128 << bits) {
+            return Err(range_error());
+        }
+        Ok(magnitude.to_string())
+    }
+}
+
+/// A placeholder `{name:Type}` starting at `bytes[start] == b'{'`: returns
+/// (end, name, type) with `end` just past the `}`.
+fn match_placeholder(text: &str, start: usize) -> Option<(usize, &str, &str)> {
+    let bytes = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+            i += 1;
+        }
+        i
+    };
+    let ident_end = |mut i: usize| {
+        if i < bytes.len() && (bytes[i].is_ascii_alphabetic() || bytes[i] == b'_') {
+            i += 1;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+        }
+        i
+    };
+    let name_start = skip_ws(start + 1);
+    let name_end = ident_end(name_start);
+    if name_end == name_start {
+        return None;
+    }
+    let colon = skip_ws(name_end);
+    if bytes.get(colon) != Some(&b':') {
+        return None;
+    }
+    let ty_start = skip_ws(colon + 1);
+    if !bytes.get(ty_start).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let mut ty_end = ident_end(ty_start);
+    if bytes.get(ty_end) == Some(&b'(') {
+        let close = text[ty_end..].find(')')? + ty_end;
+        if text[ty_end + 1..close].contains(['(', '{', '}', '\n']) {
+            return None;
+        }
+        ty_end = close + 1;
+    }
+    let end = skip_ws(ty_end);
+    if bytes.get(end) != Some(&b'}') {
+        return None;
+    }
+    Some((
+        end + 1,
+        &text[name_start..name_end],
+        &text[ty_start..ty_end],
+    ))
+}
+
+/// A piece of a body: a segment, the placeholder's type, its byte offset.
+type Scanned = (Segment, Option<String>, usize);
+
+/// Splits a body into text and placeholders. Comments, strings and quoted
+/// identifiers are copied as they are. Errors: (byte offset, message).
+fn scan_body(body: &str) -> Result<Vec<Scanned>, (usize, String)> {
+    let bytes = body.as_bytes();
+    let mut segments = Vec::new();
+    let mut text_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = body[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = body[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+            }
+            quote @ (b'\'' | b'"' | b'`') => {
+                let open = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                let close = i.min(bytes.len());
+                if quote == b'\'' {
+                    let literal = &body[open + 1..close];
+                    let found = literal.match_indices('{').find_map(|(at, _)| {
+                        match_placeholder(literal, at).map(|(_, name, ty)| (at, name, ty))
+                    });
+                    if let Some((at, name, ty)) = found {
+                        return Err((
+                            open + 1 + at,
+                            format!(
+                                "placeholder {{{name}:{ty}}} inside a quoted string: write \
+                                 {{{name}:{ty}}} without the quotes, the value is quoted for you"
+                            ),
+                        ));
+                    }
+                }
+                i = close + 1;
+            }
+            b'{' => {
+                if let Some((end, name, ty)) = match_placeholder(body, i) {
+                    if text_start < i {
+                        let text = body[text_start..i].to_owned();
+                        segments.push((Segment::Text(text), None, text_start));
+                    }
+                    segments.push((Segment::Param(name.to_owned()), Some(ty.to_owned()), i));
+                    i = end;
+                    text_start = end;
+                } else {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    if text_start < bytes.len() {
+        segments.push((
+            Segment::Text(body[text_start..].to_owned()),
+            None,
+            text_start,
+        ));
+    }
+    Ok(segments)
+}
+
+/// Splits a `params:` list into `name:Type[=default]` entries.
+fn split_param_entries(list: &str) -> Vec<&str> {
+    let bytes = list.as_bytes();
+    let mut entries = Vec::new();
+    let mut start = 0;
+    let mut in_quotes = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_quotes => i += 1,
+            b'"' => in_quotes = !in_quotes,
+            b',' if !in_quotes && starts_param_entry(&list[i + 1..]) => {
+                entries.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    entries.push(&list[start..]);
+    entries
+        .into_iter()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect()
+}
+
+/// Whether text begins with `name:Type` (the type starting with a letter).
+fn starts_param_entry(text: &str) -> bool {
+    let text = text.trim_start();
+    let name_len = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    if name_len == 0 || !is_plain_identifier(&text[..name_len]) {
+        return false;
+    }
+    let rest = text[name_len..].trim_start();
+    rest.strip_prefix(':').is_some_and(|ty| {
+        ty.trim_start()
+            .starts_with(|c: char| c.is_ascii_alphabetic())
+    })
+}
+
+/// Parses one `name:Type[=default]` entry.
+fn parse_param_entry(entry: &str) -> Result<Param, String> {
+    let (decl, default) = match entry.split_once('=') {
+        Some((decl, default)) => (decl, Some(default.trim())),
+        None => (entry, None),
+    };
+    let Some((name, ty)) = decl.split_once(':') else {
+        return Err(format!(
+            "parameter {entry:?} has no type: write name:Type[=default]"
+        ));
+    };
+    let (name, ty) = (name.trim(), ty.trim());
+    if !is_plain_identifier(name) {
+        return Err(format!("bad parameter name {name:?}"));
+    }
+    if kind_of(ty).is_none() {
+        return Err(format!(
+            "parameter {name} has unknown type {ty:?}; {}",
+            TYPES_HINT
+        ));
+    }
+    let default = match default {
+        None => None,
+        Some(text) if text.starts_with('"') => Some(unquote_default(text).ok_or_else(|| {
+            format!("parameter {name}: the quoted default {text} is not closed properly")
+        })?),
+        Some(text) => Some(text.to_owned()),
+    };
+    Ok(Param {
+        name: name.to_owned(),
+        ty: ty.to_owned(),
+        default,
+    })
+}
+
+const TYPES_HINT: &str = "known types: String, Int8..Int256, UInt8..UInt256, Float32, Float64, \
+                          Bool, Identifier, Interval, Date, DateTime, DateTime64(N), UUID, FixedString(N)";
+
+/// `"text"` with `\"` and `\\` escapes → text. `None` if not exactly one quoted string.
+fn unquote_default(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = text.strip_prefix('"')?.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(chars.next()?),
+            '"' => return chars.as_str().trim().is_empty().then_some(out),
+            _ => out.push(c),
+        }
+    }
+    None
+}
+
+/// Parses a snippet's text.
+pub fn parse(name: &str, text: &str) -> Result<Snippet, SnippetError> {
+    let text = text.replace("\r\n", "\n");
+    let parse_error = |line: usize, message: String| SnippetError::Parse {
+        name: name.to_owned(),
+        line,
+        message,
+    };
+
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut index = 0;
+    while index < lines.len() && lines[index].trim().is_empty() {
+        index += 1;
+    }
+    let mut title = None;
+    let mut description = Vec::new();
+    let mut header_params: Vec<(Param, usize)> = Vec::new();
+    while index < lines.len() {
+        let Some(comment) = lines[index].trim().strip_prefix("--") else {
+            break;
+        };
+        let line_number = index + 1;
+        let comment = comment.trim();
+        let (key, value) = comment.split_once(':').unwrap_or(("", comment));
+        match key.trim().to_ascii_lowercase().as_str() {
+            "title" => title = Some(value.trim().to_owned()),
+            "params" | "param" => {
+                for entry in split_param_entries(value) {
+                    let param =
+                        parse_param_entry(entry).map_err(|msg| parse_error(line_number, msg))?;
+                    if header_params.iter().any(|(p, _)| p.name == param.name) {
+                        return Err(parse_error(
+                            line_number,
+                            format!("parameter {} is declared twice", param.name),
+                        ));
+                    }
+                    header_params.push((param, line_number));
+                }
+            }
+            _ => description.push(comment.to_owned()),
+        }
+        index += 1;
+    }
+    while index < lines.len() && lines[index].trim().is_empty() {
+        index += 1;
+    }
+    let body_first_line = index + 1;
+    let body = lines[index.min(lines.len())..]
+        .concat()
+        .trim_end()
+        .to_owned();
+
+    let line_of = |offset: usize| body_first_line + body[..offset].matches('\n').count();
+    let scanned = scan_body(&body).map_err(|(offset, msg)| parse_error(line_of(offset), msg))?;
+
+    let mut params: Vec<Param> = Vec::new();
+    for (param, line) in &header_params {
+        if let Some(default) = &param.default {
+            let kind = kind_of(&param.ty).ok_or_else(|| {
+                parse_error(*line, format!("parameter {} has unknown type", param.name))
+            })?;
+            render_value(kind, default).map_err(|reason| {
+                parse_error(
+                    *line,
+                    format!(
+                        "the default of parameter {} ({}) is bad: {default:?}: {reason}",
+                        param.name, param.ty
+                    ),
+                )
+            })?;
+        }
+        params.push(param.clone());
+    }
+
+    let mut segments = Vec::with_capacity(scanned.len());
+    let mut used = BTreeSet::new();
+    for (segment, ty, offset) in scanned {
+        if let (Segment::Param(param_name), Some(ty)) = (&segment, &ty) {
+            let here = line_of(offset);
+            if kind_of(ty).is_none() {
+                return Err(parse_error(
+                    here,
+                    format!("placeholder {{{param_name}:{ty}}} has an unknown type; {TYPES_HINT}"),
+                ));
+            }
+            match params.iter().find(|p| &p.name == param_name) {
+                Some(known) if type_key(&known.ty) != type_key(ty) => {
+                    return Err(parse_error(
+                        here,
+                        format!(
+                            "parameter {param_name} is {} elsewhere but {ty} here",
+                            known.ty
+                        ),
+                    ))
+                }
+                Some(_) => {}
+                None => params.push(Param {
+                    name: param_name.clone(),
+                    ty: ty.clone(),
+                    default: None,
+                }),
+            }
+            used.insert(param_name.clone());
+        }
+        segments.push(segment);
+    }
+
+    Ok(Snippet {
+        name: name.to_owned(),
+        title: title
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| name.to_owned()),
+        description: description.join("\n"),
+        params,
+        body,
+        segments,
+        used,
+    })
+}
+
+impl Snippet {
+    /// The parameters the body uses that have neither a default nor a value
+    /// in `args`: the ones to prompt for.
+    pub fn missing_params(&self, args: &BTreeMap<String, String>) -> Vec<&Param> {
+        self.params
+            .iter()
+            .filter(|p| self.used.contains(&p.name) && p.default.is_none())
+            .filter(|p| !args.contains_key(&p.name))
+            .collect()
+    }
+
+    /// The body with every placeholder replaced by its value from `args`, or
+    /// its default. Values are checked against their types; names in `args`
+    /// that are not parameters are an error (a typo would otherwise go
+    /// unnoticed).
+    pub fn render(&self, args: &BTreeMap<String, String>) -> Result<String, SnippetError> {
+        if let Some(unknown) = args
+            .keys()
+            .find(|k| !self.params.iter().any(|p| &p.name == *k))
+        {
+            return Err(SnippetError::UnknownParam {
+                name: unknown.clone(),
+                known: self.params.iter().map(|p| p.name.clone()).collect(),
+            });
+        }
+        let mut values: BTreeMap<&str, String> = BTreeMap::new();
+        for param in &self.params {
+            let value = match (args.get(&param.name), &param.default) {
+                (Some(value), _) | (None, Some(value)) => value,
+                (None, None) if self.used.contains(&param.name) => {
+                    return Err(SnippetError::MissingParam(param.name.clone()))
+                }
+                (None, None) => continue,
+            };
+            let bad = |reason: String| SnippetError::BadValue {
+                name: param.name.clone(),
+                ty: param.ty.clone(),
+                value: value.clone(),
+                reason,
+            };
+            let kind = kind_of(&param.ty).ok_or_else(|| bad("unknown type".to_owned()))?;
+            let rendered = render_value(kind, value).map_err(bad)?;
+            values.insert(&param.name, rendered);
+        }
+        let mut out = String::with_capacity(self.body.len());
+        for segment in &self.segments {
+            match segment {
+                Segment::Text(text) => out.push_str(text),
+                Segment::Param(name) => match values.get(name.as_str()) {
+                    Some(value) => out.push_str(value),
+                    None => return Err(SnippetError::MissingParam(name.clone())),
+                },
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Parses `NAME=VALUE` arguments (as given to `:run`) into a map. The value
+/// is everything after the first `=`; a later duplicate wins.
+pub fn parse_assignments<'a, I>(items: I) -> Result<BTreeMap<String, String>, SnippetError>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let mut args = BTreeMap::new();
+    for item in items {
+        match item.split_once('=') {
+            Some((name, value)) if is_plain_identifier(name.trim()) => {
+                args.insert(name.trim().to_owned(), value.to_owned());
+            }
+            _ => return Err(SnippetError::BadArgument(item.to_owned())),
+        }
+    }
+    Ok(args)
+}
+
+/// Whether `name` can name a snippet: letters, digits, `-` and `_`.
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Where a snippet comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Shipped,
+    User,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Origin::Shipped => "shipped",
+            Origin::User => "user",
+        })
+    }
+}
+
+/// One line of `:snippets`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetEntry {
+    pub name: String,
+    pub title: String,
+    pub origin: Origin,
+    /// A user snippet that hides a shipped one of the same name.
+    pub shadows_shipped: bool,
+    /// Why the snippet does not parse, if it does not.
+    pub error: Option<String>,
+}
+
+/// A snippet's text and where it was found, for `:show` and `:edit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetSource {
+    pub name: String,
+    pub text: String,
+    pub origin: Origin,
+    /// The file, or `None` for a copy embedded in the binary.
+    pub path: Option<PathBuf>,
+}
+
+/// The snippets of the user directory and the shipped set.
+#[derive(Debug, Clone, Default)]
+pub struct SnippetStore {
+    /// The source tree's or installation's `snippets/` directory; its files
+    /// take precedence over the embedded [`SHIPPED`] copies.
+    pub shipped_dir: Option<PathBuf>,
+    /// The user's snippets (in the config dir); shadow shipped ones.
+    pub user_dir: Option<PathBuf>,
+}
+
+impl SnippetStore {
+    /// A store with the shipped directory found by [`Self::find_shipped_dir`].
+    pub fn new(user_dir: Option<PathBuf>) -> Self {
+        Self {
+            shipped_dir: Self::find_shipped_dir(),
+            user_dir,
+        }
+    }
+
+    /// A store with both directories given.
+    pub fn with_dirs(shipped_dir: Option<PathBuf>, user_dir: Option<PathBuf>) -> Self {
+        Self {
+            shipped_dir,
+            user_dir,
+        }
+    }
+
+    /// The shipped `snippets/` directory: next to the executable, in
+    /// `<exe>/../share/proton-shell/snippets`, or in the source tree the
+    /// binary was built from. `None` if none exists (the embedded copies are
+    /// then used).
+    pub fn find_shipped_dir() -> Option<PathBuf> {
+        let mut candidates = Vec::new();
+        if let Some(exe_dir) = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf))
+        {
+            candidates.push(exe_dir.join("snippets"));
+            candidates.push(exe_dir.join("../share/proton-shell/snippets"));
+        }
+        candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("snippets"));
+        candidates.into_iter().find(|dir| dir.is_dir())
+    }
+
+    /// `name.sql` files of a directory, by name. A missing or unreadable
+    /// directory has none.
+    fn dir_files(dir: Option<&Path>) -> BTreeMap<String, PathBuf> {
+        let mut files = BTreeMap::new();
+        let Some(entries) = dir.and_then(|d| fs::read_dir(d).ok()) else {
+            return files;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("sql") || !path.is_file() {
+                continue;
+            }
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                if is_valid_name(stem) {
+                    files.insert(stem.to_owned(), path);
+                }
+            }
+        }
+        files
+    }
+
+    fn read(path: &Path) -> Result<String, SnippetError> {
+        fs::read_to_string(path).map_err(|source| SnippetError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// The shipped snippet `name`: from the shipped directory, else embedded.
+    fn shipped_source(&self, name: &str) -> Result<Option<SnippetSource>, SnippetError> {
+        if let Some(dir) = &self.shipped_dir {
+            let path = dir.join(format!("{name}.sql"));
+            if path.is_file() {
+                return Ok(Some(SnippetSource {
+                    name: name.to_owned(),
+                    text: Self::read(&path)?,
+                    origin: Origin::Shipped,
+                    path: Some(path),
+                }));
+            }
+        }
+        Ok(SHIPPED
+            .iter()
+            .find(|(shipped, _)| *shipped == name)
+            .map(|(_, text)| SnippetSource {
+                name: name.to_owned(),
+                text: (*text).to_owned(),
+                origin: Origin::Shipped,
+                path: None,
+            }))
+    }
+
+    /// The path of the user snippet `name` (which may not exist).
+    pub fn user_path(&self, name: &str) -> Result<PathBuf, SnippetError> {
+        if !is_valid_name(name) {
+            return Err(SnippetError::InvalidName(name.to_owned()));
+        }
+        let dir = self.user_dir.as_ref().ok_or(SnippetError::NoUserDir)?;
+        Ok(dir.join(format!("{name}.sql")))
+    }
+
+    /// The text of snippet `name`: the user's if there is one, else the
+    /// shipped one.
+    pub fn source(&self, name: &str) -> Result<SnippetSource, SnippetError> {
+        if !is_valid_name(name) {
+            return Err(SnippetError::InvalidName(name.to_owned()));
+        }
+        if self.user_dir.is_some() {
+            let path = self.user_path(name)?;
+            if path.is_file() {
+                return Ok(SnippetSource {
+                    name: name.to_owned(),
+                    text: Self::read(&path)?,
+                    origin: Origin::User,
+                    path: Some(path),
+                });
+            }
+        }
+        self.shipped_source(name)?
+            .ok_or_else(|| SnippetError::NotFound(name.to_owned()))
+    }
+
+    /// Snippet `name`, parsed.
+    pub fn get(&self, name: &str) -> Result<Snippet, SnippetError> {
+        let source = self.source(name)?;
+        parse(name, &source.text)
+    }
+
+    /// All snippet names, sorted (for completion).
+    pub fn names(&self) -> Vec<String> {
+        let mut names: BTreeSet<String> = SHIPPED.iter().map(|(n, _)| (*n).to_owned()).collect();
+        names.extend(Self::dir_files(self.shipped_dir.as_deref()).into_keys());
+        names.extend(Self::dir_files(self.user_dir.as_deref()).into_keys());
+        names.into_iter().collect()
+    }
+
+    /// Every snippet with its title, sorted by name; a user snippet replaces
+    /// a shipped one of the same name.
+    pub fn list(&self) -> Vec<SnippetEntry> {
+        let user = Self::dir_files(self.user_dir.as_deref());
+        let mut shipped: BTreeSet<String> = SHIPPED.iter().map(|(n, _)| (*n).to_owned()).collect();
+        shipped.extend(Self::dir_files(self.shipped_dir.as_deref()).into_keys());
+
+        let mut entries = Vec::new();
+        for name in self.names() {
+            let (origin, text) = if let Some(path) = user.get(&name) {
+                (Origin::User, Self::read(path))
+            } else {
+                match self.shipped_source(&name) {
+                    Ok(Some(source)) => (Origin::Shipped, Ok(source.text)),
+                    Ok(None) => continue,
+                    Err(err) => (Origin::Shipped, Err(err)),
+                }
+            };
+            let parsed = text.and_then(|text| parse(&name, &text));
+            let (title, error) = match parsed {
+                Ok(snippet) => (snippet.title, None),
+                Err(err) => (String::new(), Some(err.to_string())),
+            };
+            entries.push(SnippetEntry {
+                shadows_shipped: origin == Origin::User && shipped.contains(&name),
+                name,
+                title,
+                origin,
+                error,
+            });
+        }
+        entries
+    }
+
+    /// Saves `sql` as the user snippet `name`, replacing any previous one.
+    /// A `-- title: <name>` header is added when the text has no title.
+    /// The text must parse. Returns the file's path.
+    pub fn save(&self, name: &str, sql: &str) -> Result<PathBuf, SnippetError> {
+        let path = self.user_path(name)?;
+        let sql = sql.trim();
+        let has_title = sql
+            .lines()
+            .take_while(|l| l.trim_start().starts_with("--"))
+            .any(|l| {
+                l.trim_start()
+                    .trim_start_matches('-')
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("title:")
+            });
+        let text = if has_title {
+            format!("{sql}\n")
+        } else {
+            format!("-- title: {name}\n\n{sql}\n")
+        };
+        parse(name, &text)?;
+        Self::write_user_file(&path, &text)?;
+        Ok(path)
+    }
+
+    /// Prepares the user file of `name` for `:edit`: copies the shipped text
+    /// there if the user has no such snippet, or writes a stub for a new one.
+    /// Returns the path to open in `$EDITOR`.
+    pub fn prepare_edit(&self, name: &str) -> Result<PathBuf, SnippetError> {
+        let path = self.user_path(name)?;
+        if path.is_file() {
+            return Ok(path);
+        }
+        let text = match self.shipped_source(name)? {
+            Some(source) => source.text,
+            None => format!(
+                "-- title: {name}\n-- params:\n-- Parameters look like {{name:Type}} in the SQL and are declared\n\
+                 -- above as name:Type=default, e.g. limit:UInt32=10.\n\n"
+            ),
+        };
+        Self::write_user_file(&path, &text)?;
+        Ok(path)
+    }
+
+    fn write_user_file(path: &Path, text: &str) -> Result<(), SnippetError> {
+        super::checkpoint::write_atomically(path, text.as_bytes()).map_err(|source| {
+            SnippetError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(tag: &str) -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "proton-shell-snippets-{tag}-{}-{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+            ));
+            fs::create_dir_all(&path).expect("create temp dir");
+            TempDir(path)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const EXPECTED_SHIPPED: [&str; 13] = [
+        "emit",
+        "hop-window",
+        "json-shortcut",
+        "materialized-view",
+        "new-docs",
+        "school-count",
+        "seek-to",
+        "session-window",
+        "stream-table-join",
+        "table-vs-stream",
+        "time-travel",
+        "tumble-window",
+        "validate",
+    ];
+
+    #[test]
+    fn shipped_list_matches_the_directory() {
+        let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, EXPECTED_SHIPPED);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("snippets");
+        let on_disk: Vec<String> = SnippetStore::dir_files(Some(&dir)).into_keys().collect();
+        assert_eq!(on_disk, EXPECTED_SHIPPED);
+    }
+
+    #[test]
+    fn every_shipped_snippet_parses_and_renders_with_defaults() {
+        for (name, text) in SHIPPED {
+            let snippet = parse(name, text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(
+                text.starts_with("-- title: "),
+                "{name} must start with a title line"
+            );
+            assert_ne!(snippet.title, *name, "{name} has no title");
+            assert!(!snippet.description.is_empty(), "{name} has no description");
+            assert!(
+                snippet.params.iter().all(|p| p.default.is_some()),
+                "{name}: every shipped parameter has a default"
+            );
+            assert!(snippet.missing_params(&BTreeMap::new()).is_empty());
+            let sql = snippet
+                .render(&BTreeMap::new())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(
+                !sql.contains("{brokers") && !sql.contains(":String}"),
+                "{name}: placeholder left in {sql}"
+            );
+            assert!(
+                sql.starts_with(
+                    "CREATE EXTERNAL STREAM IF NOT EXISTS document(raw string)\nSETTINGS \
+                     type='kafka', brokers='dms-kafka1:9092', topic='edfi.dms.document', \
+                     skip_ssl_cert_check='true';"
+                ),
+                "{name}: {sql}"
+            );
+            // Shipped snippets avoid ';' in comments, so any splitter copes.
+            for line in text.lines().filter(|l| l.trim_start().starts_with("--")) {
+                assert!(!line.contains(';'), "{name}: ';' in comment {line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn demo_snippets_render_the_demo_sql() {
+        let store = SnippetStore::with_dirs(None, None);
+        let sql = store
+            .get("school-count")
+            .and_then(|s| s.render(&args(&[("brokers", "redpanda:9092")])))
+            .expect("school-count");
+        assert!(sql.contains("brokers='redpanda:9092', topic='edfi.dms.document'"));
+        assert!(sql.ends_with("SELECT count() FROM document WHERE raw:resourcename='School';"));
+
+        let sql = store
+            .get("validate")
+            .and_then(|s| s.render(&BTreeMap::new()))
+            .expect("validate");
+        assert!(sql.contains(
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS schools AS\nSELECT raw:edfidoc FROM document\n\
+             WHERE raw:resourcename='School' AND raw:__deleted='false';"
+        ));
+        assert!(sql.contains("SELECT * FROM table(schools);"));
+        assert!(sql.ends_with("SELECT * FROM schools;"));
+
+        let sql = store
+            .get("new-docs")
+            .and_then(|s| s.render(&BTreeMap::new()))
+            .expect("new-docs");
+        assert!(sql.ends_with("\n\nSELECT * FROM document;"));
+    }
+
+    #[test]
+    fn header_fields() {
+        let snippet = parse(
+            "t",
+            "\n-- title: A title\n-- params: a:String=x:1, n:UInt8=3\n-- param: id:Identifier\n\
+             -- Explains it.\n-- More.\n\nSELECT {n:UInt8}, {a:String} FROM {id:Identifier}\n\n",
+        )
+        .expect("parse");
+        assert_eq!(snippet.title, "A title");
+        assert_eq!(snippet.description, "Explains it.\nMore.");
+        assert_eq!(
+            snippet.params,
+            vec![
+                Param {
+                    name: "a".into(),
+                    ty: "String".into(),
+                    default: Some("x:1".into())
+                },
+                Param {
+                    name: "n".into(),
+                    ty: "UInt8".into(),
+                    default: Some("3".into())
+                },
+                Param {
+                    name: "id".into(),
+                    ty: "Identifier".into(),
+                    default: None
+                },
+            ]
+        );
+        assert_eq!(
+            snippet.body,
+            "SELECT {n:UInt8}, {a:String} FROM {id:Identifier}"
+        );
+        let missing: Vec<&str> = snippet
+            .missing_params(&BTreeMap::new())
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(missing, ["id"]);
+        assert!(snippet.missing_params(&args(&[("id", "s")])).is_empty());
+        assert_eq!(
+            snippet
+                .render(&args(&[("id", "my stream")]))
+                .expect("render"),
+            "SELECT 3, 'x:1' FROM `my stream`"
+        );
+    }
+
+    #[test]
+    fn defaults_with_commas() {
+        let snippet = parse(
+            "t",
+            "-- params: brokers:String=k1:9092,k2:9092, quoted:String=\" a, b:String \\\"q\\\" \"\n\
+             SELECT {brokers:String}, {quoted:String}",
+        )
+        .expect("parse");
+        assert_eq!(
+            snippet.params[0].default.as_deref(),
+            Some("k1:9092,k2:9092")
+        );
+        assert_eq!(
+            snippet.params[1].default.as_deref(),
+            Some(" a, b:String \"q\" ")
+        );
+        assert_eq!(
+            snippet.render(&BTreeMap::new()).expect("render"),
+            "SELECT 'k1:9092,k2:9092', ' a, b:String \"q\" '"
+        );
+    }
+
+    #[test]
+    fn no_header() {
+        let snippet = parse("bare", "SELECT {x:Int32} + 1").expect("parse");
+        assert_eq!(snippet.title, "bare");
+        assert_eq!(snippet.params.len(), 1);
+        assert!(matches!(
+            snippet.render(&BTreeMap::new()),
+            Err(SnippetError::MissingParam(name)) if name == "x"
+        ));
+        assert_eq!(
+            snippet.render(&args(&[("x", "-5")])).expect("render"),
+            "SELECT -5 + 1"
+        );
+    }
+
+    #[test]
+    fn string_values_are_escaped() {
+        let snippet = parse("s", "SELECT {s:String}").expect("parse");
+        assert_eq!(
+            snippet
+                .render(&args(&[("s", r"it's a \ test")]))
+                .expect("render"),
+            r"SELECT 'it\'s a \\ test'"
+        );
+        assert_eq!(
+            snippet.render(&args(&[("s", "ñ 学")])).expect("render"),
+            "SELECT 'ñ 学'"
+        );
+    }
+
+    #[test]
+    fn numbers_are_validated() {
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("UInt8", "255", Some("255")),
+            ("UInt8", "256", None),
+            ("UInt8", "-1", None),
+            ("UInt8", "+7", Some("7")),
+            ("Int8", "-128", Some("-128")),
+            ("Int8", "128", None),
+            ("int64", "9223372036854775807", Some("9223372036854775807")),
+            ("Int64", "9223372036854775808", None),
+            (
+                "Int64",
+                "-9223372036854775808",
+                Some("-9223372036854775808"),
+            ),
+            (
+                "UInt64",
+                "18446744073709551615",
+                Some("18446744073709551615"),
+            ),
+            ("UInt64", "18446744073709551616", None),
+            (
+                "UInt128",
+                "340282366920938463463374607431768211455",
+                Some("340282366920938463463374607431768211455"),
+            ),
+            (
+                "Int128",
+                "-170141183460469231731687303715884105728",
+                Some("-170141183460469231731687303715884105728"),
+            ),
+            ("UInt256", "00012", Some("12")),
+            ("Int32", "1.5", None),
+            ("Int32", "", None),
+            ("Int32", "1; DROP STREAM x", None),
+            ("Int32", "-0", Some("0")),
+            ("Float64", "1.5", Some("1.5")),
+            ("Float64", "-2e3", Some("-2e3")),
+            ("Float64", ".5", Some(".5")),
+            ("Float64", "inf", None),
+            ("Float64", "NaN", None),
+            ("Float64", "1e400", None),
+            ("Float64", "1.5)", None),
+            ("Bool", "YES", Some("true")),
+            ("Bool", "0", Some("false")),
+            ("Bool", "maybe", None),
+            ("Interval", "5s", Some("5s")),
+            ("Interval", "500ms", Some("500ms")),
+            ("Interval", "0s", None),
+            ("Interval", "5 s", None),
+            ("Interval", "5M", None),
+            ("Interval", "s", None),
+            ("Identifier", "document", Some("document")),
+            ("Identifier", "table", Some("`table`")),
+            ("Identifier", "a`b", Some("`a\\`b`")),
+            ("Identifier", "", None),
+            (
+                "DateTime64(3)",
+                "2025-01-01 00:00:00",
+                Some("'2025-01-01 00:00:00'"),
+            ),
+            ("FixedString(4)", "abcd", Some("'abcd'")),
+        ];
+        for (ty, value, want) in cases {
+            let snippet = parse("n", &format!("SELECT {{v:{ty}}}")).expect("parse");
+            match (snippet.render(&args(&[("v", value)])), want) {
+                (Ok(sql), Some(want)) => assert_eq!(sql, format!("SELECT {want}"), "{ty} {value}"),
+                (Err(SnippetError::BadValue { name, .. }), None) => assert_eq!(name, "v"),
+                (other, _) => panic!("{ty} {value:?}: unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn errors() {
+        let unknown_type = parse("e", "-- title: x\n\nSELECT {a:Strng}").unwrap_err();
+        assert!(
+            matches!(&unknown_type, SnippetError::Parse { line: 3, message, .. } if message.contains("unknown type")),
+            "{unknown_type}"
+        );
+        let quoted = parse("e", "-- title: x\nSELECT 1;\nSELECT '{b:String}'").unwrap_err();
+        let message = quoted.to_string();
+        assert!(message.contains("line 3"), "{message}");
+        assert!(message.contains("without the quotes"), "{message}");
+        let conflict = parse("e", "-- params: a:String=x\nSELECT {a:UInt8}").unwrap_err();
+        assert!(conflict
+            .to_string()
+            .contains("parameter a is String elsewhere but UInt8 here"));
+        let twice = parse("e", "-- params: a:String, a:String\nSELECT 1").unwrap_err();
+        assert!(twice.to_string().contains("declared twice"));
+        let untyped = parse("e", "-- params: a=1\nSELECT 1").unwrap_err();
+        assert!(untyped.to_string().contains("has no type"));
+        let bad_default = parse("e", "-- params: n:UInt8=300\nSELECT {n:UInt8}").unwrap_err();
+        assert!(bad_default
+            .to_string()
+            .contains("the default of parameter n"));
+        let unclosed = parse("e", "-- params: s:String=\"abc\nSELECT 1").unwrap_err();
+        assert!(unclosed.to_string().contains("not closed"));
+        let args_on_int = parse("e", "SELECT {a:Int32(3)}").unwrap_err();
+        assert!(args_on_int.to_string().contains("unknown type"));
+
+        let snippet = parse("e", "-- params: a:String=x\nSELECT {a:String}").expect("parse");
+        let unknown = snippet.render(&args(&[("b", "1")])).unwrap_err();
+        assert_eq!(
+            unknown.to_string(),
+            "unknown parameter b; its parameters are: a"
+        );
+        let bad = parse("e", "SELECT {n:UInt8}")
+            .expect("parse")
+            .render(&args(&[("n", "x")]))
+            .unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "bad value for parameter n (UInt8): \"x\": expected a whole number, 0 or more"
+        );
+        assert_eq!(
+            SnippetError::MissingParam("brokers".into()).to_string(),
+            "missing value for parameter brokers (give it as brokers=VALUE)"
+        );
+    }
+
+    #[test]
+    fn placeholders_in_comments_strings_and_identifiers_stay() {
+        let text = "SELECT {a:UInt8}, '{\"json\":1}', \"{a:UInt8}\", `{a:UInt8}` -- {a:UInt8}\n\
+                    /* {a:UInt8} */ {not a placeholder} {x:} {:T} map{'k':1}";
+        let snippet = parse("p", text).expect("parse");
+        assert_eq!(snippet.params.len(), 1);
+        let sql = snippet.render(&args(&[("a", "7")])).expect("render");
+        assert_eq!(
+            sql,
+            "SELECT 7, '{\"json\":1}', \"{a:UInt8}\", `{a:UInt8}` -- {a:UInt8}\n\
+             /* {a:UInt8} */ {not a placeholder} {x:} {:T} map{'k':1}"
+        );
+    }
+
+    #[test]
+    fn escaped_quotes_in_strings() {
+        let snippet = parse("q", r"SELECT 'it\'s', 'a''b', {x:UInt8}").expect("parse");
+        assert_eq!(
+            snippet.render(&args(&[("x", "1")])).expect("render"),
+            r"SELECT 'it\'s', 'a''b', 1"
+        );
+    }
+
+    #[test]
+    fn spaces_in_placeholders_and_repeats() {
+        let snippet =
+            parse("r", "SELECT { v : UInt8 }, {v:uint8}, {w:DateTime64(3)}").expect("parse");
+        assert_eq!(snippet.params.len(), 2);
+        assert_eq!(
+            snippet
+                .render(&args(&[("v", "2"), ("w", "2025-01-01")]))
+                .expect("render"),
+            "SELECT 2, 2, '2025-01-01'"
+        );
+    }
+
+    #[test]
+    fn assignments() {
+        let parsed = parse_assignments(["brokers=a:1,b:2", "topic=x=y", "n= 3"]).expect("parse");
+        assert_eq!(parsed["brokers"], "a:1,b:2");
+        assert_eq!(parsed["topic"], "x=y");
+        assert_eq!(parsed["n"], " 3");
+        assert!(matches!(
+            parse_assignments(["novalue"]),
+            Err(SnippetError::BadArgument(_))
+        ));
+        assert!(matches!(
+            parse_assignments(["=x"]),
+            Err(SnippetError::BadArgument(_))
+        ));
+    }
+
+    #[test]
+    fn store_shadowing_and_listing() {
+        let user = TempDir::new("user");
+        let store = SnippetStore::with_dirs(None, Some(user.0.clone()));
+        let listed = store.list();
+        assert_eq!(listed.len(), SHIPPED.len());
+        assert!(listed
+            .iter()
+            .all(|e| e.origin == Origin::Shipped && e.error.is_none()));
+        let titles: Vec<&str> = listed.iter().map(|e| e.title.as_str()).collect();
+        assert!(titles.contains(&"Running count of School documents"));
+
+        fs::write(
+            user.0.join("school-count.sql"),
+            "-- title: My count\n-- params: brokers:String=mine:9092\nSELECT {brokers:String}\n",
+        )
+        .expect("write");
+        fs::write(user.0.join("aaa.sql"), "-- title: First\nSELECT 1\n").expect("write");
+        fs::write(user.0.join("broken.sql"), "SELECT {a:Nope}\n").expect("write");
+        fs::write(user.0.join("not a name.sql"), "SELECT 1\n").expect("write");
+        fs::write(user.0.join("notes.txt"), "x").expect("write");
+
+        let listed = store.list();
+        let names: Vec<&str> = listed.iter().map(|e| e.name.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        assert_eq!(names.len(), SHIPPED.len() + 2);
+        let own = listed
+            .iter()
+            .find(|e| e.name == "school-count")
+            .expect("entry");
+        assert_eq!(own.title, "My count");
+        assert_eq!(own.origin, Origin::User);
+        assert!(own.shadows_shipped);
+        let first = &listed[0];
+        assert_eq!((first.name.as_str(), first.origin), ("aaa", Origin::User));
+        assert!(!first.shadows_shipped);
+        let broken = listed.iter().find(|e| e.name == "broken").expect("broken");
+        assert!(broken
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("unknown type")));
+
+        let snippet = store.get("school-count").expect("get");
+        assert_eq!(
+            snippet.render(&BTreeMap::new()).expect("render"),
+            "SELECT 'mine:9092'"
+        );
+        assert!(matches!(
+            store.get("broken"),
+            Err(SnippetError::Parse { .. })
+        ));
+        assert!(matches!(store.get("nope"), Err(SnippetError::NotFound(_))));
+        assert!(matches!(
+            store.get("../x"),
+            Err(SnippetError::InvalidName(_))
+        ));
+        assert_eq!(store.source("emit").expect("emit").origin, Origin::Shipped);
+        assert!(store.names().contains(&"aaa".to_owned()));
+    }
+
+    #[test]
+    fn shipped_dir_overrides_embedded() {
+        let shipped = TempDir::new("shipped");
+        fs::write(
+            shipped.0.join("emit.sql"),
+            "-- title: Newer emit\nSELECT 1\n",
+        )
+        .expect("write");
+        fs::write(shipped.0.join("extra.sql"), "-- title: Extra\nSELECT 2\n").expect("write");
+        let store = SnippetStore::with_dirs(Some(shipped.0.clone()), None);
+        assert_eq!(store.get("emit").expect("emit").title, "Newer emit");
+        assert_eq!(store.get("extra").expect("extra").body, "SELECT 2");
+        let source = store.source("emit").expect("source");
+        assert_eq!(source.path, Some(shipped.0.join("emit.sql")));
+        let listed = store.list();
+        assert_eq!(listed.len(), SHIPPED.len() + 1);
+        assert!(listed
+            .iter()
+            .all(|e| e.origin == Origin::Shipped && !e.shadows_shipped));
+        // Without a user dir, saving is an error.
+        assert!(matches!(
+            store.save("x", "SELECT 1"),
+            Err(SnippetError::NoUserDir)
+        ));
+    }
+
+    #[test]
+    fn save_and_edit() {
+        let user = TempDir::new("save");
+        let nested = user.0.join("snippets");
+        let store = SnippetStore::with_dirs(None, Some(nested.clone()));
+
+        let path = store
+            .save(
+                "mine",
+                "-- counts\nSELECT count() FROM table({s:Identifier});",
+            )
+            .expect("save");
+        assert_eq!(path, nested.join("mine.sql"));
+        let text = fs::read_to_string(&path).expect("read");
+        assert_eq!(
+            text,
+            "-- title: mine\n\n-- counts\nSELECT count() FROM table({s:Identifier});\n"
+        );
+        let snippet = store.get("mine").expect("get");
+        assert_eq!(
+            snippet.body,
+            "-- counts\nSELECT count() FROM table({s:Identifier});"
+        );
+        assert_eq!(
+            snippet.render(&args(&[("s", "document")])).expect("render"),
+            "-- counts\nSELECT count() FROM table(document);"
+        );
+
+        let path = store
+            .save("titled", "-- title: Has one\nSELECT 1")
+            .expect("save");
+        assert_eq!(
+            fs::read_to_string(&path).expect("read"),
+            "-- title: Has one\nSELECT 1\n"
+        );
+        assert!(matches!(
+            store.save("bad name", "SELECT 1"),
+            Err(SnippetError::InvalidName(_))
+        ));
+        assert!(matches!(
+            store.save("quoted", "SELECT '{a:String}'"),
+            Err(SnippetError::Parse { .. })
+        ));
+        assert!(!nested.join("quoted.sql").exists());
+
+        // :edit of a shipped snippet copies it; of a new name writes a stub.
+        let edit = store.prepare_edit("seek-to").expect("edit");
+        assert_eq!(
+            fs::read_to_string(&edit).expect("read"),
+            SHIPPED
+                .iter()
+                .find(|(n, _)| *n == "seek-to")
+                .expect("shipped")
+                .1
+        );
+        assert_eq!(
+            store.source("seek-to").expect("source").origin,
+            Origin::User
+        );
+        let stub = store.prepare_edit("brand-new").expect("stub");
+        let stub_snippet = store.get("brand-new").expect("stub parses");
+        assert_eq!(stub_snippet.title, "brand-new");
+        assert!(stub_snippet.body.is_empty());
+        assert_eq!(store.prepare_edit("brand-new").expect("again"), stub);
+
+        let mut names: Vec<String> = fs::read_dir(&nested)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["brand-new.sql", "mine.sql", "seek-to.sql", "titled.sql"]
+        );
+    }
+}

@@ -1,0 +1,1264 @@
+//! The Ed-Fi demo macros against the Proton fixture serving an external stream `document` backed by the sample.
+//!
+//! The fixture's custom handler plays Proton's part: the sample's 38 messages
+//! sit on a 2-partition topic (partition = `documentpartitionkey % 2`,
+//! offsets counted per partition), `seek_to` is honoured for the resume
+//! query, the materialized view `schools` holds the School documents'
+//! `raw:edfidoc`, and streaming queries end in `Idle` (heartbeats until
+//! Cancel), as Proton's do.
+
+#[path = "support/proton_fixture.rs"]
+mod proton_fixture;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use proton_fixture::{
+    normalize_sql, FValue, ProtonFixture, QueryEnd, ReceivedQuery, Response, Step,
+};
+use proton_shell::demos::checkpoint::Checkpoint;
+use proton_shell::demos::validate::invalid_line;
+use proton_shell::demos::{
+    demo_load, new_docs, parse_args, run, sample_messages, school_count, validate, DemoConfig,
+    DemoLoadOpts, DemoOut, DemoSummary, NewDocsOpts, SchoolCountOpts, ValidateOpts,
+};
+use proton_shell::wire::{ConnectOptions, Connection};
+use serde_json::Value;
+use tokio::sync::watch;
+
+// ---------------------------------------------------------------------------
+// The topic behind the fixture
+// ---------------------------------------------------------------------------
+
+const PARTITIONS: i32 = 2;
+/// School rows per data block of the resume query: one checkpoint per block.
+const BATCH: usize = 3;
+const BLOCK_PAUSE: Duration = Duration::from_millis(25);
+
+#[derive(Debug, Clone)]
+struct Message {
+    partition: i32,
+    offset: i64,
+    raw: String,
+    school: bool,
+}
+
+/// The sample as a 2-partition topic.
+fn topic() -> Vec<Message> {
+    let mut next = [0i64; PARTITIONS as usize];
+    sample_messages()
+        .map(|raw| {
+            let value: Value = serde_json::from_str(raw).expect("sample lines are JSON");
+            let key = value["documentpartitionkey"]
+                .as_i64()
+                .expect("partition key");
+            let partition = (key % i64::from(PARTITIONS)) as i32;
+            let offset = next[partition as usize];
+            next[partition as usize] += 1;
+            let school = value["resourcename"] == "School" && value["__deleted"] == "false";
+            Message {
+                partition,
+                offset,
+                raw: raw.to_owned(),
+                school,
+            }
+        })
+        .collect()
+}
+
+/// What Proton's `raw:edfidoc` gives: an object as JSON text, a string unquoted.
+fn edfidoc(raw: &str) -> String {
+    let value: Value = serde_json::from_str(raw).expect("JSON");
+    match &value["edfidoc"] {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn school_positions() -> BTreeSet<(i32, i64)> {
+    topic()
+        .iter()
+        .filter(|m| m.school)
+        .map(|m| (m.partition, m.offset))
+        .collect()
+}
+
+const CREATE_STREAM: &str = "CREATE EXTERNAL STREAM IF NOT EXISTS document(raw string) SETTINGS type='kafka', brokers='dms-kafka1:9092', topic='edfi.dms.document', skip_ssl_cert_check='true'";
+const CREATE_VIEW: &str = "CREATE MATERIALIZED VIEW IF NOT EXISTS schools AS SELECT raw:edfidoc AS edfidoc FROM document WHERE raw:resourcename='School' AND raw:__deleted='false'";
+const COUNT: &str = "SELECT count() FROM document WHERE raw:resourcename='School'";
+const PROBE: &str = "SELECT max(_tp_shard) + 1 FROM table(document)";
+const RESUME_PREFIX: &str = "SELECT _tp_shard, _tp_sn, raw FROM document WHERE raw:resourcename='School' AND raw:__deleted='false' SETTINGS seek_to='";
+/// How many School documents the view holds at the snapshot; the rest come live.
+const SNAPSHOT_ROWS: usize = 11;
+
+/// Counts the count query emits: cumulative, one repeated (as `--distinct` can).
+const COUNTS: [u64; 4] = [3, 7, 7, 20];
+
+#[derive(Default)]
+struct Served {
+    inserted: Mutex<Vec<String>>,
+}
+
+/// Proton's answers for the demo statements; `None` falls through to the
+/// fixture's built-in router.
+fn handle(q: &ReceivedQuery, served: &Served) -> Option<Response> {
+    let sql = normalize_sql(&q.sql);
+    let topic = topic();
+    if sql.starts_with("CREATE EXTERNAL STREAM") || sql.starts_with("CREATE MATERIALIZED VIEW") {
+        return Some(Response::ddl());
+    }
+    if sql == "SELECT * FROM table(schools)" {
+        let rows = topic
+            .iter()
+            .filter(|m| m.school)
+            .take(SNAPSHOT_ROWS)
+            .map(|m| vec![FValue::from(edfidoc(&m.raw))])
+            .collect();
+        return Some(Response::table(&[("edfidoc", "string")], rows));
+    }
+    if sql == "SELECT * FROM schools" {
+        let rows: Vec<Vec<FValue>> = topic
+            .iter()
+            .filter(|m| m.school)
+            .skip(SNAPSHOT_ROWS)
+            .map(|m| vec![FValue::from(edfidoc(&m.raw))])
+            .collect();
+        return Some(streaming(&[("edfidoc", "string")], rows, 4));
+    }
+    if sql.starts_with(COUNT) || sql.starts_with("SELECT unique_exact(") {
+        let mut steps = vec![Step::header(&[("count()", "uint64")])];
+        for count in COUNTS {
+            steps.push(Step::Rows(vec![vec![FValue::UInt(count)]]));
+            steps.push(Step::Sleep(Duration::from_millis(30)));
+        }
+        steps.push(Step::Idle);
+        return Some(Response::new(steps));
+    }
+    if sql == "SELECT * FROM document" || sql.starts_with("SELECT * FROM document ") {
+        let only_schools = sql.contains("raw:resourcename='School'");
+        let rows = topic
+            .iter()
+            .filter(|m| !only_schools || m.raw.contains("\"resourcename\":\"School\""))
+            .map(|m| vec![FValue::from(m.raw.clone())])
+            .collect();
+        return Some(streaming(&[("raw", "string")], rows, 10));
+    }
+    if sql == PROBE {
+        return Some(Response::table(
+            &[("plus(max(_tp_shard), 1)", "int64")],
+            vec![vec![FValue::Int(i64::from(PARTITIONS))]],
+        ));
+    }
+    if let Some(rest) = sql.strip_prefix(RESUME_PREFIX) {
+        let list = rest.strip_suffix('\'')?;
+        let entries: Vec<&str> = list.split(',').collect();
+        if entries.len() != 1 && entries.len() != PARTITIONS as usize {
+            return Some(Response::exception(
+                36,
+                format!(
+                    "Invalid seek_to setting: {} entries for {PARTITIONS} partitions",
+                    entries.len()
+                ),
+            ));
+        }
+        let mut start = [0i64; PARTITIONS as usize];
+        for (partition, slot) in start.iter_mut().enumerate() {
+            let entry = entries.get(partition).unwrap_or(&entries[0]).trim();
+            *slot = match entry {
+                "earliest" => 0,
+                "latest" => i64::MAX,
+                number => number.parse().ok()?,
+            };
+        }
+        let rows = topic
+            .iter()
+            .filter(|m| m.school && m.offset >= start[m.partition as usize])
+            .map(|m| {
+                vec![
+                    FValue::Int(i64::from(m.partition)),
+                    FValue::Int(m.offset),
+                    FValue::from(m.raw.clone()),
+                ]
+            })
+            .collect();
+        return Some(streaming(
+            &[
+                ("_tp_shard", "int32"),
+                ("_tp_sn", "int64"),
+                ("raw", "string"),
+            ],
+            rows,
+            BATCH,
+        ));
+    }
+    if sql.starts_with("INSERT INTO document(raw) VALUES ") {
+        let values = sql_values(&q.sql);
+        let n = values.len() as u64;
+        served
+            .inserted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(values);
+        return Some(Response::insert(n, n * 100));
+    }
+    None
+}
+
+/// A streaming answer: the rows in blocks of `per_block` with a pause after
+/// each, then heartbeats until Cancel.
+fn streaming(columns: &[(&str, &str)], rows: Vec<Vec<FValue>>, per_block: usize) -> Response {
+    let mut steps = vec![Step::header(columns)];
+    for chunk in rows.chunks(per_block) {
+        steps.push(Step::Rows(chunk.to_vec()));
+        steps.push(Step::Sleep(BLOCK_PAUSE));
+    }
+    steps.push(Step::Idle);
+    Response::new(steps)
+}
+
+/// The string literals of `INSERT ... VALUES ('..'), ('..')`, unescaped.
+fn sql_values(sql: &str) -> Vec<String> {
+    let Some(at) = sql.find(" VALUES ") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut chars = sql[at..].chars();
+    let mut current: Option<String> = None;
+    while let Some(c) = chars.next() {
+        match (&mut current, c) {
+            (None, '\'') => current = Some(String::new()),
+            (None, _) => {}
+            (Some(text), '\\') => match chars.next() {
+                Some('n') => text.push('\n'),
+                Some('t') => text.push('\t'),
+                Some('r') => text.push('\r'),
+                Some('0') => text.push('\0'),
+                Some(other) => text.push(other),
+                None => {}
+            },
+            (Some(_), '\'') => out.extend(current.take()),
+            (Some(text), other) => text.push(other),
+        }
+    }
+    out
+}
+
+fn start_fixture() -> (ProtonFixture, Arc<Served>) {
+    let served = Arc::new(Served::default());
+    let state = served.clone();
+    let fixture = ProtonFixture::builder()
+        .handler(move |q| handle(q, &state))
+        .start();
+    (fixture, served)
+}
+
+// ---------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------
+
+/// Output shared between the macro and the test, read while the macro runs.
+#[derive(Clone, Default)]
+struct SharedOut(Arc<Mutex<Vec<u8>>>);
+
+impl Write for SharedOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl SharedOut {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+    fn lines(&self) -> Vec<String> {
+        self.text().lines().map(str::to_owned).collect()
+    }
+}
+
+async fn connect(fixture: &ProtonFixture) -> Connection {
+    Connection::connect(ConnectOptions {
+        host: fixture.host(),
+        port: fixture.port(),
+        ..Default::default()
+    })
+    .await
+    .expect("connect to the fixture")
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let path = std::env::temp_dir().join(format!(
+            "proton-shell-demos-{tag}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn config(dir: &TempDir) -> DemoConfig {
+    DemoConfig {
+        data_dir: dir.0.clone(),
+        ..DemoConfig::default()
+    }
+}
+
+/// Waits until `cond` holds on the output (or `timeout`), then flips `stop`.
+async fn stop_when(
+    out: &SharedOut,
+    stop: &watch::Sender<bool>,
+    timeout: Duration,
+    cond: impl Fn(&str) -> bool,
+) -> bool {
+    let deadline = Instant::now() + timeout;
+    let met = loop {
+        if cond(&out.text()) {
+            break true;
+        }
+        if Instant::now() >= deadline {
+            break false;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    let _ = stop.send(true);
+    met
+}
+
+fn sqls(fixture: &ProtonFixture) -> Vec<String> {
+    fixture.queries().iter().map(|q| q.sql.clone()).collect()
+}
+
+fn expected_invalid_lines() -> Vec<String> {
+    [
+        ("255901004", "Local Education Agency"),
+        ("255901005", "Other"),
+        ("255901006", "Other"),
+        ("255902008", "Local Education Agency"),
+        ("255902009", "Other"),
+        ("255902012", "Other"),
+    ]
+    .iter()
+    .map(|(id, code)| {
+        invalid_line(
+            id,
+            &format!("uri://ed-fi.org/EducationOrganizationCategoryDescriptor#{code}"),
+        )
+    })
+    .collect()
+}
+
+/// `(partition, offset)` of every `--verbose` trace line.
+fn traced(text: &str) -> Vec<(i32, i64)> {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.split(" at partition ").nth(1)?;
+            let (partition, offset) = rest.split_once(" offset ")?;
+            Some((partition.trim().parse().ok()?, offset.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// :school-count
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn school_count_prints_each_change_and_stops_with_a_summary() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("count");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (tx, rx) = watch::channel(false);
+    let run = school_count(
+        &mut conn,
+        &cfg,
+        SchoolCountOpts::default(),
+        DemoOut::plain(&mut writer),
+        rx,
+    );
+    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
+        t.contains("School messages: 20 ")
+    });
+    let (summary, met) = tokio::join!(run, stopper);
+    assert!(met, "the count never reached 20:\n{}", out.text());
+    let summary = summary.expect("school count");
+    assert_eq!(
+        summary,
+        DemoSummary::SchoolCount {
+            count: Some(20),
+            changes: 3,
+            distinct: false
+        }
+    );
+    assert_eq!(sqls(&fixture), vec![CREATE_STREAM, COUNT]);
+
+    let lines = out.lines();
+    assert_eq!(lines[0], format!("-- {CREATE_STREAM}"));
+    assert!(
+        lines.iter().any(|l| l.contains("from now on")),
+        "the start explains it counts new messages: {lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("about every 2 s")),
+        "{lines:#?}"
+    );
+    assert!(lines.contains(&format!("-- {COUNT}")), "{lines:#?}");
+    let counts: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("School messages: ") && l.contains("(last change "))
+        .collect();
+    assert_eq!(
+        counts.len(),
+        3,
+        "one line per change, the repeat skipped: {counts:#?}"
+    );
+    for (line, want) in counts.iter().zip(["3", "7", "20"]) {
+        assert!(
+            line.starts_with(&format!("School messages: {want}  (last change ")),
+            "{line}"
+        );
+        let time = line
+            .trim_end_matches(')')
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default();
+        assert_eq!(time.len(), 8, "HH:MM:SS in {line}");
+    }
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("School messages: 20 (the count changed 3 times)")
+    );
+    // Stopped with Cancel, answered by the server.
+    assert!(fixture.wait_idle(Duration::from_secs(5)));
+    let outcome = fixture
+        .outcomes()
+        .into_iter()
+        .find(|o| o.sql == COUNT)
+        .expect("count outcome");
+    assert_eq!(outcome.end, QueryEnd::Cancelled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn school_count_on_a_tty_rewrites_one_live_line() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("count-tty");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (tx, rx) = watch::channel(false);
+    let run = school_count(
+        &mut conn,
+        &cfg,
+        SchoolCountOpts::default(),
+        DemoOut::new(&mut writer, true, true),
+        rx,
+    );
+    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
+        t.contains("School messages: 20 ")
+    });
+    let (summary, met) = tokio::join!(run, stopper);
+    assert!(met, "{:?}", out.text());
+    summary.expect("school count");
+    let text = out.text();
+    assert!(
+        text.contains("\x1b[2mCREATE EXTERNAL STREAM"),
+        "dimmed SQL: {text:?}"
+    );
+    assert!(
+        text.contains("\r\x1b[KSchool messages: waiting for the first School message…"),
+        "{text:?}"
+    );
+    for want in ["3", "7", "20"] {
+        assert!(
+            text.contains(&format!("\r\x1b[KSchool messages: {want}  (last change ")),
+            "{text:?}"
+        );
+    }
+    // The live line is ended before the summary.
+    assert!(
+        text.ends_with(")\nSchool messages: 20 (the count changed 3 times)\n"),
+        "{text:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn school_count_options_change_the_sql_exactly() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("count-opts");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    let cases = [
+        ("--all", "SELECT count() FROM document WHERE raw:resourcename='School' SETTINGS seek_to='earliest'"),
+        ("--distinct", "SELECT unique_exact(raw:documentuuid) - unique_exact_if(raw:documentuuid, raw:__deleted='true') FROM document WHERE raw:resourcename='School'"),
+        ("--all --distinct", "SELECT unique_exact(raw:documentuuid) - unique_exact_if(raw:documentuuid, raw:__deleted='true') FROM document WHERE raw:resourcename='School' SETTINGS seek_to='earliest'"),
+    ];
+    for (args, sql) in cases {
+        let before = fixture.queries().len();
+        let invocation = parse_args("school-count", &args.split_whitespace().collect::<Vec<_>>())
+            .expect("parse");
+        let out = SharedOut::default();
+        let mut writer = out.clone();
+        let (tx, rx) = watch::channel(false);
+        let run = run(
+            &mut conn,
+            &cfg,
+            &invocation,
+            DemoOut::plain(&mut writer),
+            rx,
+        );
+        let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| t.contains(": 20 "));
+        let (summary, met) = tokio::join!(run, stopper);
+        assert!(met, "{args}: {}", out.text());
+        let summary = summary.expect("school count");
+        let sent: Vec<String> = sqls(&fixture).split_off(before);
+        assert_eq!(
+            sent,
+            vec![CREATE_STREAM.to_owned(), sql.to_owned()],
+            "{args}"
+        );
+        if args.contains("--distinct") {
+            assert!(
+                out.text().contains("distinct schools: 20  (last change"),
+                "{}",
+                out.text()
+            );
+            assert!(
+                summary.to_string().starts_with("distinct schools: 20"),
+                "{summary}"
+            );
+        }
+        if args.contains("--all") {
+            assert!(out.text().contains("earliest offset"), "{}", out.text());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// :new-docs
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_docs_prints_one_line_per_document() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("docs");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (tx, rx) = watch::channel(false);
+    let run = new_docs(
+        &mut conn,
+        &cfg,
+        NewDocsOpts::default(),
+        DemoOut::plain(&mut writer),
+        rx,
+    );
+    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
+        t.lines().filter(|l| !l.starts_with("-- ")).count() >= 38
+    });
+    let (summary, met) = tokio::join!(run, stopper);
+    assert!(met, "{}", out.text());
+    assert_eq!(
+        summary.expect("new docs"),
+        DemoSummary::NewDocs {
+            shown: 38,
+            unreadable: 0
+        }
+    );
+    assert_eq!(
+        sqls(&fixture),
+        vec![CREATE_STREAM, "SELECT * FROM document"]
+    );
+    let docs: Vec<String> = out
+        .lines()
+        .into_iter()
+        .filter(|l| !l.starts_with("-- ") && !l.starts_with("shown "))
+        .collect();
+    assert_eq!(docs.len(), 38);
+    assert_eq!(
+        docs[0],
+        "GradeLevelDescriptor  c06c3e0c-9ddf-49ac-b3a2-cab7b775f775"
+    );
+    assert!(docs.contains(&"School  90b3f4b1-52c8-4e39-b0f9-6bf318f2ae37".to_owned()));
+    assert!(docs.contains(&"School  fb937fa1-4309-48a0-abd6-e954f37e8c58  DELETED".to_owned()));
+    assert_eq!(docs.iter().filter(|l| l.ends_with("DELETED")).count(), 1);
+    assert_eq!(
+        out.lines().last().map(String::as_str),
+        Some("shown 38 documents")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_docs_json_and_resource_filter() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("docs-json");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (tx, rx) = watch::channel(false);
+    let invocation = parse_args("new-docs", &["--json", "--resource", "School"]).expect("parse");
+    let run = run(
+        &mut conn,
+        &cfg,
+        &invocation,
+        DemoOut::plain(&mut writer),
+        rx,
+    );
+    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
+        t.matches("\"resourcename\": \"School\"").count() >= 20
+    });
+    let (summary, met) = tokio::join!(run, stopper);
+    assert!(met, "{}", out.text());
+    assert_eq!(
+        summary.expect("new docs"),
+        DemoSummary::NewDocs {
+            shown: 20,
+            unreadable: 0
+        }
+    );
+    assert_eq!(
+        sqls(&fixture),
+        vec![
+            CREATE_STREAM,
+            "SELECT * FROM document WHERE raw:resourcename='School'"
+        ]
+    );
+    // The pretty documents parse back: split the output at top-level `}`.
+    let text = out.text();
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with("-- ") && !l.starts_with("shown "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let docs: Vec<Value> = serde_json::Deserializer::from_str(&body)
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()
+        .expect("pretty JSON documents");
+    assert_eq!(docs.len(), 20);
+    assert!(docs.iter().all(|d| d["resourcename"] == "School"));
+    assert!(text.contains("\n  \"documentuuid\": "), "pretty, indented");
+}
+
+// ---------------------------------------------------------------------------
+// :validate, as the original
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_reports_six_invalid_and_two_unreadable_without_crashing() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("validate");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (tx, rx) = watch::channel(false);
+    let run = validate(
+        &mut conn,
+        &cfg,
+        ValidateOpts::default(),
+        DemoOut::plain(&mut writer),
+        rx,
+    );
+    // 19 School rows: 11 in the snapshot, 8 live in blocks of 4. The two
+    // unreadable ones and the last (valid) school share the last block, which
+    // is checked in one go before the stop is seen.
+    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
+        t.matches("⚠ School document").count() == 2
+    });
+    let (summary, met) = tokio::join!(run, stopper);
+    assert!(met, "{}", out.text());
+    let summary = summary.expect("validate");
+    let DemoSummary::Validate { totals, checkpoint } = &summary else {
+        panic!("{summary:?}")
+    };
+    assert_eq!(checkpoint, &None);
+    assert_eq!(totals.invalid, 6);
+    assert_eq!(totals.unreadable, 2);
+    assert_eq!(totals.checked, 19, "{totals:?}");
+
+    assert_eq!(
+        sqls(&fixture),
+        vec![
+            CREATE_STREAM,
+            CREATE_VIEW,
+            "SELECT * FROM table(schools)",
+            "SELECT * FROM schools"
+        ]
+    );
+    let lines = out.lines();
+    let invalid: Vec<String> = lines
+        .iter()
+        .filter(|l| l.starts_with('❌'))
+        .cloned()
+        .collect();
+    assert_eq!(invalid, expected_invalid_lines());
+    let unreadable: Vec<&String> = lines.iter().filter(|l| l.starts_with('⚠')).collect();
+    assert_eq!(unreadable.len(), 2, "{lines:#?}");
+    assert!(unreadable[0].starts_with(
+        "⚠ School document eb43bd5f-9f42-4494-89b3-62efc9dff524 is unreadable: School 255903016 has no educationOrganizationCategories"
+    ), "{}", unreadable[0]);
+    assert!(
+        unreadable[1]
+            .starts_with("⚠ School document b40645e4-1358-4a72-97d3-5f3bcb0b6083 is unreadable: "),
+        "{}",
+        unreadable[1]
+    );
+    assert!(lines.last().is_some_and(
+        |l| l.starts_with("checked ") && l.ends_with(": 6 invalid categories, 2 unreadable")
+    ));
+    assert!(fixture.wait_idle(Duration::from_secs(5)));
+    let follow = fixture
+        .outcomes()
+        .into_iter()
+        .find(|o| o.sql == "SELECT * FROM schools")
+        .expect("follow outcome");
+    assert_eq!(follow.end, QueryEnd::Cancelled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_view_rows_are_all_checked_once() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("validate-all");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (tx, rx) = watch::channel(false);
+    let opts = ValidateOpts {
+        verbose: true,
+        ..Default::default()
+    };
+    let run = validate(&mut conn, &cfg, opts, DemoOut::plain(&mut writer), rx);
+    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
+        t.lines()
+            .filter(|l| l.starts_with("-- ✓ ") || l.starts_with("-- ✗ "))
+            .count()
+            == 19
+    });
+    let (summary, met) = tokio::join!(run, stopper);
+    assert!(met, "{}", out.text());
+    assert_eq!(
+        summary.expect("validate").to_string(),
+        "checked 19 schools: 6 invalid categories, 2 unreadable"
+    );
+    assert!(
+        out.text().contains("-- ✓ School 255903018 ok\n"),
+        "{}",
+        out.text()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// :validate --resume
+// ---------------------------------------------------------------------------
+
+async fn resume_run(
+    conn: &mut Connection,
+    cfg: &DemoConfig,
+    stop_after: impl Fn(usize) -> bool,
+) -> (DemoSummary, Vec<(i32, i64)>, String) {
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (tx, rx) = watch::channel(false);
+    let opts = ValidateOpts {
+        resume: true,
+        verbose: true,
+        ..Default::default()
+    };
+    let run = validate(conn, cfg, opts, DemoOut::plain(&mut writer), rx);
+    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
+        stop_after(traced(t).len())
+    });
+    let (summary, met) = tokio::join!(run, stopper);
+    assert!(met, "stop condition not met:\n{}", out.text());
+    let text = out.text();
+    (summary.expect("validate --resume"), traced(&text), text)
+}
+
+fn highest(positions: &[(i32, i64)]) -> BTreeMap<i32, i64> {
+    let mut map = BTreeMap::new();
+    for (partition, offset) in positions {
+        let entry = map.entry(*partition).or_insert(*offset);
+        *entry = (*entry).max(*offset);
+    }
+    map
+}
+
+fn checked(summary: &DemoSummary) -> u64 {
+    match summary {
+        DemoSummary::Validate { totals, .. } => totals.checked,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_after_interruption_has_no_duplicates_and_no_gaps() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("resume");
+    let cfg = config(&dir);
+    let all = school_positions();
+    assert_eq!(all.len(), 19);
+    assert!(
+        all.iter().any(|p| p.0 == 0) && all.iter().any(|p| p.0 == 1),
+        "the sample spreads over both partitions"
+    );
+
+    // Run 1: no checkpoint, from the earliest offset; stopped midway.
+    let mut conn = connect(&fixture).await;
+    let (summary1, seen1, text1) = resume_run(&mut conn, &cfg, |n| n >= 7).await;
+    assert!(
+        seen1.len() >= 7 && seen1.len() < 19,
+        "stopped midway: {}",
+        seen1.len()
+    );
+    assert_eq!(checked(&summary1), seen1.len() as u64);
+    assert!(
+        text1.contains("checking the whole topic from its earliest offset"),
+        "{text1}"
+    );
+    let after1 = sqls(&fixture);
+    assert_eq!(
+        after1,
+        vec![
+            CREATE_STREAM.to_owned(),
+            format!("{RESUME_PREFIX}earliest'")
+        ]
+    );
+    // The checkpoint holds the highest offset per partition of what was printed.
+    let saved = Checkpoint::load(&cfg.data_dir, &cfg.brokers, &cfg.topic).expect("checkpoint");
+    assert_eq!(saved.offsets, highest(&seen1));
+
+    // Run 2: resumes after the checkpoint, until every School is through.
+    let before = seen1.len();
+    let (summary2, seen2, text2) = resume_run(&mut conn, &cfg, |n| before + n >= 19).await;
+    assert!(text2.contains("Resuming after the checkpoint"), "{text2}");
+    let sent2: Vec<String> = sqls(&fixture).split_off(after1.len());
+    let seek: Vec<String> = (0..PARTITIONS)
+        .map(|p| {
+            saved
+                .offsets
+                .get(&p)
+                .map_or("earliest".to_owned(), |o| (o + 1).to_string())
+        })
+        .collect();
+    assert_eq!(
+        sent2,
+        vec![
+            CREATE_STREAM.to_owned(),
+            PROBE.to_owned(),
+            format!("{RESUME_PREFIX}{}'", seek.join(","))
+        ]
+    );
+
+    let mut union: Vec<(i32, i64)> = seen1.clone();
+    union.extend(&seen2);
+    let distinct: BTreeSet<(i32, i64)> = union.iter().copied().collect();
+    assert_eq!(union.len(), distinct.len(), "no document validated twice");
+    assert_eq!(distinct, all, "no document skipped");
+    assert_eq!(checked(&summary1) + checked(&summary2), 19);
+
+    // Every report line of the sample, once, across the two runs.
+    let invalid: Vec<String> = format!("{text1}{text2}")
+        .lines()
+        .filter(|l| l.starts_with('❌'))
+        .map(str::to_owned)
+        .collect();
+    let mut sorted = invalid.clone();
+    sorted.sort();
+    let mut expected = expected_invalid_lines();
+    expected.sort();
+    assert_eq!(sorted, expected);
+    assert_eq!(
+        format!("{text1}{text2}")
+            .matches("⚠ School document")
+            .count(),
+        2
+    );
+
+    // Run 3: nothing new on the topic, nothing validated again.
+    let end: Vec<String> = (0..PARTITIONS)
+        .map(|p| (highest(&union)[&p] + 1).to_string())
+        .collect();
+    let resume3 = format!("{RESUME_PREFIX}{}'", end.join(","));
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (tx, rx) = watch::channel(false);
+    let opts = ValidateOpts {
+        resume: true,
+        verbose: true,
+        ..Default::default()
+    };
+    let run3 = validate(&mut conn, &cfg, opts, DemoOut::plain(&mut writer), rx);
+    let stopper = async {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut sent = false;
+        while !sent && Instant::now() < deadline {
+            sent = fixture.queries().iter().any(|q| q.sql == resume3);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Give a replayed row time to show up, if there were one.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let _ = tx.send(true);
+        sent
+    };
+    let (summary3, sent) = tokio::join!(run3, stopper);
+    assert!(sent, "run 3 seeks past everything: {:?}", sqls(&fixture));
+    assert!(traced(&out.text()).is_empty(), "{}", out.text());
+    assert_eq!(checked(&summary3.expect("validate")), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_run_replays_at_most_its_last_batch() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("kill");
+    let cfg = config(&dir);
+
+    // Run 1 is dropped mid-stream, like a killed process: no summary, no cancel.
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (_tx, rx) = watch::channel(false);
+    {
+        let mut conn = connect(&fixture).await;
+        let opts = ValidateOpts {
+            resume: true,
+            verbose: true,
+            ..Default::default()
+        };
+        let run = validate(&mut conn, &cfg, opts, DemoOut::plain(&mut writer), rx);
+        let killer = async {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while traced(&out.text()).len() < 2 * BATCH && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        };
+        tokio::select! {
+            result = run => panic!("the run ended by itself: {result:?}"),
+            _ = killer => {}
+        }
+        // The future and the connection are dropped here.
+    }
+    let seen1 = traced(&out.text());
+    assert!(
+        seen1.len() >= 2 * BATCH && seen1.len() < 19,
+        "{}",
+        seen1.len()
+    );
+    assert!(
+        !out.text().contains("checked "),
+        "a killed run prints no summary"
+    );
+    // Dropping between awaits loses nothing: what was printed was saved.
+    let saved = Checkpoint::load(&cfg.data_dir, &cfg.brokers, &cfg.topic).expect("checkpoint");
+    assert_eq!(saved.offsets, highest(&seen1));
+
+    // A kill -9 can also land between printing a block and saving it: roll
+    // the checkpoint back by that last block, as such a kill would leave it.
+    let batches: Vec<&[(i32, i64)]> = seen1.chunks(BATCH).collect();
+    let last_batch = *batches.last().expect("a batch");
+    let kept = &seen1[..seen1.len() - last_batch.len()];
+    let mut rolled_back = Checkpoint::new();
+    for (partition, offset) in kept {
+        rolled_back.record(*partition, *offset);
+    }
+    rolled_back
+        .save(&cfg.data_dir, &cfg.brokers, &cfg.topic)
+        .expect("save");
+
+    let mut conn = connect(&fixture).await;
+    let before = kept.len();
+    let (summary2, seen2, _) = resume_run(&mut conn, &cfg, |n| before + n >= 19).await;
+    let replayed: BTreeSet<(i32, i64)> = seen2
+        .iter()
+        .copied()
+        .filter(|p| seen1.contains(p))
+        .collect();
+    let last: BTreeSet<(i32, i64)> = last_batch.iter().copied().collect();
+    assert_eq!(replayed, last, "only the unsaved batch is validated again");
+    let distinct: BTreeSet<(i32, i64)> = seen1.iter().chain(&seen2).copied().collect();
+    assert_eq!(distinct, school_positions(), "no gaps: at-least-once");
+    assert_eq!(seen2.len(), seen2.iter().collect::<BTreeSet<_>>().len());
+    assert_eq!(checked(&summary2), seen2.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_forgets_the_checkpoint() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("reset");
+    let cfg = config(&dir);
+    let mut checkpoint = Checkpoint::new();
+    checkpoint.record(0, 5);
+    checkpoint
+        .save(&cfg.data_dir, &cfg.brokers, &cfg.topic)
+        .expect("save");
+    let mut conn = connect(&fixture).await;
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (_tx, rx) = watch::channel(false);
+    let opts = ValidateOpts {
+        reset: true,
+        ..Default::default()
+    };
+    let summary = validate(&mut conn, &cfg, opts, DemoOut::plain(&mut writer), rx)
+        .await
+        .expect("reset");
+    assert!(matches!(
+        summary,
+        DemoSummary::CheckpointReset { removed: true, .. }
+    ));
+    assert!(
+        out.text().starts_with("checkpoint forgotten ("),
+        "{}",
+        out.text()
+    );
+    assert!(Checkpoint::load(&cfg.data_dir, &cfg.brokers, &cfg.topic)
+        .expect("load")
+        .is_empty());
+    assert!(fixture.queries().is_empty(), "--reset alone runs nothing");
+
+    // --reset --resume starts over from the earliest offset.
+    let (summary, seen, _) = {
+        let out = SharedOut::default();
+        let mut writer = out.clone();
+        let (tx, rx) = watch::channel(false);
+        let invocation =
+            parse_args("validate", &["--reset", "--resume", "--verbose"]).expect("parse");
+        let run = run(
+            &mut conn,
+            &cfg,
+            &invocation,
+            DemoOut::plain(&mut writer),
+            rx,
+        );
+        let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
+            traced(t).len() >= 19
+        });
+        let (summary, met) = tokio::join!(run, stopper);
+        assert!(met, "{}", out.text());
+        (summary.expect("validate"), traced(&out.text()), out.text())
+    };
+    assert_eq!(seen.len(), 19);
+    assert_eq!(checked(&summary), 19);
+    assert_eq!(
+        fixture.last_query().expect("query").sql,
+        format!("{RESUME_PREFIX}earliest'")
+    );
+}
+
+// ---------------------------------------------------------------------------
+// :demo-load
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_load_writes_the_sample_in_one_insert() {
+    let (fixture, served) = start_fixture();
+    let dir = TempDir::new("load");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (_tx, rx) = watch::channel(false);
+    let summary = demo_load(
+        &mut conn,
+        &cfg,
+        DemoLoadOpts::default(),
+        DemoOut::plain(&mut writer),
+        rx,
+    )
+    .await
+    .expect("demo-load");
+    assert_eq!(
+        summary.to_string(),
+        "wrote 38 of 38 sample messages to topic edfi.dms.document"
+    );
+    let queries = sqls(&fixture);
+    assert_eq!(queries.len(), 2);
+    assert_eq!(queries[0], CREATE_STREAM);
+    assert!(queries[1].starts_with("INSERT INTO document(raw) VALUES ('{\"id\":1,"));
+    let inserted = served
+        .inserted
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let sample: Vec<String> = sample_messages().map(str::to_owned).collect();
+    assert_eq!(inserted, sample, "every message byte for byte, in order");
+    let text = out.text();
+    assert!(
+        text.contains("-- INSERT INTO document(raw) VALUES ('{\"id\":1,"),
+        "{text}"
+    );
+    assert!(text.contains("-- 38 rows"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_load_with_pace_drips_and_stops() {
+    let (fixture, served) = start_fixture();
+    let dir = TempDir::new("load-pace");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (tx, rx) = watch::channel(false);
+    let invocation = parse_args("demo-load", &["--pace", "20ms"]).expect("parse");
+    let run = run(
+        &mut conn,
+        &cfg,
+        &invocation,
+        DemoOut::plain(&mut writer),
+        rx,
+    );
+    let stopper = async {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let inserts = || {
+            sqls(&fixture)
+                .iter()
+                .filter(|s| s.starts_with("INSERT"))
+                .count()
+        };
+        while inserts() < 5 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let _ = tx.send(true);
+        inserts() >= 5
+    };
+    let (summary, met) = tokio::join!(run, stopper);
+    assert!(met, "{}", out.text());
+    let summary = summary.expect("demo-load");
+    let DemoSummary::DemoLoad { written, total, .. } = summary else {
+        panic!("{summary:?}")
+    };
+    assert_eq!(total, 38);
+    assert!((5..38).contains(&written), "{written}");
+    let inserts: Vec<String> = sqls(&fixture)
+        .into_iter()
+        .filter(|s| s.starts_with("INSERT"))
+        .collect();
+    assert_eq!(inserts.len() as u64, written, "one statement per message");
+    let inserted = served
+        .inserted
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let sample: Vec<String> = sample_messages()
+        .take(written as usize)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(inserted, sample);
+    assert!(out
+        .text()
+        .contains("-- INSERT INTO document(raw) VALUES ('{\"id\":1,\"documentpartitionkey\""));
+}
+
+// ---------------------------------------------------------------------------
+// Errors and early stops
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_topic_is_an_error_with_a_hint() {
+    let fixture = ProtonFixture::builder()
+        .handler(|q| {
+            q.sql
+                .starts_with("CREATE EXTERNAL STREAM")
+                .then(|| Response::exception(2003, "Could not find topic edfi.dms.document"))
+        })
+        .start();
+    let dir = TempDir::new("missing");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    for command in ["school-count", "new-docs", "validate", "demo-load"] {
+        let mut out: Vec<u8> = Vec::new();
+        let (_tx, rx) = watch::channel(false);
+        let invocation = parse_args(command, &[]).expect("parse");
+        let err = run(&mut conn, &cfg, &invocation, DemoOut::plain(&mut out), rx)
+            .await
+            .expect_err("the topic is missing");
+        assert_eq!(err.server_code(), Some(2003), "{command}");
+        let text = err.to_string();
+        assert!(text.contains("Could not find topic"), "{text}");
+        let hint = err.hint().expect("a hint");
+        assert!(hint.contains("docker compose up -d"), "{hint}");
+        assert!(hint.contains(":demo-load"), "{hint}");
+    }
+    // Nothing after the failed CREATE.
+    assert!(sqls(&fixture)
+        .iter()
+        .all(|s| s.starts_with("CREATE EXTERNAL STREAM")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_early_stop_ends_cleanly() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("early");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    for command in ["school-count", "new-docs", "validate", "demo-load"] {
+        let mut out: Vec<u8> = Vec::new();
+        let (_tx, rx) = watch::channel(true);
+        let invocation = parse_args(command, &[]).expect("parse");
+        let summary = tokio::time::timeout(
+            Duration::from_secs(5),
+            run(&mut conn, &cfg, &invocation, DemoOut::plain(&mut out), rx),
+        )
+        .await
+        .expect("returns at once")
+        .expect("no error");
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(text.ends_with(&format!("{summary}\n")), "{command}: {text}");
+    }
+    assert!(fixture.queries().is_empty(), "{:?}", sqls(&fixture));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_is_usable_after_a_stopped_macro() {
+    let (fixture, _) = start_fixture();
+    let dir = TempDir::new("reuse");
+    let cfg = config(&dir);
+    let mut conn = connect(&fixture).await;
+    let out = SharedOut::default();
+    let mut writer = out.clone();
+    let (tx, rx) = watch::channel(false);
+    let run = new_docs(
+        &mut conn,
+        &cfg,
+        NewDocsOpts::default(),
+        DemoOut::plain(&mut writer),
+        rx,
+    );
+    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
+        t.contains("School  ")
+    });
+    let (summary, met) = tokio::join!(run, stopper);
+    assert!(met);
+    summary.expect("new docs");
+    let result = conn
+        .execute("SELECT 1", &[])
+        .await
+        .expect("SELECT 1 after the macro");
+    assert_eq!(result.rows, 1);
+    assert_eq!(fixture.connections(), 1, "no reconnect was needed");
+}
