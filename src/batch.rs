@@ -29,6 +29,8 @@ pub struct Batch {
     pub settings: Vec<(String, String)>,
     /// Print each statement's summary (`-t`) to stderr.
     pub print_time: bool,
+    /// Settings of the demo macros (`-q ':validate'`).
+    pub demo: crate::demos::DemoConfig,
 }
 
 impl Batch {
@@ -45,6 +47,10 @@ pub async fn run(
     interrupts: &mut Interrupts,
 ) -> Result<(), AppError> {
     for stmt in &batch.statements {
+        if crate::sql::is_shell_command(&stmt.sql) {
+            run_command(conn, batch, &stmt.sql, interrupts).await?;
+            continue;
+        }
         let format = if stmt.vertical {
             Format::Vertical
         } else {
@@ -103,4 +109,37 @@ pub async fn run(
     }
     let _ = std::io::stdout().flush();
     Ok(())
+}
+
+/// A `:command` in batch input: the demo macros run (until SIGINT ends them with their
+/// summary); the interactive commands are refused clearly.
+async fn run_command(
+    conn: &mut Connection,
+    batch: &Batch,
+    line: &str,
+    interrupts: &mut Interrupts,
+) -> Result<(), AppError> {
+    use crate::shell::commands::{parse, Command};
+    use crate::shell::demo_hook::{is_macro, run_macro};
+    let usage = |msg: String| {
+        eprintln!("{msg}");
+        Err(AppError::Reported(errors::code::USAGE))
+    };
+    match parse(line.trim()) {
+        Some(Ok(Command::Demo(d))) if is_macro(d.kind) => {
+            let (tty, color) = (batch.render.is_tty, batch.render.color);
+            match run_macro(conn, &batch.demo, &d, tty, color, interrupts).await {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    eprintln!("{e}");
+                    Err(AppError::Reported(errors::code::QUERY))
+                }
+            }
+        }
+        Some(Err(e)) => usage(e),
+        _ => usage(format!(
+            "`{}` only works in the interactive shell; batch input runs SQL and the demo macros",
+            line.trim()
+        )),
+    }
 }

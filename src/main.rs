@@ -96,6 +96,15 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
             status_line: on_tty && term.stderr_tty,
             settings: cfg.settings.clone(),
             print_time: cfg.print_time,
+            demo: {
+                let mut demo = proton_shell::demos::DemoConfig::default();
+                for (k, v) in &cfg.demo_settings {
+                    if !demo.apply_setting(k, v) {
+                        eprintln!("config file: unknown demo setting `{k}`");
+                    }
+                }
+                demo
+            },
         };
         rt.block_on(batch::run(&mut conn, &batch, &mut interrupts))
             .map(|()| ExitCode::SUCCESS)

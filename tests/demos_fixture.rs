@@ -1262,3 +1262,83 @@ async fn the_connection_is_usable_after_a_stopped_macro() {
     assert_eq!(result.rows, 1);
     assert_eq!(fixture.connections(), 1, "no reconnect was needed");
 }
+
+/// The real binary in batch mode: `-q ':validate'` prints plain lines until SIGINT,
+/// then its summary, and exits cleanly.
+#[tokio::test(flavor = "multi_thread")]
+async fn batch_validate_runs_until_sigint_then_prints_its_summary() {
+    let (fixture, _) = start_fixture();
+    let home = TempDir::new("batch-validate");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_proton-shell"))
+        .args([
+            "--host",
+            &fixture.host(),
+            "--port",
+            &fixture.port().to_string(),
+        ])
+        .args(["-q", ":validate"])
+        .env("HOME", &home.0)
+        .env("XDG_DATA_HOME", &home.0)
+        .env("XDG_CONFIG_HOME", &home.0)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn proton-shell");
+    // Wait until the live part has delivered everything (both unreadable reports).
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while fixture
+        .queries()
+        .iter()
+        .filter(|q| q.sql == "SELECT * FROM schools")
+        .count()
+        < 1
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the live query never started: {:?}",
+            sqls(&fixture)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || {
+        let start = std::time::Instant::now();
+        loop {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "did not exit after SIGINT"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let invalid: Vec<&str> = stdout.lines().filter(|l| l.starts_with("❌")).collect();
+    assert_eq!(invalid, expected_invalid_lines(), "{stdout}");
+    assert_eq!(stdout.matches("⚠ School document").count(), 2, "{stdout}");
+    assert!(
+        stdout.contains("checked 19 schools: 6 invalid categories, 2 unreadable"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -16,8 +16,8 @@
 //!
 //! The defaults are those of the original demos, which run next to the Ed-Fi
 //! DMS stack (broker `dms-kafka1:9092`). With this project's
-//! `docker-compose.yml` (Proton + Redpanda), Proton reaches the broker as
-//! `redpanda:9092`: `:set demo.brokers=redpanda:9092`.
+//! `docker-compose.yml` (Proton + Redpanda), the broker carries the network
+//! alias `dms-kafka1`, so the defaults work there too.
 //!
 //! Note that `CREATE EXTERNAL STREAM IF NOT EXISTS` keeps an existing stream
 //! as it is: changing `demo.brokers` or `demo.topic` after the stream was

@@ -20,12 +20,11 @@
 //! STREAM` fails when the topic does not exist (RESOURCE_NOT_FOUND, with a
 //! hint). This project's `docker-compose.yml` creates `edfi.dms.document` in
 //! its one-shot `redpanda-init` service (`rpk topic create edfi.dms.document
-//! -p 1`), and there Proton reaches the broker as `redpanda:9092`:
+//! -p 1`), and there the broker also answers to the default name `dms-kafka1:9092`:
 //!
 //! ```text
 //! docker compose up -d
 //! proton-shell
-//! :set demo.brokers=redpanda:9092
 //! :demo-load --pace 1s
 //! ```
 

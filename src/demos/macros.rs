@@ -691,8 +691,8 @@ fn hint_for(err: &WireError, cfg: &DemoConfig) -> Option<String> {
         return Some(format!(
             "the Kafka topic '{topic}' does not exist on '{brokers}' (Proton needs it before \
              CREATE EXTERNAL STREAM). With this project's docker-compose.yml, `docker compose up -d` \
-             creates it (service redpanda-init) and Proton reaches the broker as redpanda:9092 \
-             (`:set demo.brokers=redpanda:9092`); then `:demo-load` fills it with the sample. \
+             creates it (service redpanda-init) and the broker answers to the default name \
+             dms-kafka1:9092 there; then `:demo-load` fills it with the sample. \
              Elsewhere create it with your broker's tools, e.g. `rpk topic create {topic}`, \
              or start the Ed-Fi DMS stack.",
             topic = cfg.topic,
@@ -712,8 +712,8 @@ fn hint_for(err: &WireError, cfg: &DemoConfig) -> Option<String> {
     if broker_trouble {
         return Some(format!(
             "Proton could not reach the Kafka brokers '{}'. The name is resolved by Proton, not \
-             by this shell: with this project's docker-compose.yml use `:set demo.brokers=redpanda:9092`; \
-             next to the Ed-Fi DMS stack the default dms-kafka1:9092 works once Proton joins the `dms` network. \
+             by this shell: this project's docker-compose.yml gives its broker the name dms-kafka1 \
+             (the default); next to the Ed-Fi DMS stack it works once Proton joins the `dms` network. \
              An existing stream keeps its brokers: `DROP STREAM {}` to recreate it.",
             cfg.brokers, cfg.stream
         ));
