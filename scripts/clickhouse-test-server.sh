@@ -23,7 +23,7 @@
 #
 # Environment (all optional):
 #   CH_DIR            scratch dir for config, data, logs and state
-#                     (default ${TMPDIR:-/tmp}/proton-shell-clickhouse)
+#                     (default ${TMPDIR:-/tmp}/proton-shell-ch-test)
 #   CH_TCP_PORT       native port; default: first free port from 19000 upward
 #   CH_HTTP_PORT      HTTP port;   default: first free port from 18123 upward
 #   CH_READY_TIMEOUT  seconds to wait for `SELECT 1` after launch (default 30)
@@ -32,7 +32,7 @@
 # Never run `clickhouse-client --help` with this ClickHouse build: it prints whitespace forever.
 set -euo pipefail
 
-CH_DIR="${CH_DIR:-${TMPDIR:-/tmp}/proton-shell-clickhouse}"
+CH_DIR="${CH_DIR:-${TMPDIR:-/tmp}/proton-shell-ch-test}"
 CH_DIR="${CH_DIR%/}"
 CH_READY_TIMEOUT="${CH_READY_TIMEOUT:-30}"
 CH_STOP_TIMEOUT="${CH_STOP_TIMEOUT:-15}"
