@@ -459,6 +459,18 @@ pub fn parse_args(command: &str, args: &[&str]) -> Result<DemoInvocation, String
     Ok(DemoInvocation { demo, overrides })
 }
 
+/// The result of a macro's own flag parser, refusing the common flags (`--stream`, `--brokers`…)
+/// that only [`parse_args`] accepts.
+pub(crate) fn without_overrides<T>(
+    parsed: Result<(T, Vec<(String, String)>), String>,
+) -> Result<T, String> {
+    let (opts, overrides) = parsed?;
+    match overrides.first() {
+        None => Ok(opts),
+        Some((key, _)) => Err(format!("{key} cannot be given here")),
+    }
+}
+
 /// [`parse_args`] on the raw text after the command name: split on
 /// whitespace, with `'...'` and `"..."` quoting.
 pub fn parse_command_line(command: &str, args: &str) -> Result<DemoInvocation, String> {

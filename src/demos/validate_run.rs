@@ -82,11 +82,7 @@ impl ValidateOpts {
     /// common flags are refused here; use [`super::macros::parse_args`] to
     /// accept them).
     pub fn parse(args: &[&str]) -> Result<Self, String> {
-        let (opts, overrides) = Self::parse_with_overrides(args)?;
-        match overrides.first() {
-            None => Ok(opts),
-            Some((key, _)) => Err(format!("{key} cannot be given here")),
-        }
+        super::macros::without_overrides(Self::parse_with_overrides(args))
     }
 
     pub(crate) fn parse_with_overrides(
