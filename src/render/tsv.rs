@@ -19,7 +19,7 @@ pub fn write_tsv_cell(col: &Column, row: usize, out: &mut Vec<u8>) {
             out.extend_from_slice(itoa::Buffer::new().format(u64::from_le_bytes(b)).as_bytes());
         }
         (TypeDesc::String, Data::Str { offsets, bytes }) => {
-            tsv_escape_into(&bytes[offsets[row]..offsets[row + 1]], false, out);
+            tsv_escape_into(&bytes[offsets[row]..offsets[row + 1]], out);
         }
         _ => col.write_cell(row, Style::Tsv, out),
     }

@@ -352,24 +352,31 @@ impl Connection {
     }
 
     /// Re-establish the link if it broke. Returns true if it reconnected.
+    /// A quiet resync (see `resync`) does not count as a reconnect.
     pub async fn ensure_connected(&mut self) -> Result<bool> {
-        if self.resync && self.state == State::Idle {
-            self.link = None;
-            let mut fresh = Connection::connect(self.opts.clone()).await?;
-            self.link = fresh.link.take();
-            self.resync = false;
+        let resync = self.resync && self.state == State::Idle;
+        if !resync && self.is_connected() {
             return Ok(false);
         }
-        if self.is_connected() {
-            return Ok(false);
-        }
-        let fresh = Connection::connect(self.opts.clone()).await?;
+        self.link = None;
+        let mut fresh = Connection::connect(self.opts.clone()).await?;
         self.info = fresh.info.clone();
-        let mut fresh = fresh;
         self.link = fresh.link.take();
         self.state = State::Idle;
-        self.reconnects += 1;
-        Ok(true)
+        self.resync = false;
+        if !resync {
+            self.reconnects += 1;
+        }
+        Ok(!resync)
+    }
+
+    /// Send Cancel for the running query; what follows must be drained to EndOfStream.
+    fn send_cancel(&mut self) -> Result<()> {
+        let mut b = Vec::new();
+        put_varint(&mut b, cp::CANCEL);
+        self.send(&b)?;
+        self.state = State::Cancelling;
+        Ok(())
     }
 
     fn send(&mut self, bytes: &[u8]) -> Result<()> {
@@ -412,12 +419,9 @@ impl Connection {
             State::Idle => return CancelOutcome::AlreadyDone,
             State::Broken => return CancelOutcome::Dropped,
             State::InQuery => {
-                let mut b = Vec::new();
-                put_varint(&mut b, cp::CANCEL);
-                if self.send(&b).is_err() {
+                if self.send_cancel().is_err() {
                     return CancelOutcome::Dropped;
                 }
-                self.state = State::Cancelling;
             }
             State::Cancelling => {}
         }
@@ -658,11 +662,7 @@ impl QueryStream<'_> {
             return Ok(());
         }
         self.done = true;
-        let mut b = Vec::new();
-        put_varint(&mut b, cp::CANCEL);
-        self.conn.send(&b)?;
-        self.conn.state = State::Cancelling;
-        Ok(())
+        self.conn.send_cancel()
     }
 
     /// Send Cancel and wait for the server to confirm, dropping the link at `deadline`.

@@ -62,10 +62,7 @@ impl<'a> Value<'a> {
             (TypeDesc::LowCardinality(t), Data::LowCard { dict, keys }) => {
                 let key = *keys.get(self.row)? as usize;
                 match t.as_ref() {
-                    TypeDesc::Nullable(inner) if key == 0 => {
-                        let _ = inner;
-                        None
-                    }
+                    TypeDesc::Nullable(_) if key == 0 => None,
                     TypeDesc::Nullable(inner) => Some(Value {
                         ty: inner,
                         data: dict,
@@ -239,21 +236,13 @@ pub(crate) fn write_value(
         && !(ty.is_numeric() || matches!(ty, TypeDesc::Bool | TypeDesc::Interval(_)))
     {
         let mut inner = Vec::new();
-        write_value(ty, data, row, Style::Tsv, true, &mut inner);
         if ty.quoted_inside() {
-            // Drop the single quotes and TSV escapes: CSV has its own quoting.
-            inner.clear();
+            // Text as it is: CSV has its own quoting, no single quotes or TSV escapes.
             write_scalar_text(ty, data, row, &mut inner);
+        } else {
+            write_value(ty, data, row, Style::Tsv, true, &mut inner);
         }
-        out.push(b'"');
-        for &b in &inner {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
-        }
-        out.push(b'"');
-        return;
+        return csv_quote_into(&inner, out);
     }
     match ty {
         TypeDesc::Array(item) => {
@@ -364,7 +353,7 @@ pub(crate) fn write_value(
                 write_scalar_text(t, data, row, &mut name);
                 match style {
                     Style::Json => json_escape_into(&name, out),
-                    Style::Tsv | Style::Plain => tsv_escape_into(&name, nested, out),
+                    Style::Tsv | Style::Plain => tsv_escape_into(&name, out),
                     Style::Csv => out.extend_from_slice(&name),
                 }
             } else {
@@ -421,26 +410,29 @@ fn write_string(b: &[u8], style: Style, nested: bool, out: &mut Vec<u8>) {
         Style::Json => json_escape_into(b, out),
         Style::Tsv | Style::Plain if nested => {
             out.push(b'\'');
-            tsv_escape_into(b, true, out);
+            tsv_escape_into(b, out);
             out.push(b'\'');
         }
-        Style::Tsv => tsv_escape_into(b, false, out),
+        Style::Tsv => tsv_escape_into(b, out),
         Style::Plain => plain_escape_into(b, out),
-        Style::Csv => {
-            out.push(b'"');
-            for &c in b {
-                if c == b'"' {
-                    out.push(b'"');
-                }
-                out.push(c);
-            }
-            out.push(b'"');
-        }
+        Style::Csv => csv_quote_into(b, out),
     }
 }
 
+/// `b` in CSV double quotes, with `"` doubled.
+fn csv_quote_into(b: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
+    for &c in b {
+        if c == b'"' {
+            out.push(b'"');
+        }
+        out.push(c);
+    }
+    out.push(b'"');
+}
+
 /// ClickHouse's escaping for TabSeparated (and for quoted strings inside composites).
-pub fn tsv_escape_into(b: &[u8], quoted: bool, out: &mut Vec<u8>) {
+pub fn tsv_escape_into(b: &[u8], out: &mut Vec<u8>) {
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
         let esc: &[u8] = match c {
@@ -454,7 +446,6 @@ pub fn tsv_escape_into(b: &[u8], quoted: bool, out: &mut Vec<u8>) {
             0x0c => b"\\f",
             _ => continue,
         };
-        let _ = quoted;
         out.extend_from_slice(&b[start..i]);
         out.extend_from_slice(esc);
         start = i + 1;
