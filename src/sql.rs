@@ -783,6 +783,18 @@ struct Sig<'a> {
     text: &'a str,
 }
 
+/// The significant tokens of `stmt`: no whitespace, no comments.
+fn significant(stmt: &str) -> Vec<Sig<'_>> {
+    tokenize(stmt)
+        .iter()
+        .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment))
+        .map(|t| Sig {
+            kind: t.kind,
+            text: t.text(stmt),
+        })
+        .collect()
+}
+
 impl Sig<'_> {
     fn is_kw(&self, kw: &str) -> bool {
         matches!(self.kind, TokenKind::Keyword | TokenKind::Ident)
@@ -835,15 +847,7 @@ fn is_bounded_name(name: &str) -> bool {
 
 /// Analyse one statement (without its terminator). Never fails; see [`Analysis`].
 pub fn analyze(stmt: &str) -> Analysis {
-    let (tokens, _) = tokenize_with_state(stmt);
-    let sig: Vec<Sig> = tokens
-        .iter()
-        .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment))
-        .map(|t| Sig {
-            kind: t.kind,
-            text: t.text(stmt),
-        })
-        .collect();
+    let sig = significant(stmt);
 
     let first = sig.iter().find(|s| !s.is_op("("));
     let verb = first
@@ -995,15 +999,7 @@ pub fn analyze(stmt: &str) -> Analysis {
 /// Aliases given to FROM/JOIN sources (`FROM s AS a`, `JOIN table(t) b`): `(alias, table)` pairs,
 /// for completing `a.` with the columns of `s`.
 pub fn table_aliases(stmt: &str) -> Vec<(String, String)> {
-    let tokens = tokenize(stmt);
-    let sig: Vec<Sig> = tokens
-        .iter()
-        .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment))
-        .map(|t| Sig {
-            kind: t.kind,
-            text: t.text(stmt),
-        })
-        .collect();
+    let sig = significant(stmt);
     let mut out = Vec::new();
     for (i, s) in sig.iter().enumerate() {
         if !(s.is_kw("from") || s.is_kw("join")) {
