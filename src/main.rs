@@ -98,10 +98,8 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
             print_time: cfg.print_time,
             demo: {
                 let mut demo = proton_shell::demos::DemoConfig::default();
-                for (k, v) in &cfg.demo_settings {
-                    if !demo.apply_setting(k, v) {
-                        eprintln!("config file: unknown demo setting `{k}`");
-                    }
+                for k in demo.apply_settings(&cfg.demo_settings) {
+                    eprintln!("config file: unknown demo setting `{k}`");
                 }
                 demo
             },

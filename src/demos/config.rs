@@ -106,6 +106,15 @@ impl DemoConfig {
     /// demo setting (the shell then treats it as a Proton setting). The value
     /// is trimmed and may be quoted (`'...'` or `"..."`); an empty value
     /// restores the default.
+    /// Apply `(demo.<key>, value)` pairs (from the config file); returns the unknown keys.
+    pub fn apply_settings(&mut self, pairs: &[(String, String)]) -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(k, v)| !self.apply_setting(k, v))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     pub fn apply_setting(&mut self, key: &str, value: &str) -> bool {
         let value = unquote(value.trim());
         let key = key.trim().to_ascii_lowercase();

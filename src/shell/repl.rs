@@ -48,10 +48,8 @@ impl<'rt> Repl<'rt> {
         cfg: &Config,
     ) -> Result<Repl<'rt>, AppError> {
         session.settings = cfg.settings.clone();
-        for (k, v) in &cfg.demo_settings {
-            if !session.demo.apply_setting(k, v) {
-                session.error(&format!("config file: unknown demo setting `{k}`"));
-            }
+        for k in session.demo.apply_settings(&cfg.demo_settings) {
+            session.error(&format!("config file: unknown demo setting `{k}`"));
         }
         session.timing = cfg.timing;
         session.hints = cfg.hints;
