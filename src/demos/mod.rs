@@ -40,6 +40,8 @@ pub mod macros;
 pub mod new_docs;
 pub mod school_count;
 pub mod snippets;
+#[cfg(test)]
+mod testutil;
 pub mod validate;
 pub mod validate_run;
 

@@ -295,21 +295,6 @@ fn is_plain_identifier(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// A single-quoted SQL string literal.
-fn quote_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            _ => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
-
 fn is_decimal_number(text: &str) -> bool {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
@@ -334,7 +319,7 @@ fn is_decimal_number(text: &str) -> bool {
 /// Renders one value as SQL text for a parameter type; `Err` is the reason.
 fn render_value(kind: Kind, value: &str) -> Result<String, String> {
     match kind {
-        Kind::Str => Ok(quote_string(value)),
+        Kind::Str => Ok(super::config::sql_string(value)),
         Kind::Int { signed, bits } => render_int(value.trim(), signed, bits),
         Kind::Float => {
             let text = value.trim();
@@ -1157,25 +1142,7 @@ mod tests {
             .collect()
     }
 
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(tag: &str) -> Self {
-            let path = std::env::temp_dir().join(format!(
-                "proton-shell-snippets-{tag}-{}-{}",
-                std::process::id(),
-                chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-            ));
-            fs::create_dir_all(&path).expect("create temp dir");
-            TempDir(path)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
+    use super::super::testutil::TempDir;
 
     const EXPECTED_SHIPPED: [&str; 13] = [
         "emit",
