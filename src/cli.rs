@@ -3,36 +3,12 @@
 //! Precedence is flags > environment > config file > built-in defaults. clap reads a flag or,
 //! failing that, its environment variable; whatever is still unset comes from `config.toml`.
 
+use crate::config::{FileConfig, Secret};
 use crate::errors::AppError;
-use crate::shell::config::FileConfig;
 use crate::wire::ConnectOptions;
 use clap::Parser;
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// A password: never shown by `Debug` or `Display`.
-#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(from = "String")]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret(s)
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
 
 #[derive(Parser, Debug, Clone)]
 #[command(

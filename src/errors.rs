@@ -1,13 +1,12 @@
 //! One place that maps every failure to an exit code, a message and a hint for what to do next.
 
+use crate::style::{self, paint};
 use crate::wire::{self, ServerException};
-use nu_ansi_term::{Color, Style};
 use std::fmt;
 use std::process::ExitCode;
 
 /// Exit codes of the binary. Interactive sessions exit 0 unless they never got going.
 pub mod code {
-    pub const OK: u8 = 0;
     /// A statement failed on the server (or its result could not be decoded).
     pub const QUERY: u8 = 1;
     /// Bad flags, bad config file, unknown format, unreadable `-f` file.
@@ -73,9 +72,15 @@ impl AppError {
     }
 }
 
+/// Server codes that mean "who you are was refused": UNKNOWN_USER, WRONG_PASSWORD,
+/// REQUIRED_PASSWORD, IP_ADDRESS_NOT_ALLOWED, AUTHENTICATION_FAILED. Connection failures,
+/// not query errors.
+const AUTH_FAILURES: [i32; 5] = [192, 193, 194, 195, 516];
+
 /// The exit code for a wire error: server-side failures are query errors, link failures connection errors.
 pub fn wire_exit_code(e: &wire::Error) -> u8 {
     match e {
+        wire::Error::Server(ex) if AUTH_FAILURES.contains(&ex.code) => code::CONNECTION,
         wire::Error::Server(_) | wire::Error::UnknownType(_) | wire::Error::Unsupported(_) => {
             code::QUERY
         }
@@ -93,14 +98,11 @@ pub fn report(err: &AppError, color: bool) -> ExitCode {
     if !matches!(err, AppError::Interrupted | AppError::Reported(_)) {
         let msg = match err {
             AppError::Wire(wire::Error::Server(ex)) => format_exception(ex, None, color),
-            other => paint(color, Color::Red.bold(), &format!("error: {other}")),
+            other => paint(color, style::error(), &format!("error: {other}")),
         };
         eprintln!("{msg}");
         for h in hints(err) {
-            eprintln!(
-                "{}",
-                paint(color, Style::new().dimmed(), &format!("hint: {h}"))
-            );
+            eprintln!("{}", paint(color, style::note(), &format!("hint: {h}")));
         }
     }
     ExitCode::from(err.exit_code())
@@ -181,18 +183,18 @@ pub fn format_exception(ex: &ServerException, sql: Option<&str>, color: bool) ->
         ex.code,
         shorten_expected(first_line(ex.short_message()))
     );
-    let mut out = paint(color, Color::Red.bold(), &head);
+    let mut out = paint(color, style::error(), &head);
     let rest: Vec<&str> = ex.short_message().lines().skip(1).collect();
     for l in rest.iter().filter(|l| !l.trim().is_empty()).take(4) {
         out.push('\n');
-        out.push_str(&paint(color, Color::Red.normal(), l));
+        out.push_str(&paint(color, style::bad(), l));
     }
     if let (Some(sql), Some(pos)) = (sql, ex.position()) {
         if let Some(caret) = caret_lines(sql, pos) {
             out.push('\n');
             out.push_str(&caret.0);
             out.push('\n');
-            out.push_str(&paint(color, Color::Red.bold(), &caret.1));
+            out.push_str(&paint(color, style::error(), &caret.1));
         }
     }
     out
@@ -245,15 +247,6 @@ pub fn caret_lines(sql: &str, pos: usize) -> Option<(String, String)> {
         format!("{prefix}{}", shown.trim_end()),
         format!("{prefix}{}^", " ".repeat(col)),
     ))
-}
-
-/// Paint `text` with `style` when colour is on.
-pub fn paint(color: bool, style: Style, text: &str) -> String {
-    if color {
-        style.paint(text).to_string()
-    } else {
-        text.to_string()
-    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,25 @@
 //! proton-shell: an interactive shell for Timeplus Proton over its native TCP protocol.
+//!
+//! The binary's `main` calls [`app::run`]. The modules are private; what the tests and the
+//! binary need is re-exported here and in the few public modules (`wire`, `render`,
+//! `demos`, `run`, `sql`, `commands`).
 
-pub mod batch;
-pub mod cli;
+mod app;
+mod batch;
+mod cli;
+pub mod commands;
+mod config;
 pub mod demos;
-pub mod errors;
+mod dirs;
+mod errors;
 pub mod render;
-pub mod shell;
+pub mod run;
+mod shell;
+pub mod snippets;
 pub mod sql;
+mod style;
+#[cfg(test)]
+mod testutil;
 pub mod wire;
+
+pub use app::main_exit_code;

@@ -268,7 +268,7 @@ mod tests {
     const BROKERS: &str = "dms-kafka1:9092";
     const TOPIC: &str = "edfi.dms.document";
 
-    use super::super::testutil::TempDir;
+    use crate::testutil::TempDir;
 
     fn entries(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)

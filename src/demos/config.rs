@@ -65,9 +65,7 @@ impl Default for DemoConfig {
 /// `~/.local/share/proton-shell` on Linux), or `proton-shell` in the temporary
 /// directory when the platform has none (no home directory).
 pub fn default_data_dir() -> PathBuf {
-    directories::ProjectDirs::from("io", "timeplus", "proton-shell")
-        .map(|dirs| dirs.data_dir().to_path_buf())
-        .unwrap_or_else(|| std::env::temp_dir().join("proton-shell"))
+    crate::dirs::data_dir().unwrap_or_else(|| std::env::temp_dir().join("proton-shell"))
 }
 
 /// The keys [`DemoConfig::apply_setting`] accepts, for completion and help.
@@ -86,20 +84,20 @@ impl DemoConfig {
     pub fn create_stream_sql(&self) -> String {
         format!(
             "CREATE EXTERNAL STREAM IF NOT EXISTS {}(raw string) SETTINGS type='kafka', brokers={}, topic={}, skip_ssl_cert_check='true'",
-            sql_ident(&self.stream),
-            sql_string(&self.brokers),
-            sql_string(&self.topic)
+            crate::sql::quote_name(&self.stream),
+            crate::sql::sql_string(&self.brokers),
+            crate::sql::sql_string(&self.topic)
         )
     }
 
     /// The stream name as it goes into SQL (backquoted if needed).
     pub fn stream_ident(&self) -> String {
-        sql_ident(&self.stream)
+        crate::sql::quote_name(&self.stream)
     }
 
     /// The view name as it goes into SQL (backquoted if needed).
     pub fn view_ident(&self) -> String {
-        sql_ident(&self.view)
+        crate::sql::quote_name(&self.view)
     }
 
     /// Applies `:set demo.<key>=<value>`. Returns false when `key` is not a
@@ -164,49 +162,6 @@ fn unquote(value: &str) -> &str {
     value
 }
 
-/// A single-quoted SQL string literal, with `\`, `'` and control characters escaped.
-pub fn sql_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            _ => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
-
-/// A stream or view name for SQL: as is when it is a plain identifier
-/// (`[A-Za-z_][A-Za-z0-9_]*`, optionally `db.` qualified), else backquoted.
-pub fn sql_ident(name: &str) -> String {
-    let plain = |part: &str| {
-        let mut chars = part.chars();
-        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    if name.split('.').count() <= 2 && name.split('.').all(plain) {
-        return name.to_owned();
-    }
-    let mut out = String::with_capacity(name.len() + 2);
-    out.push('`');
-    for c in name.chars() {
-        match c {
-            '`' => out.push_str("\\`"),
-            '\\' => out.push_str("\\\\"),
-            _ => out.push(c),
-        }
-    }
-    out.push('`');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,15 +194,5 @@ mod tests {
         assert!(cfg.apply_setting("demo.brokers", ""));
         assert_eq!(cfg.brokers, DEFAULT_BROKERS);
         assert_eq!(cfg.settings().len(), SETTING_KEYS.len());
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(sql_string(r#"a'b\c"#), r#"'a\'b\\c'"#);
-        assert_eq!(sql_string("x\ny"), r"'x\ny'");
-        assert_eq!(sql_ident("document"), "document");
-        assert_eq!(sql_ident("db.document"), "db.document");
-        assert_eq!(sql_ident("1x"), "`1x`");
-        assert_eq!(sql_ident("a`b"), "`a\\`b`");
     }
 }

@@ -30,15 +30,15 @@
 
 use std::time::Duration;
 
-use tokio::sync::watch;
+use crate::run::Interrupts;
 
-use super::config::{sql_string, DemoConfig};
-use super::docs::summarize;
-use super::macros::{
-    create_stream, is_stopped, run_query_echo, wait_stop, DemoError, DemoOut, DemoSummary, Ended,
-    Flags,
+use super::common::{
+    create_stream, run_query_echo, DemoError, DemoOut, DemoSummary, Ended, Flags, Opt,
 };
+use super::config::DemoConfig;
+use super::docs::summarize;
 use super::sample_messages;
+use crate::sql::sql_string;
 use crate::wire::Connection;
 
 /// The largest INSERT statement written without `--pace` (Proton's default
@@ -53,6 +53,14 @@ const INSERT_GRACE: Duration = Duration::from_secs(2);
 /// How much of a message the echoed INSERT shows.
 const ECHO_CHARS: usize = 60;
 
+/// The options of `:demo-load` (besides the common ones), for its parser, usage, help and completion.
+pub(crate) const OPTIONS: &[Opt] = &[Opt {
+    flag: "--pace",
+    value: "DURATION",
+    help:
+        "one message per INSERT with this pause after each (e.g. 500ms, 1s); all at once by default",
+}];
+
 /// Options of `:demo-load`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoLoadOpts {
@@ -61,16 +69,10 @@ pub struct DemoLoadOpts {
 }
 
 impl DemoLoadOpts {
-    /// Parses `--pace DURATION` (the common flags are refused here; use
-    /// [`super::macros::parse_args`] to accept them).
-    pub fn parse(args: &[&str]) -> Result<Self, String> {
-        super::macros::without_overrides(Self::parse_with_overrides(args))
-    }
-
     pub(crate) fn parse_with_overrides(
         args: &[&str],
     ) -> Result<(Self, Vec<(String, String)>), String> {
-        let mut flags = Flags::new("demo-load", args);
+        let mut flags = Flags::new("demo-load", OPTIONS, args);
         let mut opts = DemoLoadOpts::default();
         while let Some((name, inline)) = flags.next_flag()? {
             match name {
@@ -171,15 +173,14 @@ pub async fn demo_load(
     cfg: &DemoConfig,
     opts: DemoLoadOpts,
     io: DemoOut<'_>,
-    stop: watch::Receiver<bool>,
+    stop: &mut Interrupts,
 ) -> Result<DemoSummary, DemoError> {
     let mut io = io;
-    let mut stop = stop;
     let messages: Vec<&str> = sample_messages().collect();
     let total = messages.len() as u64;
     let mut written = 0u64;
 
-    if create_stream(conn, cfg, &mut io, &mut stop).await? == Ended::Finished {
+    if create_stream(conn, cfg, &mut io, stop).await? == Ended::Finished {
         let how = match opts.pace {
             Some(pace) => format!("one every {}", format_pace(pace)),
             None => "all at once".to_owned(),
@@ -195,14 +196,14 @@ pub async fn demo_load(
         };
         let count = groups.len();
         for (index, group) in groups.into_iter().enumerate() {
-            if is_stopped(&stop) {
+            if stop.fired() {
                 break;
             }
             let ended = run_query_echo(
                 conn,
                 cfg,
                 &mut io,
-                &mut stop,
+                stop,
                 &insert_sql(cfg, &group),
                 &insert_echo(cfg, &group),
                 &format!("writing to the external stream {}", cfg.stream),
@@ -218,7 +219,7 @@ pub async fn demo_load(
                 if index + 1 < count {
                     tokio::select! {
                         biased;
-                        _ = wait_stop(&mut stop) => break,
+                        _ = stop.recv() => break,
                         _ = tokio::time::sleep(pace) => {}
                     }
                 }

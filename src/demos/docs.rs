@@ -104,6 +104,7 @@ pub fn summarize(raw_message: &str) -> DocLine {
 
 impl DocLine {
     /// The resource name, if the message has one.
+    #[cfg(test)]
     pub fn resource(&self) -> Option<&str> {
         match self {
             DocLine::Document { resource, .. } => resource.as_deref(),
@@ -118,6 +119,7 @@ impl DocLine {
 
     /// Whether the resource name is `wanted`, ignoring ASCII case (for
     /// `--resource school`). Unreadable messages never match.
+    #[cfg(test)]
     pub fn matches_resource(&self, wanted: &str) -> bool {
         self.resource()
             .is_some_and(|resource| resource.eq_ignore_ascii_case(wanted.trim()))

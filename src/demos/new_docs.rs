@@ -17,14 +17,34 @@
 //! * `--all` adds `SETTINGS seek_to='earliest'`: the documents already on the
 //!   topic first.
 
-use tokio::sync::watch;
+use crate::run::Interrupts;
 
-use super::config::{sql_string, DemoConfig};
-use super::docs::{summarize, DocLine, DELETED_MARKER};
-use super::macros::{
-    create_stream, run_query, text_column, DemoError, DemoOut, DemoSummary, Ended, Flags,
+use super::common::{
+    create_stream, run_query, text_column, DemoError, DemoOut, DemoSummary, Ended, Flags, Opt,
 };
+use super::config::DemoConfig;
+use super::docs::{summarize, DocLine, DELETED_MARKER};
+use crate::sql::sql_string;
 use crate::wire::Connection;
+
+/// The options of `:new-docs` (besides the common ones), for its parser, usage, help and completion.
+pub(crate) const OPTIONS: &[Opt] = &[
+    Opt {
+        flag: "--json",
+        value: "",
+        help: "print each document as pretty JSON instead of one line",
+    },
+    Opt {
+        flag: "--resource",
+        value: "NAME",
+        help: "only documents of this resource (exact, e.g. School)",
+    },
+    Opt {
+        flag: "--all",
+        value: "",
+        help: "start at the earliest offset instead of new documents only",
+    },
+];
 
 /// Options of `:new-docs`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,16 +58,10 @@ pub struct NewDocsOpts {
 }
 
 impl NewDocsOpts {
-    /// Parses `--json`, `--resource NAME`, `--all` (the common flags are
-    /// refused here; use [`super::macros::parse_args`] to accept them).
-    pub fn parse(args: &[&str]) -> Result<Self, String> {
-        super::macros::without_overrides(Self::parse_with_overrides(args))
-    }
-
     pub(crate) fn parse_with_overrides(
         args: &[&str],
     ) -> Result<(Self, Vec<(String, String)>), String> {
-        let mut flags = Flags::new("new-docs", args);
+        let mut flags = Flags::new("new-docs", OPTIONS, args);
         let mut opts = NewDocsOpts::default();
         while let Some((name, inline)) = flags.next_flag()? {
             match name {
@@ -85,13 +99,12 @@ pub async fn new_docs(
     cfg: &DemoConfig,
     opts: NewDocsOpts,
     io: DemoOut<'_>,
-    stop: watch::Receiver<bool>,
+    stop: &mut Interrupts,
 ) -> Result<DemoSummary, DemoError> {
     let mut io = io;
-    let mut stop = stop;
     let mut shown = 0u64;
     let mut unreadable = 0u64;
-    if create_stream(conn, cfg, &mut io, &mut stop).await? == Ended::Finished {
+    if create_stream(conn, cfg, &mut io, stop).await? == Ended::Finished {
         let what = match &opts.resource {
             Some(resource) => format!("{resource} documents"),
             None => "documents".to_owned(),
@@ -110,7 +123,7 @@ pub async fn new_docs(
             conn,
             cfg,
             &mut io,
-            &mut stop,
+            stop,
             &sql,
             "the new documents query",
             |block, io| {

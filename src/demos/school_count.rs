@@ -31,11 +31,25 @@
 //! of the last change; otherwise each change is one line
 //! `School messages: <n>  (last change HH:MM:SS)`.
 
-use tokio::sync::watch;
+use crate::run::Interrupts;
 
+use super::common::{create_stream, run_query, DemoError, DemoOut, DemoSummary, Ended, Flags, Opt};
 use super::config::DemoConfig;
-use super::macros::{create_stream, run_query, DemoError, DemoOut, DemoSummary, Ended, Flags};
 use crate::wire::{Block, Connection};
+
+/// The options of `:school-count` (besides the common ones), for its parser, usage, help and completion.
+pub(crate) const OPTIONS: &[Opt] = &[
+    Opt {
+        flag: "--all",
+        value: "",
+        help: "count the whole topic from its earliest offset, not only new messages",
+    },
+    Opt {
+        flag: "--distinct",
+        value: "",
+        help: "count distinct School documents (by documentuuid), minus deleted ones",
+    },
+];
 
 /// Options of `:school-count`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,16 +61,10 @@ pub struct SchoolCountOpts {
 }
 
 impl SchoolCountOpts {
-    /// Parses `--all`, `--distinct` (the common flags are refused here; use
-    /// [`super::macros::parse_args`] to accept them).
-    pub fn parse(args: &[&str]) -> Result<Self, String> {
-        super::macros::without_overrides(Self::parse_with_overrides(args))
-    }
-
     pub(crate) fn parse_with_overrides(
         args: &[&str],
     ) -> Result<(Self, Vec<(String, String)>), String> {
-        let mut flags = Flags::new("school-count", args);
+        let mut flags = Flags::new("school-count", OPTIONS, args);
         let mut opts = SchoolCountOpts::default();
         while let Some((name, inline)) = flags.next_flag()? {
             match name {
@@ -92,10 +100,9 @@ pub async fn school_count(
     cfg: &DemoConfig,
     opts: SchoolCountOpts,
     io: DemoOut<'_>,
-    stop: watch::Receiver<bool>,
+    stop: &mut Interrupts,
 ) -> Result<DemoSummary, DemoError> {
     let mut io = io;
-    let mut stop = stop;
     let mut count: Option<i128> = None;
     let mut changes = 0u64;
     let summary = |count: Option<i128>, changes: u64| DemoSummary::SchoolCount {
@@ -104,7 +111,7 @@ pub async fn school_count(
         distinct: opts.distinct,
     };
 
-    if create_stream(conn, cfg, &mut io, &mut stop).await? == Ended::Stopped {
+    if create_stream(conn, cfg, &mut io, stop).await? == Ended::Stopped {
         let summary = summary(count, changes);
         io.line(&summary.to_string())?;
         return Ok(summary);
@@ -123,7 +130,7 @@ pub async fn school_count(
         conn,
         cfg,
         &mut io,
-        &mut stop,
+        stop,
         &sql,
         "the school count query",
         |block, io| {
@@ -226,14 +233,19 @@ mod tests {
     }
 
     #[test]
-    fn parse_rejects_common_flags_in_parse() {
-        assert!(SchoolCountOpts::parse(&["--brokers", "x"]).is_err());
+    fn parse_separates_common_flags() {
+        let (opts, overrides) =
+            SchoolCountOpts::parse_with_overrides(&["--distinct", "--brokers", "x"]).unwrap();
         assert_eq!(
-            SchoolCountOpts::parse(&["--distinct"]),
-            Ok(SchoolCountOpts {
+            opts,
+            SchoolCountOpts {
                 all: false,
                 distinct: true
-            })
+            }
+        );
+        assert_eq!(
+            overrides,
+            vec![("demo.brokers".to_string(), "x".to_string())]
         );
     }
 }

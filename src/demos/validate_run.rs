@@ -54,15 +54,40 @@
 
 use std::path::PathBuf;
 
-use tokio::sync::watch;
+use crate::run::Interrupts;
 
 use super::checkpoint::Checkpoint;
-use super::config::DemoConfig;
-use super::macros::{
+use super::common::{
     create_stream, execute, run_query, text_column, DemoError, DemoOut, DemoSummary, Ended, Flags,
+    Opt,
 };
+use super::config::DemoConfig;
 use super::validate::{check_document, check_school, SchoolCheck, Summary};
 use crate::wire::{Block, Connection};
+
+/// The options of `:validate` (besides the common ones), for its parser, usage, help and completion.
+pub(crate) const OPTIONS: &[Opt] = &[
+    Opt {
+        flag: "--resume",
+        value: "",
+        help: "read the topic itself and continue after the last checkpoint: every document exactly once across runs",
+    },
+    Opt {
+        flag: "--reset",
+        value: "",
+        help: "forget the checkpoint (with --resume: start over from the earliest offset)",
+    },
+    Opt {
+        flag: "--partitions",
+        value: "N",
+        help: "the topic's partition count for --resume (learned from the server when not given)",
+    },
+    Opt {
+        flag: "--verbose",
+        value: "",
+        help: "also print the schools that are valid",
+    },
+];
 
 /// Options of `:validate`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,17 +103,10 @@ pub struct ValidateOpts {
 }
 
 impl ValidateOpts {
-    /// Parses `--resume`, `--reset`, `--partitions N`, `--verbose` (the
-    /// common flags are refused here; use [`super::macros::parse_args`] to
-    /// accept them).
-    pub fn parse(args: &[&str]) -> Result<Self, String> {
-        super::macros::without_overrides(Self::parse_with_overrides(args))
-    }
-
     pub(crate) fn parse_with_overrides(
         args: &[&str],
     ) -> Result<(Self, Vec<(String, String)>), String> {
-        let mut flags = Flags::new("validate", args);
+        let mut flags = Flags::new("validate", OPTIONS, args);
         let mut opts = ValidateOpts::default();
         while let Some((name, inline)) = flags.next_flag()? {
             match name {
@@ -159,10 +177,9 @@ pub async fn validate(
     cfg: &DemoConfig,
     opts: ValidateOpts,
     io: DemoOut<'_>,
-    stop: watch::Receiver<bool>,
+    stop: &mut Interrupts,
 ) -> Result<DemoSummary, DemoError> {
     let mut io = io;
-    let mut stop = stop;
     let checkpoint_path = Checkpoint::path(&cfg.data_dir, &cfg.brokers, &cfg.topic);
     if opts.reset {
         let removed = Checkpoint::reset(&cfg.data_dir, &cfg.brokers, &cfg.topic)?;
@@ -182,11 +199,11 @@ pub async fn validate(
     }
     let mut totals = Summary::default();
     let checkpoint = opts.resume.then(|| checkpoint_path.clone());
-    if create_stream(conn, cfg, &mut io, &mut stop).await? == Ended::Finished {
+    if create_stream(conn, cfg, &mut io, stop).await? == Ended::Finished {
         if opts.resume {
-            run_resumable(conn, cfg, &opts, &mut io, &mut stop, &mut totals).await?;
+            run_resumable(conn, cfg, &opts, &mut io, stop, &mut totals).await?;
         } else {
-            run_view(conn, cfg, &opts, &mut io, &mut stop, &mut totals).await?;
+            run_view(conn, cfg, &opts, &mut io, stop, &mut totals).await?;
         }
     }
     let summary = DemoSummary::Validate { totals, checkpoint };
@@ -200,7 +217,7 @@ async fn run_view(
     cfg: &DemoConfig,
     opts: &ValidateOpts,
     io: &mut DemoOut<'_>,
-    stop: &mut watch::Receiver<bool>,
+    stop: &mut Interrupts,
     totals: &mut Summary,
 ) -> Result<(), DemoError> {
     let what = format!("creating the materialized view {}", cfg.view);
@@ -259,7 +276,7 @@ async fn run_resumable(
     cfg: &DemoConfig,
     opts: &ValidateOpts,
     io: &mut DemoOut<'_>,
-    stop: &mut watch::Receiver<bool>,
+    stop: &mut Interrupts,
     totals: &mut Summary,
 ) -> Result<(), DemoError> {
     let mut checkpoint = Checkpoint::load(&cfg.data_dir, &cfg.brokers, &cfg.topic)?;
@@ -354,7 +371,7 @@ async fn learn_partitions(
     conn: &mut Connection,
     cfg: &DemoConfig,
     io: &mut DemoOut<'_>,
-    stop: &mut watch::Receiver<bool>,
+    stop: &mut Interrupts,
 ) -> Result<Option<i64>, DemoError> {
     let mut found: Option<i64> = None;
     let ended = run_query(
@@ -449,14 +466,14 @@ mod tests {
     #[test]
     fn options() {
         assert_eq!(
-            ValidateOpts::parse(&["--resume", "--verbose"]),
+            ValidateOpts::parse_with_overrides(&["--resume", "--verbose"]).map(|(o, _)| o),
             Ok(ValidateOpts {
                 resume: true,
                 verbose: true,
                 ..Default::default()
             })
         );
-        assert!(ValidateOpts::parse(&["--partitions", "2"]).is_err());
-        assert!(ValidateOpts::parse(&["--resume", "--partitions", "0"]).is_err());
+        assert!(ValidateOpts::parse_with_overrides(&["--partitions", "2"]).is_err());
+        assert!(ValidateOpts::parse_with_overrides(&["--resume", "--partitions", "0"]).is_err());
     }
 }

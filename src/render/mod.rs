@@ -111,6 +111,10 @@ pub trait Sink: Send {
     fn finish(&mut self, out: &mut Vec<u8>);
     /// Rows received and rendered so far (for "Query cancelled (N rows)").
     fn rows(&self) -> u64;
+    /// The sink has seen enough (a macro that hit an error): the query is cancelled.
+    fn wants_stop(&self) -> bool {
+        false
+    }
 }
 
 /// The sink for `format`.

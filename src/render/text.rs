@@ -4,11 +4,8 @@ use crate::wire::value::plain_escape_into;
 use crate::wire::Column;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-pub(crate) const BOLD: &str = "\x1b[1m";
-pub(crate) const DIM: &str = "\x1b[2m";
-/// Cells that changed since the previous emit (Live).
-pub(crate) const HIGHLIGHT: &str = "\x1b[1;33m";
-pub(crate) const RESET: &str = "\x1b[0m";
+/// Cells that changed since the previous emit (Live) use `HIGHLIGHT`.
+pub(crate) use crate::style::{BOLD, DIM, HIGHLIGHT, RESET};
 
 /// NULL in the human views: dim `NULL` with colour, `ᴺᵁᴸᴸ` without (as ClickHouse's Pretty
 /// formats show it), so a NULL never looks like the string `'NULL'`.

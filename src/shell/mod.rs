@@ -1,16 +1,10 @@
-//! The interactive shell: the REPL loop, `:commands`, help topics, status line, config file.
-//!
-//! `repl` owns the loop (rustyline on the main thread, queries on the tokio runtime);
-//! `session` owns the connection and runs statements; `exec` is the streaming loop it shares
-//! with batch mode and the demos.
+//! The interactive shell: the read loop, command dispatch, the session (connection slot, reconnect, settings), the prompt and the line editor.
 
-pub mod commands;
-pub mod config;
-pub mod demo_hook;
-pub mod editor;
-pub mod exec;
-pub mod help;
-pub mod repl;
-pub mod session;
-pub mod status;
-pub mod term;
+mod dispatch;
+mod editor;
+mod prompt;
+mod repl;
+mod session;
+
+pub use repl::Repl;
+pub use session::Session;

@@ -1,34 +1,26 @@
-//! The shell's session: one server connection, session settings and display options, and running a statement.
+//! The shell's session: the connection slot (reconnect, background drain), session settings and display options, and running one SQL statement.
 //!
 //! The connection sits in an `Arc<tokio::sync::Mutex<Option<Connection>>>`. After Ctrl-C the
-//! query's Cancel is sent at once and the guard moves into a background task that drains the
-//! connection, so the prompt comes back immediately; the next statement waits for that task
-//! (a second Ctrl-C while it waits drops the connection instead). `None` means "dropped":
-//! the next statement connects again.
-//!
-//! This is also the API the demo commands use (see `demo_hook`): [`Session::run_sql`] runs a
-//! statement the way typed SQL runs; [`Session::query_blocks`] and [`Session::stream`] give
-//! the rows to the caller instead of printing them.
+//! query's Cancel is sent at once (by `run::execute`) and the guard moves into a background
+//! task that drains the connection, so the prompt comes back immediately; the next statement
+//! waits for that task (a second Ctrl-C while it waits drops the connection instead).
+//! `None` means "dropped": the next statement connects again.
 
-use super::editor::complete::SnippetList;
-use super::exec::{pump, Ended, Interrupts, Output};
-use super::status::{self, StatusLine};
-use super::term::{self, EchoOff};
+use super::editor::SnippetList;
 use crate::demos::DemoConfig;
-use crate::errors::{self, paint};
+use crate::errors;
 use crate::render::{sink_for, Format, RenderOpts, Sink};
+use crate::run::{self, EchoOff, Ended, ExecOptions, Interrupts, Terminal};
 use crate::sql::{self, Analysis, Statement, StatementKind};
+use crate::style::{self, paint};
 use crate::wire::protocol::REV_SETTINGS_AS_STRINGS;
-use crate::wire::{self, Block, ConnectOptions, Connection, ServerInfo};
-use nu_ansi_term::{Color, Style};
-use std::io::{self, IsTerminal};
+use crate::wire::{self, ConnectOptions, Connection, ServerInfo};
+use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio::task::JoinHandle;
 
-/// How long a background drain may take before the connection is dropped instead.
-pub const DRAIN_DEADLINE: Duration = Duration::from_secs(5);
 /// An idle connection is checked with a Ping before the next statement after this long,
 /// so a server restart shows up as "reconnected" rather than as a failed statement.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
@@ -51,38 +43,8 @@ pub enum StmtOutcome {
     Cancelled,
 }
 
-/// What the terminal around the shell can do.
-#[derive(Debug, Clone, Copy)]
-pub struct Terminal {
-    pub stdout_tty: bool,
-    pub stderr_tty: bool,
-    pub stdin_tty: bool,
-    /// Colour allowed by flags, env and config (before the terminal checks).
-    pub color_allowed: bool,
-}
-
-impl Terminal {
-    pub fn detect(color_allowed: bool) -> Terminal {
-        Terminal {
-            stdout_tty: io::stdout().is_terminal(),
-            stderr_tty: io::stderr().is_terminal(),
-            stdin_tty: io::stdin().is_terminal(),
-            color_allowed,
-        }
-    }
-
-    /// Colour for rows on stdout.
-    pub fn out_color(&self) -> bool {
-        self.color_allowed && self.stdout_tty
-    }
-
-    /// Colour for messages on stderr.
-    pub fn err_color(&self) -> bool {
-        self.color_allowed && self.stderr_tty
-    }
-}
-
-/// The state of one interactive session.
+/// The state of one interactive session. Its fields are the shell's own (`shell::dispatch`
+/// changes them); nothing outside `shell` sees them.
 pub struct Session {
     opts: ConnectOptions,
     conn: ConnSlot,
@@ -90,25 +52,24 @@ pub struct Session {
     drain: Option<JoinHandle<()>>,
     interrupts: Interrupts,
     last_used: Instant,
-    last_elapsed: Duration,
     /// Session settings sent with every query (`:set`).
-    pub settings: Vec<(String, String)>,
+    pub(super) settings: Vec<(String, String)>,
     /// The format the user chose (`:format`, `--format`); `None` = pick per statement.
-    pub format: Option<Format>,
-    pub timing: bool,
-    pub hints: bool,
+    pub(super) format: Option<Format>,
+    pub(super) timing: bool,
+    pub(super) hints: bool,
     hint_shown: bool,
-    pub term: Terminal,
-    /// Text to pre-fill the next prompt with (`:edit`).
-    pub pending_input: Option<String>,
+    pub(super) term: Terminal,
+    /// Text to put on the next prompt for editing (`:edit`).
+    pub(super) pending_input: Option<String>,
     /// The last SQL statement that ran (`:save`).
-    pub last_sql: Option<String>,
+    pub(super) last_sql: Option<String>,
     /// Set by statements that change the catalog (DDL), read by the loop to refresh completion.
-    pub catalog_dirty: bool,
-    /// Snippet names offered by completion after `:run`, `:show`, `:edit` (the demos fill it).
-    pub snippets: SnippetList,
+    pub(super) catalog_dirty: bool,
+    /// Snippet names offered by completion after `:run`, `:show`, `:edit`.
+    pub(super) snippets: SnippetList,
     /// Settings of the demo commands (`:set demo.<key>=…`, the config file's `[demo]`).
-    pub demo: DemoConfig,
+    pub(super) demo: DemoConfig,
 }
 
 impl Session {
@@ -121,7 +82,6 @@ impl Session {
             drain: None,
             interrupts,
             last_used: Instant::now(),
-            last_elapsed: Duration::ZERO,
             settings: Vec::new(),
             format: None,
             timing: true,
@@ -154,8 +114,8 @@ impl Session {
         }
     }
 
-    /// `proton@localhost:default> `
-    pub fn prompt(&self) -> String {
+    /// `proton@localhost:default` (the prompt adds `> `).
+    pub fn prompt_left(&self) -> String {
         let name = self
             .server
             .as_ref()
@@ -163,34 +123,24 @@ impl Session {
             .filter(|n| !n.is_empty())
             .or(self.server.as_ref().map(|s| s.name.as_str()))
             .unwrap_or("proton");
-        format!("{name}@{}:{}> ", self.opts.host, self.database())
-    }
-
-    pub fn interrupts(&mut self) -> &mut Interrupts {
-        &mut self.interrupts
+        format!("{name}@{}:{}", self.opts.host, self.database())
     }
 
     // ---- messages (stderr) ----------------------------------------------------------------
 
     /// A dim note on stderr (summaries, hints).
     pub fn note(&self, msg: &str) {
-        eprintln!(
-            "{}",
-            paint(self.term.err_color(), Style::new().dimmed(), msg)
-        );
+        eprintln!("{}", paint(self.term.err_color(), style::note(), msg));
     }
 
     /// A yellow notice on stderr (cancels, reconnects).
     pub fn notice(&self, msg: &str) {
-        eprintln!(
-            "{}",
-            paint(self.term.err_color(), Color::Yellow.normal(), msg)
-        );
+        eprintln!("{}", paint(self.term.err_color(), style::notice(), msg));
     }
 
     /// A red error on stderr.
     pub fn error(&self, msg: &str) {
-        eprintln!("{}", paint(self.term.err_color(), Color::Red.bold(), msg));
+        eprintln!("{}", paint(self.term.err_color(), style::error(), msg));
     }
 
     /// A wire error, with the caret under `sql` for server errors that give a position.
@@ -198,7 +148,7 @@ impl Session {
         let color = self.term.err_color();
         match e {
             wire::Error::Server(ex) => eprintln!("{}", errors::format_exception(ex, sql, color)),
-            other => eprintln!("{}", paint(color, Color::Red.bold(), &other.to_string())),
+            other => eprintln!("{}", paint(color, style::error(), &other.to_string())),
         }
         for h in errors::wire_hints(e) {
             self.note(&format!("hint: {h}"));
@@ -285,7 +235,7 @@ impl Session {
             return;
         }
         for (k, v) in &self.settings {
-            if let Err(e) = c.execute(&set_statement(k, v), &[]).await {
+            if let Err(e) = c.execute(&sql::set_statement(k, v), &[]).await {
                 self.show_wire_error(&e, None);
             }
         }
@@ -294,7 +244,7 @@ impl Session {
     fn spawn_drain(&mut self, mut guard: ConnGuard) {
         self.drain = Some(tokio::spawn(async move {
             if let Some(c) = guard.as_mut() {
-                c.drain(DRAIN_DEADLINE).await;
+                c.drain(run::CANCEL_DEADLINE).await;
             }
         }));
     }
@@ -353,7 +303,7 @@ impl Session {
         if let Some(mut slot) = self.acquire().await {
             if let Some(c) = slot.as_mut() {
                 if c.is_connected() && c.revision() < REV_SETTINGS_AS_STRINGS {
-                    if let Err(e) = c.execute(&set_statement(&name, &value), &[]).await {
+                    if let Err(e) = c.execute(&sql::set_statement(&name, &value), &[]).await {
                         self.show_wire_error(&e, None);
                     }
                 }
@@ -383,7 +333,7 @@ impl Session {
         RenderOpts {
             color: self.term.out_color(),
             width: if self.term.stdout_tty {
-                term::width().unwrap_or(0)
+                run::width().unwrap_or(0)
             } else {
                 0
             },
@@ -403,7 +353,8 @@ impl Session {
         let format = self.pick_format(stmt.vertical, &a);
         self.last_sql = Some(sql.to_string());
         let mut sink = sink_for(format, &self.render_opts());
-        match self.stream_into(sql, sink.as_mut(), true).await {
+        let started = Instant::now();
+        match self.stream_into(sql, sink.as_mut()).await {
             Ended::Done { rows, result_set } => {
                 if a.is_ddl {
                     self.catalog_dirty = true;
@@ -417,15 +368,17 @@ impl Session {
                 }
                 if self.timing {
                     self.note(&if result_set {
-                        status::summary(rows, self.last_elapsed)
+                        run::summary(rows, started.elapsed())
                     } else {
-                        status::summary_ok(self.last_elapsed)
+                        run::summary_ok(started.elapsed())
                     });
                 }
                 StmtOutcome::Ok
             }
-            Ended::Interrupted { rows } | Ended::OutputClosed { rows } => {
-                self.notice(&format!("Query cancelled ({})", status::rows_text(rows)));
+            Ended::Interrupted { rows }
+            | Ended::OutputClosed { rows }
+            | Ended::Stopped { rows } => {
+                self.notice(&format!("Query cancelled ({})", run::rows_text(rows)));
                 StmtOutcome::Cancelled
             }
             // Ctrl-C before the query was sent: what happened was already said.
@@ -440,15 +393,9 @@ impl Session {
 
 impl Session {
     /// Stream `sql` into `sink`, writing what it renders to stdout. Handles everything around
-    /// the query: waiting for a previous cancel, reconnecting, echo off, the status line (when
-    /// `status_line` and stderr is a terminal), and on Ctrl-C sending Cancel and draining in
-    /// the background. Prints nothing else: no summary, no error.
-    pub async fn stream_into(
-        &mut self,
-        sql: &str,
-        sink: &mut dyn Sink,
-        status_line: bool,
-    ) -> Ended {
+    /// the query: waiting for a previous cancel, reconnecting, echo off, the status line, and
+    /// on Ctrl-C draining in the background. Prints nothing else: no summary, no error.
+    async fn stream_into(&mut self, sql: &str, sink: &mut dyn Sink) -> Ended {
         self.interrupts.clear().await;
         let Some(mut slot) = self.acquire().await else {
             return Ended::Aborted;
@@ -458,7 +405,6 @@ impl Session {
             Ok(false) => return Ended::Aborted,
             Err(error) => return Ended::Failed { rows: 0, error },
         }
-        let started = Instant::now();
         // Keys typed while rows stream must not be echoed into them (and ^C^C^C neither).
         let _echo = self.term.stdin_tty.then(EchoOff::stdin);
         let Some(conn) = slot.as_mut() else {
@@ -467,91 +413,43 @@ impl Session {
                 error: wire::Error::NotConnected,
             };
         };
-        let mut stream = match conn.query(sql, &self.settings, "").await {
-            Ok(s) => s,
-            Err(error) => return Ended::Failed { rows: 0, error },
+        let opts = ExecOptions {
+            settings: &self.settings,
+            status_line: self.term.stderr_tty,
+            color: self.term.err_color(),
+            grace: Duration::ZERO,
         };
-        let mut status = StatusLine::new(
-            status_line && self.term.stderr_tty,
-            self.term.err_color(),
-            term::width().unwrap_or(80),
-        );
         let stdout = io::stdout();
         let mut out = stdout.lock();
-        let mut output = Output {
-            out: &mut out,
-            status: &mut status,
-        };
-        let ended = pump(&mut stream, sink, &mut output, &mut self.interrupts).await;
+        let ended = run::execute(conn, sql, &opts, sink, &mut out, &mut self.interrupts).await;
         drop(out);
-        self.last_elapsed = started.elapsed();
         self.last_used = Instant::now();
-        if matches!(
-            ended,
-            Ended::Interrupted { .. } | Ended::OutputClosed { .. }
-        ) {
-            // Cancel now, drain later: the prompt must not wait for the server.
-            let _ = stream.cancel();
+        if ended.needs_drain() {
+            // Cancel was sent; drain later: the prompt must not wait for the server.
             self.spawn_drain(slot);
         }
         ended
     }
 
     /// The session's connection, connected and idle, for code that drives the wire client
-    /// itself (the demo macros). Waits for a background drain first and reconnects (saying
-    /// so) if needed; Ctrl-C while waiting gives `QueryError::Cancelled`. Statements wait
-    /// while a lease is held, so hold it for one command only. Pair it with
-    /// [`Session::interrupts`] to stop the work on Ctrl-C.
-    pub async fn lease(&mut self) -> Result<Lease, QueryError> {
+    /// itself (the demo macros), with the session's interrupts. Waits for a background drain
+    /// first and reconnects (saying so) if needed; `None` after Ctrl-C while waiting or a
+    /// failed reconnect (already reported). Statements wait while a lease is held, so hold it
+    /// for one command only.
+    pub(super) async fn lease(&mut self) -> Option<(Lease, &mut Interrupts)> {
         self.interrupts.clear().await;
-        let Some(mut slot) = self.acquire().await else {
-            return Err(QueryError::Cancelled { rows: 0 });
-        };
-        if !self
-            .connect_if_needed(&mut slot)
-            .await
-            .map_err(QueryError::Wire)?
-        {
-            return Err(QueryError::Cancelled { rows: 0 });
+        let mut slot = self.acquire().await?;
+        match self.connect_if_needed(&mut slot).await {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(e) => {
+                self.show_wire_error(&e, None);
+                return None;
+            }
         }
         self.last_used = Instant::now();
-        match slot.as_ref() {
-            Some(_) => Ok(Lease(slot)),
-            None => Err(QueryError::Wire(wire::Error::NotConnected)),
-        }
-    }
-
-    /// How long the last streamed statement took.
-    pub fn last_elapsed(&self) -> Duration {
-        self.last_elapsed
-    }
-
-    /// Run `sql` and collect its data blocks without printing them (a status line shows on
-    /// a terminal; Ctrl-C cancels). For small results: everything is kept in memory.
-    pub async fn query_blocks(&mut self, sql: &str) -> Result<Vec<Block>, QueryError> {
-        let mut sink = CollectSink::default();
-        match self.stream_into(sql, &mut sink, true).await {
-            Ended::Done { .. } => Ok(sink.blocks),
-            Ended::Interrupted { rows } | Ended::OutputClosed { rows } => {
-                Err(QueryError::Cancelled { rows })
-            }
-            Ended::Aborted => Err(QueryError::Cancelled { rows: 0 }),
-            Ended::Failed { error, .. } => Err(QueryError::Wire(error)),
-        }
-    }
-
-    /// Run `sql` and hand each data block to `on_block` as it arrives; whatever `on_block`
-    /// appends to its `Vec<u8>` is written to stdout (between status-line redraws).
-    /// Ctrl-C cancels the query; the result says how it ended. Nothing else is printed.
-    pub async fn stream<F>(&mut self, sql: &str, on_block: F) -> Ended
-    where
-        F: FnMut(&Block, &mut Vec<u8>) + Send,
-    {
-        let mut sink = FnSink {
-            f: on_block,
-            rows: 0,
-        };
-        self.stream_into(sql, &mut sink, true).await
+        slot.as_ref()?;
+        Some((Lease(slot), &mut self.interrupts))
     }
 }
 
@@ -568,71 +466,6 @@ impl std::ops::Deref for Lease {
 impl std::ops::DerefMut for Lease {
     fn deref_mut(&mut self) -> &mut Connection {
         self.0.as_mut().expect("a lease always holds a connection")
-    }
-}
-
-/// Why [`Session::query_blocks`] returned no rows.
-#[derive(Debug)]
-pub enum QueryError {
-    Cancelled { rows: u64 },
-    Wire(wire::Error),
-}
-
-impl std::fmt::Display for QueryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            QueryError::Cancelled { rows } => write!(f, "cancelled after {rows} rows"),
-            QueryError::Wire(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-/// Keeps every data block (and nothing is printed).
-#[derive(Default)]
-struct CollectSink {
-    blocks: Vec<Block>,
-    rows: u64,
-}
-
-impl Sink for CollectSink {
-    fn header(&mut self, _header: &Block, _out: &mut Vec<u8>) {}
-    fn block(&mut self, block: &Block, _out: &mut Vec<u8>) {
-        self.rows += block.rows as u64;
-        self.blocks.push(block.clone());
-    }
-    fn finish(&mut self, _out: &mut Vec<u8>) {}
-    fn rows(&self) -> u64 {
-        self.rows
-    }
-}
-
-/// Calls a closure per data block.
-struct FnSink<F> {
-    f: F,
-    rows: u64,
-}
-
-impl<F: FnMut(&Block, &mut Vec<u8>) + Send> Sink for FnSink<F> {
-    fn header(&mut self, _header: &Block, _out: &mut Vec<u8>) {}
-    fn block(&mut self, block: &Block, out: &mut Vec<u8>) {
-        self.rows += block.rows as u64;
-        (self.f)(block, out);
-    }
-    fn finish(&mut self, _out: &mut Vec<u8>) {}
-    fn rows(&self) -> u64 {
-        self.rows
-    }
-}
-
-/// `SET name = value`, quoting the value unless it is a number.
-fn set_statement(name: &str, value: &str) -> String {
-    if value.parse::<f64>().is_ok() {
-        format!("SET {name} = {value}")
-    } else {
-        format!(
-            "SET {name} = '{}'",
-            value.replace('\\', "\\\\").replace('\'', "\\'")
-        )
     }
 }
 
@@ -657,16 +490,6 @@ fn use_target(sql: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn set_statements_quote_non_numbers() {
-        assert_eq!(set_statement("max_threads", "4"), "SET max_threads = 4");
-        assert_eq!(
-            set_statement("query_mode", "table"),
-            "SET query_mode = 'table'"
-        );
-        assert_eq!(set_statement("x", "it's"), "SET x = 'it\\'s'");
-    }
 
     #[test]
     fn use_targets() {

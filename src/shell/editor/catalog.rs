@@ -63,6 +63,7 @@ impl CatalogData {
 
     /// The engine of `table` as written (`s` or `db.s`), e.g. `Stream`, `ExternalStream`,
     /// `MaterializedView`, `MergeTree`: lets the shell refine `sql::analyze`'s streaming guess.
+    #[cfg(test)]
     pub fn engine_of(&self, table: &str) -> Option<&str> {
         let (db, name) = match table.split_once('.') {
             Some((db, name)) => (db, name),
@@ -100,6 +101,7 @@ impl Catalog {
     }
 
     /// A catalog filled by hand (tests, or a shell that already knows its data).
+    #[cfg(test)]
     pub fn from_data(data: CatalogData) -> Self {
         Catalog(Arc::new(RwLock::new(data)))
     }
@@ -110,21 +112,18 @@ impl Catalog {
     }
 
     /// True once a refresh has completed.
+    #[cfg(test)]
     pub fn is_loaded(&self) -> bool {
         self.snapshot().is_some_and(|d| d.loaded)
     }
 
     /// The last refresh error, if any.
+    #[cfg(test)]
     pub fn last_error(&self) -> Option<String> {
         self.0.read().ok().and_then(|d| d.last_error.clone())
     }
 
     /// Replace the data wholesale.
-    pub fn set(&self, data: CatalogData) {
-        if let Ok(mut d) = self.0.write() {
-            *d = data;
-        }
-    }
 
     /// The write lock, held: for tests that check completion never waits on it.
     #[cfg(test)]

@@ -5,16 +5,22 @@
 //! case-insensitive prefix match; keywords come back in the case the user is typing in.
 
 use super::catalog::Catalog;
+use crate::commands::{self, Completion};
 use crate::sql::{self, TokenKind};
-use rustyline::completion::Pair;
-use std::collections::{HashMap, HashSet};
+use reedline::{CompletionResult, Span, Suggestion};
+use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
 /// Snippet names, shared with the shell (which may change them at any time).
 pub type SnippetList = Arc<RwLock<Vec<String>>>;
 
 /// Commands whose first argument is a snippet name.
-const SNIPPET_COMMANDS: &[&str] = &["run", "show", "edit"];
+/// One completion: what replaces the word, and what the list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    pub display: String,
+    pub replacement: String,
+}
 
 /// Table functions whose first argument is a stream.
 const STREAM_ARG_FUNCTIONS: &[&str] = &["table", "tumble", "hop", "session", "dedup", "changelog"];
@@ -52,10 +58,6 @@ const BUILTIN_SETTINGS: &[&str] = &[
 pub enum CompletionContext {
     /// Inside a string, comment, JSON path or number: nothing to offer.
     Nothing,
-    /// The `:command` word.
-    Command,
-    /// An argument of a shell command (snippet names for `:run`, `:show`, `:edit`).
-    CommandArg(String),
     /// A stream/view/table name (after FROM, JOIN, INTO, DESCRIBE, `table(` …). After FROM
     /// and JOIN table functions are offered too; inside `table(` no space follows the name.
     Stream { after_from: bool, in_parens: bool },
@@ -75,38 +77,12 @@ pub enum CompletionContext {
 #[derive(Clone)]
 pub struct SqlCompleter {
     catalog: Catalog,
-    /// Command names without the leading `:`.
-    commands: Vec<String>,
     snippets: SnippetList,
-    command_args: HashMap<String, Vec<String>>,
 }
 
 impl SqlCompleter {
-    /// `commands` may be given with or without the leading `:`.
-    pub fn new(catalog: Catalog, commands: Vec<String>, snippets: SnippetList) -> Self {
-        let mut commands: Vec<String> = commands
-            .into_iter()
-            .map(|c| c.trim_start_matches(':').to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
-        commands.sort();
-        commands.dedup();
-        SqlCompleter {
-            catalog,
-            commands,
-            snippets,
-            command_args: HashMap::new(),
-        }
-    }
-
-    /// Fixed words for the first argument of a command (e.g. `format` → table, vertical, …).
-    pub fn set_command_args(&mut self, command: &str, args: Vec<String>) {
-        self.command_args
-            .insert(command.trim_start_matches(':').to_ascii_lowercase(), args);
-    }
-
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+    pub fn new(catalog: Catalog, snippets: SnippetList) -> Self {
+        SqlCompleter { catalog, snippets }
     }
 
     /// Candidates for the word before `pos` in `line`: where the replacement starts, and the
@@ -116,7 +92,7 @@ impl SqlCompleter {
         while !line.is_char_boundary(pos) {
             pos -= 1;
         }
-        if sql::is_shell_command(line) || line.trim_start().starts_with(':') {
+        if commands::is_command(line) || line.trim_start().starts_with(':') {
             return self.complete_command(line, pos);
         }
         let (start, ctx, prefix) = sql_context(line, pos);
@@ -124,9 +100,7 @@ impl SqlCompleter {
         let data = snapshot.as_deref();
         let mut c = Candidates::new(&prefix);
         match &ctx {
-            CompletionContext::Nothing
-            | CompletionContext::Command
-            | CompletionContext::CommandArg(_) => {}
+            CompletionContext::Nothing => {}
             CompletionContext::Stream {
                 after_from,
                 in_parens,
@@ -239,28 +213,34 @@ impl SqlCompleter {
         let prefix = &before[word_start..];
         if word_start == lead {
             let mut c = Candidates::new(prefix);
-            for name in &self.commands {
-                c.add(&format!(":{name}"), " ");
+            for word in commands::completion_words() {
+                c.add(&word, " ");
             }
             return (word_start, c.into_pairs());
         }
         let words: Vec<&str> = before[lead..word_start].split_whitespace().collect();
-        if words.len() != 1 {
+        let Some(info) = words.first().and_then(|w| commands::lookup(w)) else {
+            return (pos, Vec::new());
+        };
+        // Flags go anywhere; everything else is the first argument only.
+        if words.len() != 1 && info.completion != Completion::Flags {
             return (pos, Vec::new());
         }
-        let command = words[0].trim_start_matches(':').to_ascii_lowercase();
         let mut c = Candidates::new(prefix);
-        if SNIPPET_COMMANDS.contains(&command.as_str()) {
+        if info.completion == Completion::Snippets {
             if let Ok(list) = self.snippets.try_read() {
                 for s in list.iter() {
                     c.add(s, "");
                 }
             }
         }
-        if let Some(args) = self.command_args.get(&command) {
-            for a in args {
-                c.add(a, "");
-            }
+        let suffix = if info.completion == Completion::Flags {
+            " "
+        } else {
+            ""
+        };
+        for a in info.argument_words() {
+            c.add(&a, suffix);
         }
         (word_start, c.into_pairs())
     }
@@ -297,7 +277,7 @@ impl<'p> Candidates<'p> {
         if !starts_with_ignore_case(name, self.prefix) || !self.seen.insert(name.to_string()) {
             return;
         }
-        let quoted = quote_ident(name);
+        let quoted = sql::quote_ident(name);
         self.pairs.push(Pair {
             replacement: format!("{quoted}{suffix}"),
             display: quoted,
@@ -329,20 +309,6 @@ fn starts_with_ignore_case(word: &str, prefix: &str) -> bool {
 /// `SEL`/`Sel`/nothing → `SELECT`).
 fn keyword_upper(prefix: &str) -> bool {
     !prefix.chars().next().is_some_and(|c| c.is_lowercase())
-}
-
-/// Backtick-quote a name that is not a plain identifier.
-pub fn quote_ident(name: &str) -> String {
-    let plain = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`"))
-    }
 }
 
 /// The statement around `pos` (between the terminators before and after it).
@@ -520,6 +486,24 @@ fn in_settings_list(prev: &[(TokenKind, &str)]) -> bool {
     false
 }
 
+impl reedline::Completer for SqlCompleter {
+    fn complete(&mut self, line: &str, pos: usize) -> CompletionResult {
+        let (start, pairs) = SqlCompleter::complete(self, line, pos);
+        let end = pos.min(line.len()).max(start);
+        let suggestions: Vec<Suggestion> = pairs
+            .into_iter()
+            .map(|p| Suggestion {
+                display_override: (p.display != p.replacement).then(|| p.display.clone()),
+                value: p.replacement,
+                span: Span::new(start, end),
+                append_whitespace: false,
+                ..Suggestion::default()
+            })
+            .collect();
+        CompletionResult::fresh(suggestions)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,25 +553,13 @@ mod tests {
     }
 
     fn completer() -> SqlCompleter {
-        let mut c = SqlCompleter::new(
+        SqlCompleter::new(
             catalog(),
-            vec![
-                ":help".into(),
-                "format".into(),
-                "run".into(),
-                "refresh".into(),
-                "quit".into(),
-            ],
             Arc::new(RwLock::new(vec![
                 "daily_counts".into(),
                 "dedup_check".into(),
             ])),
-        );
-        c.set_command_args(
-            ":format",
-            vec!["table".into(), "vertical".into(), "live".into()],
-        );
-        c
+        )
     }
 
     /// Candidates (replacements) for the line with the cursor at `|` (or at the end).
@@ -735,28 +707,30 @@ mod tests {
 
     #[test]
     fn commands_and_snippets() {
-        assert_eq!(
-            words(":"),
-            vec![":format ", ":help ", ":quit ", ":refresh ", ":run "]
-        );
-        assert_eq!(words(":re"), vec![":refresh "]);
-        assert_eq!(words("  :f"), vec![":format "]);
-        assert_eq!(complete("  :f").0, 2);
+        let all = words(":");
+        assert_eq!(all.len(), crate::commands::completion_words().len());
+        assert!(all.contains(&":validate ".to_string()));
+        assert_eq!(words(":ref"), vec![":refresh "]);
+        assert_eq!(words("  :fo"), vec![":format "]);
+        assert_eq!(complete("  :fo").0, 2);
         assert_eq!(words(":run "), vec!["daily_counts", "dedup_check"]);
         assert_eq!(words(":run da"), vec!["daily_counts"]);
         assert_eq!(words(":show d"), vec!["daily_counts", "dedup_check"]);
         assert_eq!(words(":edit ded"), vec!["dedup_check"]);
         assert_eq!(complete(":run da").0, 5);
         assert_eq!(words(":format v"), vec!["vertical"]);
-        assert!(words(":help x").is_empty());
-        // only the first argument
+        assert!(words(":help xyz").is_empty());
+        assert!(words(":help win").contains(&"windows".to_string()));
+        // only the first argument, except flags
         assert!(words(":run daily_counts d").is_empty());
+        assert_eq!(words(":validate --res"), vec!["--resume ", "--reset "]);
+        assert_eq!(words(":validate --resume --ve"), vec!["--verbose "]);
     }
 
     #[test]
     fn never_waits_on_a_busy_catalog() {
         let cat = catalog();
-        let c2 = SqlCompleter::new(cat.clone(), vec![], Arc::new(RwLock::new(vec![])));
+        let c2 = SqlCompleter::new(cat.clone(), Arc::new(RwLock::new(vec![])));
         let guard = cat_write(&cat);
         let (_, pairs) = c2.complete("SELECT * FROM sch", 17);
         assert!(pairs.is_empty(), "no catalog while it is being written");
@@ -769,14 +743,6 @@ mod tests {
 
     fn cat_write(cat: &Catalog) -> std::sync::RwLockWriteGuard<'_, CatalogData> {
         cat.write_lock_for_tests()
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(quote_ident("abc_1"), "abc_1");
-        assert_eq!(quote_ident("my stream"), "`my stream`");
-        assert_eq!(quote_ident("1st"), "`1st`");
-        assert_eq!(quote_ident("a`b"), "`a\\`b`");
     }
 
     #[test]

@@ -1,16 +1,20 @@
 //! History: where the file lives (flag > `PROTON_SHELL_HISTORY` > the data dir), what is kept (no blanks, no lines starting with a space, no secrets), and persistence that merges with other shells instead of clobbering them.
 //!
-//! Storage is rustyline's `FileHistory` (format `#V2`, newlines escaped, so a multi-line
-//! statement is one entry and comes back as one). Every accepted entry is appended to the file
-//! at once with `FileHistory::append`, under an `fd-lock` write lock: when another shell wrote
-//! to the file since our last look, the file is re-read, our new entry added after its
-//! entries, and the merged list written back. Nothing is rewritten from memory at exit, so two
-//! shells running side by side keep each other's entries.
+//! [`ShellHistory`] is the line editor's history: reedline's in-memory list behind a filter.
+//! Every entry the editor submits goes through [`should_save`]; what passes is appended to
+//! the file at once, under an exclusive `flock`, so two shells side by side keep each other's
+//! entries and nothing is rewritten from memory at exit. The file format is one entry per
+//! line after a `#V2` header, with `\` and newlines escaped, so a multi-line statement is one
+//! entry and comes back as one (the format earlier versions wrote).
 
 use crate::sql;
-use rustyline::history::{FileHistory, History};
-use rustyline::{Editor, Helper};
+use reedline::{
+    FileBackedHistory, History, HistoryItem, HistoryItemId, HistorySessionId, SearchQuery,
+};
 use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 /// Environment variable naming the history file.
@@ -22,8 +26,7 @@ pub const MAX_ENTRIES: usize = 10_000;
 /// The history file: `flag` if given, else `$PROTON_SHELL_HISTORY`, else
 /// `<data dir>/history` (the directory is created). None when no location can be found.
 pub fn history_path(flag: Option<&Path>) -> Option<PathBuf> {
-    let data_dir = directories::ProjectDirs::from("io", "timeplus", "proton-shell")
-        .map(|d| d.data_dir().to_path_buf());
+    let data_dir = crate::dirs::data_dir();
     let path = resolve_history_path(flag, std::env::var_os(HISTORY_ENV), data_dir.clone())?;
     if data_dir.is_some_and(|d| path.starts_with(&d)) {
         if let Some(parent) = path.parent() {
@@ -61,51 +64,190 @@ pub fn should_save(entry: &str) -> bool {
     !sql::analyze(entry).has_secret
 }
 
-/// A `FileHistory` with the shell's settings (no consecutive duplicates, leading-space lines
-/// ignored, [`MAX_ENTRIES`]).
-pub fn new_history() -> FileHistory {
-    let config = rustyline::Config::builder()
-        .max_history_size(MAX_ENTRIES)
-        .and_then(|b| b.history_ignore_dups(true))
-        .map(|b| b.history_ignore_space(true).build())
-        .unwrap_or_default();
-    FileHistory::with_config(config)
+/// The editor's history: in memory, filtered by [`should_save`], appended to `path`.
+pub struct ShellHistory {
+    inner: FileBackedHistory,
+    path: Option<PathBuf>,
+    last: Option<String>,
 }
 
-/// Load the file into `history`; a missing file is not an error.
-pub fn load(history: &mut FileHistory, path: &Path) -> rustyline::Result<()> {
-    match history.load(path) {
-        Err(rustyline::error::ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            Ok(())
+impl ShellHistory {
+    /// Load the file at `path` (a missing or unreadable file gives an empty history).
+    pub fn open(path: Option<PathBuf>) -> ShellHistory {
+        let mut inner = FileBackedHistory::new(MAX_ENTRIES).unwrap_or_default();
+        let mut last = None;
+        if let Some(p) = &path {
+            for entry in load(p).unwrap_or_default() {
+                last = Some(entry.clone());
+                let _ = inner.save(HistoryItem::from_command_line(entry));
+            }
         }
-        other => other,
+        ShellHistory { inner, path, last }
+    }
+
+    /// The entries, oldest first.
+    #[cfg(test)]
+    pub fn entries(&self) -> Vec<String> {
+        self.inner
+            .search(SearchQuery::everything(
+                reedline::SearchDirection::Forward,
+                None,
+            ))
+            .map(|items| items.into_iter().map(|i| i.command_line).collect())
+            .unwrap_or_default()
     }
 }
 
-/// Add `entry` (if [`should_save`] allows it and it is not a repeat of the last entry) and
-/// append it to the file at `path`, merging with entries other shells wrote meanwhile.
-/// Returns whether the entry was added.
-pub fn add(history: &mut FileHistory, path: Option<&Path>, entry: &str) -> rustyline::Result<bool> {
-    if !should_save(entry) {
-        return Ok(false);
+impl History for ShellHistory {
+    fn save(&mut self, h: HistoryItem) -> reedline::Result<HistoryItem> {
+        let entry = h.command_line.trim_end().to_string();
+        if !should_save(&entry) || self.last.as_deref() == Some(entry.as_str()) {
+            // Not kept: reedline still lets Up recall it once, like bash's ignorespace.
+            return Ok(HistoryItem::from_command_line(entry));
+        }
+        if let Some(p) = &self.path {
+            // A history file that cannot be written must not stop the shell.
+            let _ = append(p, &entry);
+        }
+        self.last = Some(entry.clone());
+        self.inner.save(HistoryItem::from_command_line(entry))
     }
-    let entry = entry.trim_end();
-    if !history.add(entry)? {
-        return Ok(false);
+    fn load(&self, id: HistoryItemId) -> reedline::Result<HistoryItem> {
+        self.inner.load(id)
     }
-    if let Some(p) = path {
-        history.append(p)?;
+    fn count(&self, query: SearchQuery) -> reedline::Result<i64> {
+        self.inner.count(query)
     }
-    Ok(true)
+    fn search(&self, query: SearchQuery) -> reedline::Result<Vec<HistoryItem>> {
+        self.inner.search(query)
+    }
+    fn update(
+        &mut self,
+        id: HistoryItemId,
+        updater: &dyn Fn(HistoryItem) -> HistoryItem,
+    ) -> reedline::Result<()> {
+        self.inner.update(id, updater)
+    }
+    fn clear(&mut self) -> reedline::Result<()> {
+        self.inner.clear()
+    }
+    fn delete(&mut self, h: HistoryItemId) -> reedline::Result<()> {
+        self.inner.delete(h)
+    }
+    fn sync(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    fn session(&self) -> Option<HistorySessionId> {
+        None
+    }
 }
 
-/// [`add`] for an editor's history.
-pub fn record<H: Helper>(
-    editor: &mut Editor<H, FileHistory>,
-    path: Option<&Path>,
-    entry: &str,
-) -> rustyline::Result<bool> {
-    add(editor.history_mut(), path, entry)
+const HEADER: &str = "#V2";
+
+fn escape(entry: &str) -> String {
+    let mut out = String::with_capacity(entry.len());
+    for c in entry.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn unescape(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('\\') => out.push('\\'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Holds an exclusive `flock` on the history file while it lives.
+struct Locked(File);
+
+impl Locked {
+    fn open(path: &Path) -> io::Result<Locked> {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)?;
+        // SAFETY: flock on a file descriptor we own; released on close.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Locked(file))
+    }
+}
+
+fn read_entries(file: &File) -> io::Result<Vec<String>> {
+    let mut entries = Vec::new();
+    for line in BufReader::new(file).split(b'\n') {
+        // Bytes that are not UTF-8 (a foreign file) are replaced, never fatal.
+        let line = String::from_utf8_lossy(&line?).into_owned();
+        if line == HEADER || line.is_empty() {
+            continue;
+        }
+        entries.push(unescape(&line));
+    }
+    Ok(entries)
+}
+
+/// The entries in the file at `path`, oldest first (the last [`MAX_ENTRIES`]); a missing
+/// file is empty.
+pub fn load(path: &Path) -> io::Result<Vec<String>> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut entries = read_entries(&file)?;
+    let excess = entries.len().saturating_sub(MAX_ENTRIES);
+    entries.drain(..excess);
+    Ok(entries)
+}
+
+/// Append `entry` to the file at `path` under an exclusive lock (creating the file with its
+/// header). When the file has grown past twice [`MAX_ENTRIES`] it is rewritten with the
+/// newest ones.
+pub fn append(path: &Path, entry: &str) -> io::Result<()> {
+    let locked = Locked::open(path)?;
+    let mut file = &locked.0;
+    let len = file.metadata()?.len();
+    if len == 0 {
+        writeln!(file, "{HEADER}")?;
+    }
+    writeln!(file, "{}", escape(entry))?;
+    if len > (MAX_ENTRIES as u64) * 64 {
+        let entries = read_entries(&File::open(path)?)?;
+        if entries.len() > 2 * MAX_ENTRIES {
+            let keep = &entries[entries.len() - MAX_ENTRIES..];
+            let tmp = path.with_extension("tmp");
+            let mut out = File::create(&tmp)?;
+            writeln!(out, "{HEADER}")?;
+            for e in keep {
+                writeln!(out, "{}", escape(e))?;
+            }
+            out.sync_all()?;
+            std::fs::rename(&tmp, path)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -125,8 +267,10 @@ mod tests {
         d
     }
 
-    fn entries(h: &FileHistory) -> Vec<String> {
-        h.iter().cloned().collect()
+    fn add(h: &mut ShellHistory, entry: &str) -> bool {
+        let before = h.entries().len();
+        h.save(HistoryItem::from_command_line(entry)).unwrap();
+        h.entries().len() > before
     }
 
     #[test]
@@ -175,17 +319,25 @@ mod tests {
     fn multi_line_entry_round_trips() {
         let dir = temp_dir("multiline");
         let path = dir.join("history");
-        let stmt = "SELECT a,\n       b -- with a \\ backslash\nFROM s\\G";
-        let mut h = new_history();
-        load(&mut h, &path).unwrap(); // missing file is fine
-        assert!(add(&mut h, Some(&path), stmt).unwrap());
-        assert!(add(&mut h, Some(&path), "SELECT 2;").unwrap());
-        let mut fresh = new_history();
-        load(&mut fresh, &path).unwrap();
+        let stmt = "SELECT a,\n       b -- with a \\ backslash\\n\nFROM s\\G";
+        let mut h = ShellHistory::open(Some(path.clone())); // missing file is fine
+        assert!(add(&mut h, stmt));
+        assert!(add(&mut h, "SELECT 2;"));
+        let fresh = ShellHistory::open(Some(path.clone()));
         assert_eq!(
-            entries(&fresh),
+            fresh.entries(),
             vec![stmt.to_string(), "SELECT 2;".to_string()]
         );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn reads_the_earlier_format() {
+        let dir = temp_dir("v2");
+        let path = dir.join("history");
+        std::fs::write(&path, "#V2\nSELECT\\n  1;\nSELECT '\\\\';\n").unwrap();
+        let h = ShellHistory::open(Some(path));
+        assert_eq!(h.entries(), vec!["SELECT\n  1;", "SELECT '\\';"]);
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -193,82 +345,36 @@ mod tests {
     fn policy_and_duplicates() {
         let dir = temp_dir("dups");
         let path = dir.join("history");
-        let mut h = new_history();
-        assert!(add(&mut h, Some(&path), "SELECT 1;").unwrap());
-        assert!(!add(&mut h, Some(&path), "SELECT 1;").unwrap());
-        assert!(!add(&mut h, Some(&path), "SELECT 1;  ").unwrap());
-        assert!(!add(&mut h, Some(&path), " SELECT secret_but_spaced;").unwrap());
-        assert!(!add(&mut h, Some(&path), "ALTER USER x IDENTIFIED BY 'p';").unwrap());
-        assert!(add(&mut h, Some(&path), "SELECT 2;").unwrap());
-        assert!(add(&mut h, Some(&path), "SELECT 1;").unwrap());
-        let mut fresh = new_history();
-        load(&mut fresh, &path).unwrap();
-        assert_eq!(entries(&fresh), vec!["SELECT 1;", "SELECT 2;", "SELECT 1;"]);
+        let mut h = ShellHistory::open(Some(path.clone()));
+        assert!(add(&mut h, "SELECT 1;"));
+        assert!(!add(&mut h, "SELECT 1;"));
+        assert!(!add(&mut h, "SELECT 1;  "));
+        assert!(!add(&mut h, " SELECT secret_but_spaced;"));
+        assert!(!add(&mut h, "ALTER USER x IDENTIFIED BY 'p';"));
+        assert!(add(&mut h, "SELECT 2;"));
+        assert!(add(&mut h, "SELECT 1;"));
+        let fresh = ShellHistory::open(Some(path.clone()));
+        assert_eq!(fresh.entries(), vec!["SELECT 1;", "SELECT 2;", "SELECT 1;"]);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("IDENTIFIED") && !text.contains("secret"));
         let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
-    fn two_shells_merge_instead_of_clobbering() {
+    fn two_shells_interleave_instead_of_clobbering() {
         let dir = temp_dir("merge");
         let path = dir.join("history");
-        // an existing history both shells start from
-        let mut seed = new_history();
-        add(&mut seed, Some(&path), "SELECT 0;").unwrap();
-
-        let mut a = new_history();
-        let mut b = new_history();
-        load(&mut a, &path).unwrap();
-        load(&mut b, &path).unwrap();
-        for i in 1..=3 {
-            assert!(add(&mut a, Some(&path), &format!("SELECT 'a{i}';")).unwrap());
-            // make sure the file's mtime moves between the two shells' writes
-            std::thread::sleep(std::time::Duration::from_millis(15));
-            assert!(add(
-                &mut b,
-                Some(&path),
-                &format!("SELECT 'b{i}';\n  -- two lines")
-            )
-            .unwrap());
-            std::thread::sleep(std::time::Duration::from_millis(15));
-        }
-        let mut c = new_history();
-        load(&mut c, &path).unwrap();
-        let got = entries(&c);
-        assert_eq!(got.len(), 7, "{got:#?}");
-        assert_eq!(got[0], "SELECT 0;");
-        for i in 1..=3 {
-            assert!(got.contains(&format!("SELECT 'a{i}';")), "{got:#?}");
-            assert!(
-                got.contains(&format!("SELECT 'b{i}';\n  -- two lines")),
-                "{got:#?}"
-            );
-        }
-        // in the order they were typed
-        let ia = got.iter().position(|e| e == "SELECT 'a1';").unwrap();
-        let ib = got
-            .iter()
-            .position(|e| e.starts_with("SELECT 'b1';"))
-            .unwrap();
-        assert!(ia < ib);
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn two_shells_without_pauses_lose_nothing() {
-        let dir = temp_dir("merge-fast");
-        let path = dir.join("history");
-        let mut a = new_history();
-        let mut b = new_history();
+        let mut a = ShellHistory::open(Some(path.clone()));
+        let mut b = ShellHistory::open(Some(path.clone()));
         for i in 0..50 {
-            add(&mut a, Some(&path), &format!("SELECT {i}, 'a';")).unwrap();
-            add(&mut b, Some(&path), &format!("SELECT {i}, 'b';")).unwrap();
+            add(&mut a, &format!("SELECT {i}, 'a';"));
+            add(&mut b, &format!("SELECT {i}, 'b';\n  -- two lines"));
         }
-        let mut c = new_history();
-        load(&mut c, &path).unwrap();
-        let got = entries(&c);
+        let c = ShellHistory::open(Some(path.clone()));
+        let got = c.entries();
         assert_eq!(got.len(), 100, "{got:#?}");
+        assert_eq!(got[0], "SELECT 0, 'a';");
+        assert_eq!(got[1], "SELECT 0, 'b';\n  -- two lines");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -1,12 +1,115 @@
-//! The line editor, one concern per file (after reedline): highlighting, completion, the catalog completion reads, history policy and persistence, and the rustyline helper that ties them together.
+//! The line editor (reedline), one concern per file: highlighting, completion and the catalog it reads, history policy and persistence; here the validator and the editor's assembly.
+//!
+//! The [`InputValidator`] alone decides whether Enter submits the input or continues it on
+//! a new line (`commands::is_complete`); the prompt draws the continuation marker
+//! (`shell::prompt`), so the buffer holds exactly what was typed.
 
-pub mod catalog;
-pub mod complete;
-pub mod helper;
-pub mod highlight;
-pub mod history;
+mod catalog;
+mod complete;
+mod highlight;
+mod history;
 
-pub use catalog::{Catalog, CatalogData};
-pub use complete::SqlCompleter;
-pub use helper::{make_editor, ShellHelper};
-pub use highlight::SqlHighlighter;
+pub use catalog::Catalog;
+pub use complete::SnippetList;
+pub use history::{history_path, ShellHistory};
+
+use crate::commands;
+use complete::SqlCompleter;
+use highlight::SqlHighlighter;
+use nu_ansi_term::Style;
+use reedline::{
+    default_emacs_keybindings, ColumnarMenu, DefaultHinter, EditCommand, Emacs, KeyCode,
+    KeyModifiers, MenuBuilder, Reedline, ReedlineEvent, ReedlineMenu, ValidationResult, Validator,
+};
+
+/// Enter submits complete input (a command, or SQL ending in `;` or `\G`) and continues
+/// anything else on a new line.
+pub struct InputValidator;
+
+impl Validator for InputValidator {
+    fn validate(&self, line: &str) -> ValidationResult {
+        if commands::is_complete(line) {
+            ValidationResult::Complete
+        } else {
+            ValidationResult::Incomplete
+        }
+    }
+}
+
+const COMPLETION_MENU: &str = "completion_menu";
+
+/// The configured editor: emacs keys, Tab completion menu, history hints (with colour),
+/// Ctrl-R search, bracketed paste, and Ctrl-C that clears the input in place (on an empty
+/// prompt it does nothing, so holding Ctrl-C down after a cancel does not fill the screen).
+pub fn make_editor(
+    color: bool,
+    catalog: Catalog,
+    snippets: SnippetList,
+    history: ShellHistory,
+) -> Reedline {
+    let mut keys = default_emacs_keybindings();
+    keys.add_binding(
+        KeyModifiers::NONE,
+        KeyCode::Tab,
+        ReedlineEvent::UntilFound(vec![
+            ReedlineEvent::Menu(COMPLETION_MENU.to_string()),
+            ReedlineEvent::MenuNext,
+        ]),
+    );
+    keys.add_binding(
+        KeyModifiers::CONTROL,
+        KeyCode::Char('c'),
+        ReedlineEvent::Multiple(vec![
+            ReedlineEvent::Esc,
+            ReedlineEvent::Edit(vec![EditCommand::Clear]),
+        ]),
+    );
+    let menu = ColumnarMenu::default().with_name(COMPLETION_MENU);
+    let mut editor = Reedline::create()
+        .with_history(Box::new(history))
+        .with_validator(Box::new(InputValidator))
+        .with_highlighter(Box::new(SqlHighlighter::new(color)))
+        .with_completer(Box::new(SqlCompleter::new(catalog, snippets)))
+        .with_menu(ReedlineMenu::EngineCompleter(Box::new(menu)))
+        .with_quick_completions(true)
+        .with_partial_completions(true)
+        .with_edit_mode(Box::new(Emacs::new(keys)))
+        .with_ansi_colors(color)
+        .use_bracketed_paste(true);
+    if color {
+        editor = editor.with_hinter(Box::new(
+            DefaultHinter::default().with_style(Style::new().dimmed()),
+        ));
+    }
+    editor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validator_knows_commands_quotes_and_terminators() {
+        let v = InputValidator;
+        let complete = |s: &str| matches!(v.validate(s), ValidationResult::Complete);
+        assert!(!complete("SELECT ';'"));
+        assert!(complete("SELECT ';';"));
+        assert!(complete("SELECT 1\\G"));
+        assert!(!complete("SELECT `;"));
+        assert!(complete(":help"));
+        assert!(complete("help"));
+        assert!(complete("logout"));
+        assert!(complete(""));
+        assert!(complete("SELECT 1 AS a,\n2 AS b\n;"));
+    }
+
+    #[test]
+    fn editor_builds_without_a_terminal() {
+        let _ = make_editor(
+            false,
+            Catalog::new(),
+            SnippetList::default(),
+            ShellHistory::open(None),
+        );
+    }
+}

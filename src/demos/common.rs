@@ -1,71 +1,58 @@
-//! What the four demo macros share: output, errors, summaries, argument parsing and the query loop.
-//!
-//! The shell calls [`parse_command_line`] (or [`parse_args`]) with the text
-//! after `:school-count`, `:new-docs`, `:validate` or `:demo-load`, then
-//! [`run`] with its connection, the current [`DemoConfig`], a [`DemoOut`] and
-//! a `watch` channel that flips to `true` on Ctrl-C / SIGINT. Each macro can
-//! also be called directly ([`super::school_count()`](super::school_count::school_count),
-//! [`super::new_docs()`](super::new_docs::new_docs),
-//! [`super::validate()`](super::validate_run::validate),
-//! [`super::demo_load()`](super::demo_load::demo_load)).
+//! What the demo macros share: their output, errors, summaries, flag parsing and the query helper built on `crate::run`.
 //!
 //! Every macro:
 //! * echoes each statement before running it, dimmed on a colour terminal and
 //!   as a `-- <sql>` line otherwise, so the macros teach the SQL;
-//! * runs until its query ends or `stop` turns true; then it cancels the
-//!   query (Cancel, then a drain of at most [`CANCEL_DEADLINE`]), prints its
-//!   summary line and returns `Ok` with the [`DemoSummary`];
+//! * runs its queries through [`crate::run::execute`] (the shell's one
+//!   execution path) until they end or Ctrl-C; then it prints its summary line
+//!   and returns `Ok` with the [`DemoSummary`];
 //! * returns a [`DemoError`] when a statement fails, with a hint for the
 //!   usual causes (topic missing, broker unreachable...).
 //!
-//! The macros only write to [`DemoOut::out`] and never touch the terminal
-//! otherwise: `tty` selects a live, rewritten line for `:school-count`, and
-//! `color` selects ANSI styling. Output is flushed after every line.
+//! The macros only write to [`DemoOut::out`]: `tty` selects a live, rewritten
+//! line for `:school-count`, and `color` selects ANSI styling. Output is
+//! flushed after every line, and every line is whole: a live line is ended
+//! before anything else is printed.
 
 use std::fmt;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use tokio::sync::watch;
-
 use super::checkpoint::CheckpointError;
 use super::config::DemoConfig;
-use super::demo_load::{demo_load, DemoLoadOpts};
-use super::new_docs::{new_docs, NewDocsOpts};
-use super::school_count::{school_count, SchoolCountOpts};
 use super::validate::Summary;
-use super::validate_run::{validate, ValidateOpts};
-use crate::wire::{Block, Connection, Error as WireError, Event};
-
-/// How long a stopped macro waits for the server to confirm its Cancel
-/// before it drops the connection (which then reconnects on next use).
-pub const CANCEL_DEADLINE: Duration = Duration::from_secs(3);
+use crate::render::Sink;
+use crate::run::{self, Ended as RunEnded, ExecOptions, Interrupts};
+use crate::style;
+use crate::wire::{Block, Connection, Error as WireError};
 
 /// Proton's RESOURCE_NOT_FOUND: "Could not find topic" on `CREATE EXTERNAL STREAM`.
 pub const RESOURCE_NOT_FOUND: i32 = 2003;
 /// Proton's NO_AVAILABLE_KAFKA_CONSUMER: more than 50 queries on one external stream.
 pub const NO_AVAILABLE_KAFKA_CONSUMER: i32 = 2601;
 
-const DIM: &str = "\x1b[2m";
-const RED: &str = "\x1b[31m";
-const YELLOW: &str = "\x1b[33m";
-const RESET: &str = "\x1b[0m";
-
 /// Where a macro writes. Nothing else of the terminal is used.
 pub struct DemoOut<'a> {
     /// All output goes here: SQL echo, notes, result lines, the summary.
     pub out: &'a mut (dyn Write + Send),
     /// The output is a terminal: `:school-count` keeps one live line, rewritten
-    /// in place with `\r\x1b[K`, instead of printing a line per change.
+    /// in place, instead of printing a line per change.
     pub tty: bool,
     /// Use ANSI colours (dimmed SQL and notes). Without colour, SQL and notes
     /// are printed as `-- ` comment lines.
     pub color: bool,
+    /// A live line is on screen without its newline yet.
+    live_open: bool,
 }
 
 impl<'a> DemoOut<'a> {
     pub fn new(out: &'a mut (dyn Write + Send), tty: bool, color: bool) -> Self {
-        DemoOut { out, tty, color }
+        DemoOut {
+            out,
+            tty,
+            color,
+            live_open: false,
+        }
     }
 
     /// Plain lines, as in batch use and tests: no live line, no colour.
@@ -84,9 +71,10 @@ impl<'a> DemoOut<'a> {
     }
 
     fn comment(&mut self, text: &str) -> io::Result<()> {
+        self.end_live()?;
         for line in text.lines() {
             if self.color {
-                writeln!(self.out, "{DIM}{line}{RESET}")?;
+                writeln!(self.out, "{}", style::paint(true, style::note(), line))?;
             } else {
                 writeln!(self.out, "-- {line}")?;
             }
@@ -96,39 +84,41 @@ impl<'a> DemoOut<'a> {
 
     /// A result line, as is.
     pub(crate) fn line(&mut self, text: &str) -> io::Result<()> {
+        self.end_live()?;
         writeln!(self.out, "{text}")?;
         self.out.flush()
     }
 
     /// A result line that reports a problem: red on a colour terminal.
     pub(crate) fn bad(&mut self, text: &str) -> io::Result<()> {
-        self.colored(RED, text)
+        self.styled(style::bad(), text)
     }
 
     /// A warning line: yellow on a colour terminal.
     pub(crate) fn warn(&mut self, text: &str) -> io::Result<()> {
-        self.colored(YELLOW, text)
+        self.styled(style::notice(), text)
     }
 
-    fn colored(&mut self, color: &str, text: &str) -> io::Result<()> {
-        if self.color {
-            writeln!(self.out, "{color}{text}{RESET}")?;
-        } else {
-            writeln!(self.out, "{text}")?;
-        }
+    fn styled(&mut self, s: nu_ansi_term::Style, text: &str) -> io::Result<()> {
+        self.end_live()?;
+        writeln!(self.out, "{}", style::paint(self.color, s, text))?;
         self.out.flush()
     }
 
     /// Rewrites the live line (TTY) with `text`, without a newline.
     pub(crate) fn live(&mut self, text: &str) -> io::Result<()> {
-        write!(self.out, "\r\x1b[K{text}")?;
+        write!(self.out, "{}{text}", style::REDRAW_LINE)?;
+        self.live_open = true;
         self.out.flush()
     }
 
-    /// Ends a live line so that the next output starts on a fresh line.
+    /// Ends a live line (if one is open) so that the next output starts on a fresh line.
     pub(crate) fn end_live(&mut self) -> io::Result<()> {
-        writeln!(self.out)?;
-        self.out.flush()
+        if std::mem::take(&mut self.live_open) {
+            writeln!(self.out)?;
+            self.out.flush()?;
+        }
+        Ok(())
     }
 }
 
@@ -303,72 +293,70 @@ fn plural(n: u64) -> &'static str {
 // Arguments
 // ---------------------------------------------------------------------------
 
-/// One macro with its options.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DemoMacro {
-    SchoolCount(SchoolCountOpts),
-    NewDocs(NewDocsOpts),
-    Validate(ValidateOpts),
-    DemoLoad(DemoLoadOpts),
+/// One option of a macro: its flag, the name of its value (empty for a switch) and a
+/// line of help. Each macro declares its own next to its parser; help, usage and
+/// completion are made from these tables.
+#[derive(Debug)]
+pub struct Opt {
+    pub flag: &'static str,
+    pub value: &'static str,
+    pub help: &'static str,
 }
 
-/// A parsed macro command line: the macro, its options, and the
-/// `--stream/--view/--brokers/--topic` overrides for this run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DemoInvocation {
-    pub demo: DemoMacro,
-    /// `(demo.<key>, value)` pairs, applied with [`DemoConfig::apply_setting`]
-    /// on a copy of the configuration.
-    pub overrides: Vec<(String, String)>,
-}
-
-impl DemoInvocation {
-    /// The configuration for this run: `base` with the flags applied.
-    pub fn config(&self, base: &DemoConfig) -> DemoConfig {
-        let mut cfg = base.clone();
-        for (key, value) in &self.overrides {
-            cfg.apply_setting(key, value);
-        }
-        cfg
-    }
-}
-
-/// The flags every macro takes, with the setting each one overrides.
-const COMMON_FLAGS: [(&str, &str); 4] = [
-    ("--stream", "demo.stream"),
-    ("--view", "demo.view"),
-    ("--brokers", "demo.brokers"),
-    ("--topic", "demo.topic"),
+/// The options every macro takes: each overrides the `demo.<name>` setting for one run.
+pub const COMMON_OPTS: &[Opt] = &[
+    Opt {
+        flag: "--stream",
+        value: "S",
+        help: "the external stream to read (demo.stream)",
+    },
+    Opt {
+        flag: "--view",
+        value: "V",
+        help: "the materialized view `:validate` keeps (demo.view)",
+    },
+    Opt {
+        flag: "--brokers",
+        value: "B",
+        help: "Kafka brokers, as Proton resolves them (demo.brokers)",
+    },
+    Opt {
+        flag: "--topic",
+        value: "T",
+        help: "the Kafka topic (demo.topic)",
+    },
 ];
 
-/// The macro names [`parse_args`] knows (without the leading `:`).
-pub const MACRO_NAMES: [&str; 4] = ["school-count", "new-docs", "validate", "demo-load"];
-
-/// The usage line of a macro, for help and errors.
-pub fn usage(command: &str) -> Option<&'static str> {
-    Some(match command.trim_start_matches(':') {
-        "school-count" => ":school-count [--all] [--distinct] [--stream S] [--brokers B] [--topic T]",
-        "new-docs" => ":new-docs [--json] [--resource NAME] [--all] [--stream S] [--brokers B] [--topic T]",
-        "validate" => ":validate [--resume] [--reset] [--partitions N] [--verbose] [--view V] [--stream S] [--brokers B] [--topic T]",
-        "demo-load" => ":demo-load [--pace 500ms] [--stream S] [--brokers B] [--topic T]",
-        _ => return None,
-    })
+/// `:name [--flag] [--flag VALUE] …` for a macro's own options and the common ones.
+pub fn usage_line(name: &str, options: &[Opt]) -> String {
+    let mut out = format!(":{name}");
+    for o in options.iter().chain(COMMON_OPTS) {
+        if o.value.is_empty() {
+            out.push_str(&format!(" [{}]", o.flag));
+        } else {
+            out.push_str(&format!(" [{} {}]", o.flag, o.value));
+        }
+    }
+    out
 }
 
-/// A flag parser over `args`: `--name value`, `--name=value` and bare `--name`.
+/// A flag parser over `args`: `--name value`, `--name=value` and bare `--name`, knowing
+/// only the flags of its options table (and the common ones).
 pub(crate) struct Flags<'a> {
     args: Vec<&'a str>,
     pos: usize,
     command: &'static str,
+    options: &'static [Opt],
     pub(crate) overrides: Vec<(String, String)>,
 }
 
 impl<'a> Flags<'a> {
-    pub(crate) fn new(command: &'static str, args: &[&'a str]) -> Self {
+    pub(crate) fn new(command: &'static str, options: &'static [Opt], args: &[&'a str]) -> Self {
         Flags {
             args: args.iter().copied().filter(|a| !a.is_empty()).collect(),
             pos: 0,
             command,
+            options,
             overrides: Vec::new(),
         }
     }
@@ -388,10 +376,14 @@ impl<'a> Flags<'a> {
                 Some((name, value)) => (name, Some(value)),
                 None => (arg, None),
             };
-            if let Some((_, key)) = COMMON_FLAGS.iter().find(|(flag, _)| *flag == name) {
+            if let Some(common) = COMMON_OPTS.iter().find(|o| o.flag == name) {
                 let value = self.value(name, inline)?;
-                self.overrides.push(((*key).to_owned(), value.to_owned()));
+                let key = format!("demo.{}", &common.flag[2..]);
+                self.overrides.push((key, value.to_owned()));
                 continue;
+            }
+            if !self.options.iter().any(|o| o.flag == name) {
+                return Err(self.unknown(name));
             }
             return Ok(Some((name, inline)));
         }
@@ -427,56 +419,8 @@ impl<'a> Flags<'a> {
     }
 
     pub(crate) fn error(&self, text: &str) -> String {
-        match usage(self.command) {
-            Some(usage) => format!("{text}\nusage: {usage}"),
-            None => text.to_owned(),
-        }
+        format!("{text}\nusage: {}", usage_line(self.command, self.options))
     }
-}
-
-/// Parses a macro's arguments. `command` is the macro name, with or without
-/// the leading `:` (`school-count`, `new-docs`, `validate`, `demo-load`).
-pub fn parse_args(command: &str, args: &[&str]) -> Result<DemoInvocation, String> {
-    let (demo, overrides) = match command.trim().trim_start_matches(':') {
-        "school-count" => {
-            let (opts, overrides) = SchoolCountOpts::parse_with_overrides(args)?;
-            (DemoMacro::SchoolCount(opts), overrides)
-        }
-        "new-docs" => {
-            let (opts, overrides) = NewDocsOpts::parse_with_overrides(args)?;
-            (DemoMacro::NewDocs(opts), overrides)
-        }
-        "validate" => {
-            let (opts, overrides) = ValidateOpts::parse_with_overrides(args)?;
-            (DemoMacro::Validate(opts), overrides)
-        }
-        "demo-load" => {
-            let (opts, overrides) = DemoLoadOpts::parse_with_overrides(args)?;
-            (DemoMacro::DemoLoad(opts), overrides)
-        }
-        other => return Err(format!("unknown demo macro `{other}`")),
-    };
-    Ok(DemoInvocation { demo, overrides })
-}
-
-/// The result of a macro's own flag parser, refusing the common flags (`--stream`, `--brokers`…)
-/// that only [`parse_args`] accepts.
-pub(crate) fn without_overrides<T>(
-    parsed: Result<(T, Vec<(String, String)>), String>,
-) -> Result<T, String> {
-    let (opts, overrides) = parsed?;
-    match overrides.first() {
-        None => Ok(opts),
-        Some((key, _)) => Err(format!("{key} cannot be given here")),
-    }
-}
-
-/// [`parse_args`] on the raw text after the command name: split on
-/// whitespace, with `'...'` and `"..."` quoting.
-pub fn parse_command_line(command: &str, args: &str) -> Result<DemoInvocation, String> {
-    let words = split_args(args)?;
-    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-    parse_args(command, &refs)
 }
 
 /// Splits an argument string on whitespace; `'...'` and `"..."` group words
@@ -515,62 +459,33 @@ pub fn split_args(text: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// Runs a parsed macro with `base` plus the invocation's overrides.
-pub async fn run(
-    conn: &mut Connection,
-    base: &DemoConfig,
-    invocation: &DemoInvocation,
-    io: DemoOut<'_>,
-    stop: watch::Receiver<bool>,
-) -> Result<DemoSummary, DemoError> {
-    let cfg = invocation.config(base);
-    match &invocation.demo {
-        DemoMacro::SchoolCount(opts) => school_count(conn, &cfg, opts.clone(), io, stop).await,
-        DemoMacro::NewDocs(opts) => new_docs(conn, &cfg, opts.clone(), io, stop).await,
-        DemoMacro::Validate(opts) => validate(conn, &cfg, opts.clone(), io, stop).await,
-        DemoMacro::DemoLoad(opts) => demo_load(conn, &cfg, opts.clone(), io, stop).await,
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Running queries
 // ---------------------------------------------------------------------------
-
-/// Resolves once `stop` holds `true`; never when its sender is gone.
-pub(crate) async fn wait_stop(stop: &mut watch::Receiver<bool>) {
-    if stop.wait_for(|stopped| *stopped).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
-/// Whether `stop` is already `true`.
-pub(crate) fn is_stopped(stop: &watch::Receiver<bool>) -> bool {
-    *stop.borrow()
-}
 
 /// How a query loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ended {
     /// The server ended the query (EndOfStream).
     Finished,
-    /// `stop` turned true; the query was cancelled.
+    /// Ctrl-C; the query was cancelled.
     Stopped,
 }
 
 /// Echoes `sql`, runs it and hands every non-empty data block to
-/// `on_block`, until the query ends or `stop` turns true (then it is
-/// cancelled and drained). An error from `on_block` cancels the query too.
+/// `on_block`, until the query ends or Ctrl-C (then it is cancelled and
+/// drained). An error from `on_block` cancels the query too.
 pub(crate) async fn run_query<F>(
     conn: &mut Connection,
     cfg: &DemoConfig,
     io: &mut DemoOut<'_>,
-    stop: &mut watch::Receiver<bool>,
+    stop: &mut Interrupts,
     sql: &str,
     what: &str,
     on_block: F,
 ) -> Result<Ended, DemoError>
 where
-    F: FnMut(&Block, &mut DemoOut<'_>) -> Result<(), DemoError>,
+    F: FnMut(&Block, &mut DemoOut<'_>) -> Result<(), DemoError> + Send,
 {
     run_query_echo(
         conn,
@@ -587,7 +502,7 @@ where
 }
 
 /// [`run_query`] with another text echoed than the statement sent (e.g. a
-/// long INSERT, shortened), and a `grace` period: once `stop` turns true the
+/// long INSERT, shortened), and a `grace` period: after Ctrl-C the
 /// statement still gets that long to finish by itself (an INSERT that was
 /// sent should rather complete) before it is cancelled.
 #[allow(clippy::too_many_arguments)]
@@ -595,74 +510,101 @@ pub(crate) async fn run_query_echo<F>(
     conn: &mut Connection,
     cfg: &DemoConfig,
     io: &mut DemoOut<'_>,
-    stop: &mut watch::Receiver<bool>,
+    stop: &mut Interrupts,
     sql: &str,
     echo: &str,
     what: &str,
     grace: Duration,
-    mut on_block: F,
+    on_block: F,
 ) -> Result<Ended, DemoError>
 where
-    F: FnMut(&Block, &mut DemoOut<'_>) -> Result<(), DemoError>,
+    F: FnMut(&Block, &mut DemoOut<'_>) -> Result<(), DemoError> + Send,
 {
     io.sql(echo)?;
-    if is_stopped(stop) {
+    if stop.fired() {
         return Ok(Ended::Stopped);
     }
-    let fail = |source: WireError| query_error(what, source, cfg);
-    let started = tokio::select! {
-        biased;
-        _ = wait_stop(stop) => None,
-        started = conn.query(sql, &[], "") => Some(started),
+    let mut sink = BlockSink {
+        on_block,
+        tty: io.tty,
+        color: io.color,
+        live_open: io.live_open,
+        rows: 0,
+        failure: None,
     };
-    let mut stream = match started {
-        None => {
-            // Stopped before the query was sent: nothing to cancel.
-            return Ok(Ended::Stopped);
-        }
-        Some(started) => started.map_err(fail)?,
+    let opts = ExecOptions {
+        grace,
+        ..ExecOptions::default()
     };
-    let mut failure = None;
-    let mut give_up: Option<tokio::time::Instant> = None;
-    loop {
-        let event = tokio::select! {
-            biased;
-            _ = wait_stop(stop), if give_up.is_none() => {
-                if grace.is_zero() {
-                    break;
-                }
-                give_up = Some(tokio::time::Instant::now() + grace);
-                continue;
-            }
-            _ = tokio::time::sleep_until(give_up.unwrap_or_else(tokio::time::Instant::now)), if give_up.is_some() => break,
-            event = stream.next() => event,
-        };
-        match event {
-            Ok(None) => return Ok(Ended::Finished),
-            Ok(Some(Event::Data(block))) if block.rows > 0 => {
-                if let Err(err) = on_block(&block, io) {
-                    failure = Some(err);
-                    break;
-                }
-            }
-            Ok(Some(_)) => {}
-            Err(source) => return Err(fail(source)),
+    let ended = run::execute(conn, sql, &opts, &mut sink, &mut *io.out, stop).await;
+    io.live_open = sink.live_open;
+    if ended.needs_drain() {
+        conn.drain(run::CANCEL_DEADLINE).await;
+    }
+    if let Some(err) = sink.failure {
+        return Err(err);
+    }
+    match ended {
+        RunEnded::Done { .. } => Ok(Ended::Finished),
+        RunEnded::Failed { error, .. } => Err(query_error(what, error, cfg)),
+        RunEnded::OutputClosed { .. } => Err(DemoError::Output(io::Error::new(
+            io::ErrorKind::BrokenPipe,
+            "the output was closed",
+        ))),
+        RunEnded::Interrupted { .. } | RunEnded::Stopped { .. } | RunEnded::Aborted => {
+            Ok(Ended::Stopped)
         }
     }
-    stream.cancel_and_drain(CANCEL_DEADLINE).await;
-    match failure {
-        Some(err) => Err(err),
-        None => Ok(Ended::Stopped),
+}
+
+/// Hands each data block to a macro's callback, with a [`DemoOut`] that writes into the
+/// bytes the runner prints; the first error stops the query.
+struct BlockSink<F> {
+    on_block: F,
+    tty: bool,
+    color: bool,
+    live_open: bool,
+    rows: u64,
+    failure: Option<DemoError>,
+}
+
+impl<F> Sink for BlockSink<F>
+where
+    F: FnMut(&Block, &mut DemoOut<'_>) -> Result<(), DemoError> + Send,
+{
+    fn header(&mut self, _header: &Block, _out: &mut Vec<u8>) {}
+
+    fn block(&mut self, block: &Block, out: &mut Vec<u8>) {
+        if block.rows == 0 || self.failure.is_some() {
+            return;
+        }
+        self.rows += block.rows as u64;
+        let mut io = DemoOut::new(out, self.tty, self.color);
+        io.live_open = self.live_open;
+        if let Err(err) = (self.on_block)(block, &mut io) {
+            self.failure = Some(err);
+        }
+        self.live_open = io.live_open;
+    }
+
+    fn finish(&mut self, _out: &mut Vec<u8>) {}
+
+    fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    fn wants_stop(&self) -> bool {
+        self.failure.is_some()
     }
 }
 
 /// Echoes and runs a statement that returns no rows worth showing (DDL,
-/// INSERT). `Ended::Stopped` when `stop` turned true first.
+/// INSERT). `Ended::Stopped` after Ctrl-C.
 pub(crate) async fn execute(
     conn: &mut Connection,
     cfg: &DemoConfig,
     io: &mut DemoOut<'_>,
-    stop: &mut watch::Receiver<bool>,
+    stop: &mut Interrupts,
     sql: &str,
     what: &str,
 ) -> Result<Ended, DemoError> {
@@ -674,7 +616,7 @@ pub(crate) async fn create_stream(
     conn: &mut Connection,
     cfg: &DemoConfig,
     io: &mut DemoOut<'_>,
-    stop: &mut watch::Receiver<bool>,
+    stop: &mut Interrupts,
 ) -> Result<Ended, DemoError> {
     let what = format!("creating the external stream {}", cfg.stream);
     execute(conn, cfg, io, stop, &cfg.create_stream_sql(), &what).await
@@ -751,90 +693,6 @@ pub(crate) fn text_column<'b>(block: &'b Block, name: &str) -> Option<&'b crate:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    /// Compiles only if the macro futures are `Send`, so the shell may spawn them.
-    #[allow(dead_code)]
-    fn run_future_is_send(
-        conn: &mut Connection,
-        cfg: &DemoConfig,
-        invocation: &DemoInvocation,
-        out: &mut (dyn Write + Send),
-        stop: watch::Receiver<bool>,
-    ) {
-        fn is_send<T: Send>(_: T) {}
-        is_send(run(conn, cfg, invocation, DemoOut::plain(out), stop));
-    }
-
-    #[test]
-    fn parse_each_macro() {
-        let inv = parse_args("school-count", &["--all", "--distinct"]).expect("parse");
-        assert_eq!(
-            inv.demo,
-            DemoMacro::SchoolCount(SchoolCountOpts {
-                all: true,
-                distinct: true
-            })
-        );
-        let inv = parse_args(":new-docs", &["--json", "--resource", "School"]).expect("parse");
-        assert_eq!(
-            inv.demo,
-            DemoMacro::NewDocs(NewDocsOpts {
-                json: true,
-                resource: Some("School".into()),
-                all: false
-            })
-        );
-        let inv =
-            parse_args("validate", &["--resume", "--reset", "--partitions=3"]).expect("parse");
-        assert_eq!(
-            inv.demo,
-            DemoMacro::Validate(ValidateOpts {
-                resume: true,
-                reset: true,
-                partitions: Some(3),
-                verbose: false
-            })
-        );
-        let inv = parse_args("demo-load", &["--pace", "500ms"]).expect("parse");
-        assert_eq!(
-            inv.demo,
-            DemoMacro::DemoLoad(DemoLoadOpts {
-                pace: Some(Duration::from_millis(500))
-            })
-        );
-    }
-
-    #[test]
-    fn common_flags_override_the_config() {
-        let inv = parse_command_line(
-            "validate",
-            "--brokers redpanda:9092 --topic=t2 --stream 'my doc' --view v --resume",
-        )
-        .expect("parse");
-        let cfg = inv.config(&DemoConfig::default());
-        assert_eq!(cfg.brokers, "redpanda:9092");
-        assert_eq!(cfg.topic, "t2");
-        assert_eq!(cfg.stream, "my doc");
-        assert_eq!(cfg.view, "v");
-    }
-
-    #[test]
-    fn bad_arguments_are_clear() {
-        let err = parse_args("school-count", &["--bogus"]).expect_err("bad flag");
-        assert!(err.contains("unknown option --bogus"), "{err}");
-        assert!(err.contains("usage: :school-count"), "{err}");
-        let err = parse_args("new-docs", &["--resource"]).expect_err("no value");
-        assert!(err.contains("--resource needs a value"), "{err}");
-        let err = parse_args("demo-load", &["--pace", "fast"]).expect_err("bad pace");
-        assert!(err.contains("fast"), "{err}");
-        let err = parse_args("validate", &["extra"]).expect_err("positional");
-        assert!(err.contains("unexpected argument `extra`"), "{err}");
-        let err = parse_args("validate", &["--resume=yes"]).expect_err("switch value");
-        assert!(err.contains("takes no value"), "{err}");
-        assert!(parse_args("nope", &[]).is_err());
-        assert!(split_args("'open").is_err());
-    }
 
     #[test]
     fn split_args_quotes() {
@@ -842,6 +700,11 @@ mod tests {
             split_args(r#" a  'b c' "d'e" '' "#).expect("split"),
             vec!["a", "b c", "d'e", ""]
         );
+    }
+
+    #[test]
+    fn split_args_keeps_quotes_apart_from_errors() {
+        assert!(split_args("'open").is_err());
     }
 
     #[test]

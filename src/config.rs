@@ -1,10 +1,33 @@
 //! The optional `config.toml` (in the user config dir): defaults that flags and env vars override.
 
-use crate::cli::Secret;
 use crate::errors::AppError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// A password: never shown by `Debug` or `Display`.
+#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(from = "String")]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
 
 /// The contents of `config.toml`. Every key is optional; unknown keys are an error, so typos show.
 #[derive(Debug, Default, Clone, Deserialize, PartialEq)]
@@ -48,8 +71,7 @@ fn settings_table<'de, D: serde::Deserializer<'de>>(
 
 /// `config.toml` in the platform config dir (`~/.config/proton-shell/` on Linux).
 pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("io", "timeplus", "proton-shell")
-        .map(|d| d.config_dir().join("config.toml"))
+    crate::dirs::config_dir().map(|d| d.join("config.toml"))
 }
 
 /// Load the config file. A missing default file is fine; a missing file named with `--config`,
@@ -98,7 +120,7 @@ mod tests {
 
     #[test]
     fn the_shipped_example_parses_and_is_all_comments() {
-        let text = include_str!("../../config.example.toml");
+        let text = include_str!("../config.example.toml");
         assert_eq!(parse(text).unwrap(), FileConfig::default());
         // Uncommenting every `key = value` line must still parse.
         let uncommented: String = text

@@ -1,8 +1,39 @@
-//! Terminal plumbing: echo off while a query runs, the no-echo password prompt, window width.
+//! Terminal plumbing: what the terminal can do, echo off while a query runs, the no-echo password prompt, window width.
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
+
+/// What the terminal around the shell can do.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+    pub stdin_tty: bool,
+    /// Colour allowed by flags, env and config (before the terminal checks).
+    pub color_allowed: bool,
+}
+
+impl Terminal {
+    pub fn detect(color_allowed: bool) -> Terminal {
+        Terminal {
+            stdout_tty: io::stdout().is_terminal(),
+            stderr_tty: io::stderr().is_terminal(),
+            stdin_tty: io::stdin().is_terminal(),
+            color_allowed,
+        }
+    }
+
+    /// Colour for rows on stdout.
+    pub fn out_color(&self) -> bool {
+        self.color_allowed && self.stdout_tty
+    }
+
+    /// Colour for messages on stderr.
+    pub fn err_color(&self) -> bool {
+        self.color_allowed && self.stderr_tty
+    }
+}
 
 /// Turns terminal echo off on stdin while it lives, keeping signals (Ctrl-C still raises SIGINT).
 ///

@@ -319,7 +319,7 @@ fn is_decimal_number(text: &str) -> bool {
 /// Renders one value as SQL text for a parameter type; `Err` is the reason.
 fn render_value(kind: Kind, value: &str) -> Result<String, String> {
     match kind {
-        Kind::Str => Ok(super::config::sql_string(value)),
+        Kind::Str => Ok(crate::sql::sql_string(value)),
         Kind::Int { signed, bits } => render_int(value.trim(), signed, bits),
         Kind::Float => {
             let text = value.trim();
@@ -1122,7 +1122,7 @@ impl SnippetStore {
     }
 
     fn write_user_file(path: &Path, text: &str) -> Result<(), SnippetError> {
-        super::checkpoint::write_atomically(path, text.as_bytes()).map_err(|source| {
+        crate::demos::checkpoint::write_atomically(path, text.as_bytes()).map_err(|source| {
             SnippetError::Io {
                 path: path.to_path_buf(),
                 source,
@@ -1142,7 +1142,7 @@ mod tests {
             .collect()
     }
 
-    use super::super::testutil::TempDir;
+    use crate::testutil::TempDir;
 
     const EXPECTED_SHIPPED: [&str; 13] = [
         "emit",

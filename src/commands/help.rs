@@ -4,8 +4,9 @@
 //! `readings` (a normal stream you insert into) and `devices` (a random stream that produces
 //! rows by itself), so they also work on a fresh Proton without Kafka.
 
-use super::commands::{CommandInfo, Group, COMMANDS};
-use nu_ansi_term::{Color, Style};
+use super::{lookup, CommandInfo, Group, COMMANDS};
+use crate::style::{self, paint};
+use nu_ansi_term::Color;
 
 /// One help topic.
 pub struct Topic {
@@ -198,19 +199,11 @@ pub fn topic(name: &str) -> Option<&'static Topic> {
 }
 
 fn bold(color: bool, s: &str) -> String {
-    if color {
-        Style::new().bold().paint(s).to_string()
-    } else {
-        s.to_string()
-    }
+    paint(color, style::heading(), s)
 }
 
 fn dim(color: bool, s: &str) -> String {
-    if color {
-        Style::new().dimmed().paint(s).to_string()
-    } else {
-        s.to_string()
-    }
+    paint(color, style::note(), s)
 }
 
 /// `:help` with no argument: every command by group, then the topics.
@@ -218,7 +211,7 @@ pub fn overview(color: bool) -> String {
     let mut out = String::new();
     let width = COMMANDS
         .iter()
-        .map(|c| c.usage().chars().count())
+        .map(|c| c.synopsis().chars().count())
         .max()
         .unwrap_or(0);
     for g in Group::ALL {
@@ -229,9 +222,9 @@ pub fn overview(color: bool) -> String {
         out.push_str(&bold(color, g.title()));
         out.push('\n');
         for c in rows {
-            let usage = c.usage();
+            let usage = c.synopsis();
             let pad = width - usage.chars().count();
-            out.push_str(&format!("  {usage}{}  {}\n", " ".repeat(pad), c.summary));
+            out.push_str(&format!("  {usage}{}  {}\n", " ".repeat(pad), c.summary()));
         }
         out.push('\n');
     }
@@ -273,14 +266,15 @@ pub fn render_topic(t: &Topic, color: bool) -> String {
 
 /// `:help COMMAND`.
 pub fn render_command(c: &CommandInfo, color: bool) -> String {
-    let mut out = format!("{}  {}", bold(color, &c.usage()), c.summary);
+    let mut out = format!("{}  {}", bold(color, &c.usage()), c.summary());
     if !c.aliases.is_empty() {
         let a: Vec<String> = c.aliases.iter().map(|a| format!(":{a}")).collect();
         out.push_str(&dim(color, &format!("\n  also: {}", a.join(", "))));
     }
-    if !c.detail.is_empty() {
+    let detail = c.detail();
+    if !detail.is_empty() {
         out.push_str("\n\n");
-        out.push_str(c.detail);
+        out.push_str(&detail);
     }
     out
 }
@@ -293,7 +287,7 @@ pub fn help_for(arg: Option<&str>, color: bool) -> Result<String, String> {
     if let Some(t) = topic(arg) {
         return Ok(render_topic(t, color));
     }
-    if let Some(c) = super::commands::lookup(arg.trim_start_matches(':')) {
+    if let Some(c) = lookup(arg) {
         return Ok(render_command(c, color));
     }
     let names: Vec<&str> = TOPICS.iter().map(|t| t.name).collect();
@@ -345,10 +339,24 @@ mod tests {
     fn overview_lists_every_command_and_topic() {
         let o = overview(false);
         for c in COMMANDS {
-            assert!(o.contains(&c.usage()), "{}", c.name);
+            assert!(o.contains(&c.synopsis()), "{}", c.name);
         }
         for t in TOPICS {
             assert!(o.contains(t.name));
+        }
+    }
+
+    #[test]
+    fn macro_help_lists_every_option() {
+        let h = help_for(Some("validate"), false).unwrap();
+        for flag in [
+            "--resume",
+            "--reset",
+            "--partitions N",
+            "--verbose",
+            "--brokers B",
+        ] {
+            assert!(h.contains(flag), "{flag}: {h}");
         }
     }
 

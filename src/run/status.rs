@@ -1,6 +1,5 @@
 //! The live status line on stderr while a stream runs, and the summary line after each statement.
 
-use nu_ansi_term::Style;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -58,12 +57,12 @@ impl StatusLine {
         let mut text = status_text(rows, elapsed);
         truncate_to(&mut text, self.width.saturating_sub(1));
         let text = if self.color {
-            Style::new().dimmed().paint(text).to_string()
+            crate::style::paint(true, crate::style::note(), &text)
         } else {
             text
         };
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[K{text}");
+        let _ = write!(err, "{}{text}", crate::style::REDRAW_LINE);
         let _ = err.flush();
         self.shown = true;
     }
@@ -72,7 +71,7 @@ impl StatusLine {
     pub fn clear(&mut self) {
         if self.shown {
             let mut err = std::io::stderr().lock();
-            let _ = err.write_all(b"\r\x1b[K");
+            let _ = err.write_all(crate::style::REDRAW_LINE.as_bytes());
             let _ = err.flush();
             self.shown = false;
         }

@@ -1,0 +1,131 @@
+//! The binary's flow: flags and config, connect, then the shell or a batch run; errors printed and mapped to exit codes once (`errors`).
+
+use crate::batch::{self, Batch};
+use crate::cli::{Args, Config};
+use crate::config;
+use crate::demos::DemoConfig;
+use crate::errors::{self, AppError};
+use crate::render::{Format, RenderOpts};
+use crate::run::{self, Interrupts, Terminal};
+use crate::shell::{Repl, Session};
+use crate::wire::Connection;
+use clap::Parser;
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Parse the command line, run, print any error and return the exit code.
+pub fn main_exit_code() -> ExitCode {
+    // clap prints usage errors itself and exits 2.
+    let args = Args::parse();
+    let color = !args.no_color
+        && !matches!(std::env::var_os("NO_COLOR"), Some(v) if !v.is_empty())
+        && std::io::stderr().is_terminal();
+    match run(args) {
+        Ok(code) => code,
+        Err(e) => errors::report(&e, color),
+    }
+}
+
+fn run(args: Args) -> Result<ExitCode, AppError> {
+    let file = config::load(args.config.as_deref())?;
+    let mut cfg = args.resolve(file)?;
+    let format = match cfg.format.as_deref() {
+        None => None,
+        Some(name) => Some(Format::parse(name).ok_or_else(|| {
+            let all: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            AppError::Usage(format!(
+                "unknown format `{name}`; choose one of {}",
+                all.join(", ")
+            ))
+        })?),
+    };
+    let term = Terminal::detect(cfg.color);
+    let batch_mode = !cfg.queries.is_empty() || !cfg.files.is_empty() || !term.stdin_tty;
+    let sources = if batch_mode {
+        read_sources(&cfg)?
+    } else {
+        Vec::new()
+    };
+    if cfg.password_prompt {
+        cfg.connect.password = run::read_password("Password: ").map_err(|e| {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                AppError::Interrupted
+            } else {
+                AppError::io("cannot read the password from the terminal", e)
+            }
+        })?;
+    }
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::io("cannot start the async runtime", e))?;
+    let result = rt.block_on(async {
+        let mut interrupts = Interrupts::install()
+            .map_err(|e| AppError::io("cannot install the Ctrl-C handler", e))?;
+        let conn = tokio::select! {
+            biased;
+            _ = interrupts.recv() => return Err(AppError::Interrupted),
+            c = Connection::connect(cfg.connect.clone()) => c?,
+        };
+        Ok((conn, interrupts))
+    });
+    let (mut conn, mut interrupts) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            rt.shutdown_timeout(Duration::from_millis(100));
+            return Err(e);
+        }
+    };
+
+    let outcome = if batch_mode {
+        let on_tty = term.stdout_tty;
+        let mut demo = DemoConfig::default();
+        for k in demo.apply_settings(&cfg.demo_settings) {
+            eprintln!("config file: unknown demo setting `{k}`");
+        }
+        let mut batch = Batch {
+            sources,
+            format: format.unwrap_or(if on_tty { Format::Table } else { Format::Tsv }),
+            render: RenderOpts {
+                color: term.out_color(),
+                width: if on_tty { run::width().unwrap_or(0) } else { 0 },
+                is_tty: on_tty,
+            },
+            status_line: on_tty && term.stderr_tty,
+            settings: cfg.settings.clone(),
+            print_time: cfg.print_time,
+            demo,
+        };
+        rt.block_on(batch::run(&mut conn, &mut batch, &mut interrupts))
+            .map(|()| ExitCode::SUCCESS)
+    } else {
+        let session = Session::new(conn, term, interrupts);
+        Repl::new(&rt, session, &cfg)
+            .run()
+            .map(|()| ExitCode::SUCCESS)
+    };
+    rt.shutdown_timeout(Duration::from_millis(100));
+    outcome
+}
+
+/// The input of a batch run: every `-q`, then every `-f` file, then stdin if nothing else
+/// was given.
+fn read_sources(cfg: &Config) -> Result<Vec<String>, AppError> {
+    let mut sources = cfg.queries.clone();
+    for path in &cfg.files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AppError::io(format!("cannot read {}", path.display()), e))?;
+        sources.push(text);
+    }
+    if cfg.queries.is_empty() && cfg.files.is_empty() {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| AppError::io("cannot read statements from stdin", e))?;
+        sources.push(text);
+    }
+    Ok(sources)
+}

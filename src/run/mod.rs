@@ -1,0 +1,229 @@
+//! Running one statement: the one loop that streams a query into a sink, raced once against Ctrl-C. Shell, batch and the demo macros all come through here.
+//!
+//! [`execute`] sends the statement, then [`pump`]s its events into a [`Sink`] until the query
+//! ends, fails, stdout closes, the sink asks to stop, or Ctrl-C arrives. It never waits on
+//! the server after Ctrl-C: it sends Cancel and returns, and the caller drains the
+//! connection now ([`Connection::drain`] with [`CANCEL_DEADLINE`]: batch, macros) or in the
+//! background (the shell, so the prompt comes back at once).
+
+mod interrupts;
+mod status;
+mod term;
+
+pub use interrupts::{Interrupts, Trigger};
+pub use status::{group, rows_text, summary, summary_ok};
+pub use term::{read_password, width, EchoOff, Terminal};
+
+use crate::render::Sink;
+use crate::wire::{self, Connection, Event};
+use status::StatusLine;
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// How long a cancelled query may take to confirm before its connection is dropped (it
+/// reconnects on next use). The one deadline for shell, batch and macros.
+pub const CANCEL_DEADLINE: Duration = Duration::from_secs(3);
+
+/// How a statement ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// EndOfStream. `result_set` is false for statements that return no columns (DDL, INSERT).
+    Done {
+        rows: u64,
+        result_set: bool,
+    },
+    /// Ctrl-C. Cancel was sent; the connection still has to be drained.
+    Interrupted {
+        rows: u64,
+    },
+    /// The sink asked to stop (see [`Sink::wants_stop`]). Cancel was sent.
+    Stopped {
+        rows: u64,
+    },
+    /// stdout went away (a closed pipe): stopped like Ctrl-C, quietly. Cancel was sent.
+    OutputClosed {
+        rows: u64,
+    },
+    /// Ctrl-C before the statement was sent (e.g. while connecting); nothing ran.
+    Aborted,
+    Failed {
+        rows: u64,
+        error: wire::Error,
+    },
+}
+
+impl Ended {
+    /// Whether Cancel was sent and the connection must be drained before its next use.
+    pub fn needs_drain(&self) -> bool {
+        matches!(
+            self,
+            Ended::Interrupted { .. } | Ended::Stopped { .. } | Ended::OutputClosed { .. }
+        )
+    }
+
+    /// Ctrl-C ended it, before or while it ran.
+    pub fn interrupted(&self) -> bool {
+        matches!(self, Ended::Interrupted { .. } | Ended::Aborted)
+    }
+}
+
+/// How a statement runs, apart from its SQL.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExecOptions<'a> {
+    /// Settings sent with the query.
+    pub settings: &'a [(String, String)],
+    /// Draw the status line on stderr (a terminal and an interactive kind of run).
+    pub status_line: bool,
+    /// Colour for the status line.
+    pub color: bool,
+    /// After Ctrl-C, let the statement finish by itself for this long before cancelling it
+    /// (an INSERT that was sent should rather complete). Zero for queries.
+    pub grace: Duration,
+}
+
+/// Send `sql` on `conn` and stream its output through `sink` into `out`. See the module docs.
+pub async fn execute<W: Write + ?Sized>(
+    conn: &mut Connection,
+    sql: &str,
+    opts: &ExecOptions<'_>,
+    sink: &mut dyn Sink,
+    out: &mut W,
+    interrupts: &mut Interrupts,
+) -> Ended {
+    let started = tokio::select! {
+        biased;
+        _ = interrupts.recv() => return Ended::Aborted,
+        started = conn.query(sql, opts.settings, "") => started,
+    };
+    let mut stream = match started {
+        Ok(stream) => stream,
+        Err(error) => return Ended::Failed { rows: 0, error },
+    };
+    let mut status = StatusLine::new(opts.status_line, opts.color, width().unwrap_or(80));
+    let mut output = Output {
+        out,
+        status: &mut status,
+    };
+    let ended = pump(&mut stream, sink, &mut output, interrupts, opts.grace).await;
+    if ended.needs_drain() {
+        // A failed send breaks the link; the next statement reconnects.
+        let _ = stream.cancel();
+    }
+    ended
+}
+
+/// Output larger than this is written in pieces (cut after a newline), with a check for
+/// Ctrl-C between pieces: a terminal takes a while to swallow a 65 536-row block.
+const WRITE_PIECE: usize = 32 * 1024;
+
+/// What a write came to.
+enum Wrote {
+    All,
+    Interrupted,
+    Closed,
+}
+
+/// Where the rendered bytes go, and the status line to wipe before they do.
+struct Output<'a, W: ?Sized> {
+    out: &'a mut W,
+    status: &'a mut StatusLine,
+}
+
+impl<W: Write + ?Sized> Output<'_, W> {
+    /// Write `bytes`, in newline-aligned pieces when they are large, stopping early (after a
+    /// whole line) when Ctrl-C arrives.
+    async fn write_interruptible(&mut self, bytes: &[u8], interrupts: &mut Interrupts) -> Wrote {
+        let mut rest = bytes;
+        while rest.len() > WRITE_PIECE {
+            let cut = rest[..WRITE_PIECE]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map(|i| i + 1)
+                .unwrap_or(WRITE_PIECE);
+            if self.write(&rest[..cut]).is_err() {
+                return Wrote::Closed;
+            }
+            rest = &rest[cut..];
+            if interrupts.poll_now().await {
+                return Wrote::Interrupted;
+            }
+        }
+        match self.write(rest) {
+            Ok(()) => Wrote::All,
+            Err(_) => Wrote::Closed,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        // Never interleave: the status line (stderr) is wiped before rows go to stdout.
+        self.status.clear();
+        self.out.write_all(bytes)?;
+        self.out.flush()
+    }
+}
+
+/// Pump `stream` into `sink` until it ends, fails, stdout closes, the sink asks to stop or
+/// Ctrl-C arrives (after `grace`, if any). `sink.finish` is called in every case, so the final
+/// state stays on screen. This is the one place that races a running statement against Ctrl-C.
+async fn pump<W: Write + ?Sized>(
+    stream: &mut wire::QueryStream<'_>,
+    sink: &mut dyn Sink,
+    output: &mut Output<'_, W>,
+    interrupts: &mut Interrupts,
+    grace: Duration,
+) -> Ended {
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut result_set = false;
+    let mut tick = tokio::time::interval(status::REDRAW_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut give_up: Option<tokio::time::Instant> = None;
+    let ended = loop {
+        tokio::select! {
+            biased;
+            _ = interrupts.recv(), if give_up.is_none() => {
+                if grace.is_zero() {
+                    break Ended::Interrupted { rows: sink.rows() };
+                }
+                give_up = Some(tokio::time::Instant::now() + grace);
+            }
+            _ = tokio::time::sleep_until(give_up.unwrap_or_else(tokio::time::Instant::now)), if give_up.is_some() => {
+                break Ended::Interrupted { rows: sink.rows() };
+            }
+            ev = stream.next() => {
+                buf.clear();
+                match ev {
+                    Ok(Some(Event::Header(b))) => {
+                        result_set |= !b.columns.is_empty();
+                        sink.header(&b, &mut buf);
+                    }
+                    Ok(Some(Event::Data(b))) => {
+                        result_set = true;
+                        sink.block(&b, &mut buf);
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => break Ended::Done { rows: sink.rows(), result_set },
+                    Err(error) => break Ended::Failed { rows: sink.rows(), error },
+                }
+                match output.write_interruptible(&buf, interrupts).await {
+                    Wrote::All => {}
+                    Wrote::Interrupted => break Ended::Interrupted { rows: sink.rows() },
+                    Wrote::Closed => break Ended::OutputClosed { rows: sink.rows() },
+                }
+                if sink.wants_stop() {
+                    break Ended::Stopped { rows: sink.rows() };
+                }
+                // Redraw at once (throttled), so a fast stream shows its status too.
+                output.status.tick(sink.rows());
+            }
+            _ = tick.tick(), if output.status.enabled() => output.status.tick(sink.rows()),
+        }
+    };
+    buf.clear();
+    sink.finish(&mut buf);
+    let _ = output.write(&buf);
+    output.status.clear();
+    ended
+}

@@ -1,0 +1,280 @@
+//! What each shell command does: one `match` over `commands::Command`, for the interactive shell.
+
+use super::repl::{Flow, Repl};
+use super::session::StmtOutcome;
+use crate::commands::{help, Command};
+use crate::demos::{self, DemoInvocation, DemoOut};
+use crate::render::Format;
+use crate::run::EchoOff;
+use crate::snippets::{self, SnippetStore};
+use crate::sql;
+use reedline::{SearchDirection, SearchQuery};
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, Write};
+
+/// The snippet store: the shipped snippets and the user's own (config dir's `snippets/`).
+pub(super) fn snippet_store() -> SnippetStore {
+    SnippetStore::new(crate::dirs::config_dir().map(|d| d.join("snippets")))
+}
+
+impl Repl<'_> {
+    /// Run one command.
+    pub(super) fn run_command(&mut self, cmd: Command) -> Flow {
+        let s = &mut self.session;
+        match cmd {
+            Command::Quit => return Flow::Quit,
+            Command::Help(topic) => match help::help_for(topic.as_deref(), s.term.out_color()) {
+                Ok(text) => println!("{}", text.trim_end()),
+                Err(msg) => s.error(&msg),
+            },
+            Command::Format(None) => {
+                let current = match s.format {
+                    Some(f) => f.name().to_string(),
+                    None => "auto (table on a terminal; live for streaming aggregates)".into(),
+                };
+                let all: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                println!("format: {current}\nchoices: auto, {}", all.join(", "));
+            }
+            Command::Format(Some(name)) => {
+                if name.eq_ignore_ascii_case("auto") {
+                    s.format = None;
+                    s.note("format: auto");
+                } else if let Some(f) = Format::parse(&name) {
+                    s.format = Some(f);
+                    s.note(&format!("format: {}", f.name()));
+                } else {
+                    let all: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                    s.error(&format!(
+                        "unknown format `{name}`; choose auto, {}",
+                        all.join(", ")
+                    ));
+                }
+            }
+            Command::Timing(v) => {
+                s.timing = v.unwrap_or(!s.timing);
+                s.note(&format!("timing {}", on_off(s.timing)));
+            }
+            Command::Hints(v) => {
+                s.hints = v.unwrap_or(!s.hints);
+                s.note(&format!("hints {}", on_off(s.hints)));
+            }
+            Command::Refresh => {
+                s.catalog_dirty = true;
+                s.note("refreshing streams, columns and functions in the background");
+            }
+            Command::Connect { host, port } => {
+                self.rt.block_on(s.reconnect_to(host, port));
+            }
+            Command::Set { name, value } if is_demo_setting(&name) => {
+                if s.demo.apply_setting(&name, &value) {
+                    s.note(&format!("{name} = {value} (for the demo commands)"));
+                } else {
+                    s.error(&format!(
+                        "unknown demo setting `{name}`; known: {}",
+                        demos::SETTING_KEYS.join(", ")
+                    ));
+                }
+            }
+            Command::Set { name, value } => {
+                self.rt.block_on(s.set_setting(name.clone(), value.clone()));
+                s.note(&format!("{name} = {value} (sent with every query)"));
+            }
+            Command::Unset(name) if is_demo_setting(&name) => {
+                if s.demo.apply_setting(&name, "") {
+                    s.note(&format!("{name} is back to its default"));
+                } else {
+                    s.error(&format!("unknown demo setting `{name}`"));
+                }
+            }
+            Command::Unset(name) => {
+                let before = s.settings.len();
+                s.settings.retain(|(k, _)| *k != name);
+                if s.settings.len() == before {
+                    s.error(&format!(
+                        "`{name}` is not a session setting (see :settings)"
+                    ));
+                } else {
+                    s.note(&format!("{name} is no longer sent"));
+                }
+            }
+            Command::Settings => self.print_settings(),
+            Command::History(n) => self.print_history(n.unwrap_or(20)),
+            Command::Snippets => self.list_snippets(),
+            Command::Show(name) => match snippet_store().source(&name) {
+                Ok(src) => println!("{}", src.text.trim_end()),
+                Err(e) => s.error(&e.to_string()),
+            },
+            Command::Save(name) => {
+                let Some(sql) = s.last_sql.clone() else {
+                    s.error("nothing to save yet: run a statement first");
+                    return Flow::Continue;
+                };
+                match snippet_store().save(&name, &sql) {
+                    Ok(path) => s.note(&format!("saved to {}", path.display())),
+                    Err(e) => s.error(&e.to_string()),
+                }
+                self.refresh_snippet_names();
+            }
+            Command::Edit(name) => match snippet_store().get(&name) {
+                Ok(snippet) => {
+                    s.pending_input = Some(snippet.body.trim().to_string());
+                    s.note(&format!(
+                        "{name} is on the prompt: edit it, Enter runs it, Ctrl-C drops it"
+                    ));
+                }
+                Err(e) => s.error(&e.to_string()),
+            },
+            Command::Run(args) => self.run_snippet(&args),
+            Command::Macro(invocation) => self.run_macro(&invocation),
+        }
+        Flow::Continue
+    }
+
+    fn run_macro(&mut self, invocation: &DemoInvocation) {
+        let s = &mut self.session;
+        let cfg = s.demo.clone();
+        let term = s.term;
+        let rt = self.rt;
+        let result = rt.block_on(async {
+            let (mut lease, interrupts) = s.lease().await?;
+            // Keys typed while the macro runs are not echoed into its output (no `^C`).
+            let _echo = term.stdin_tty.then(EchoOff::stdin);
+            let mut out = io::stdout();
+            let io = DemoOut::new(&mut out, term.stdout_tty, term.out_color());
+            Some(demos::run(&mut lease, &cfg, invocation, io, interrupts).await)
+        });
+        let _ = io::stdout().flush();
+        if let Some(Err(e)) = result {
+            s.error(&e.to_string());
+        }
+    }
+
+    fn refresh_snippet_names(&mut self) {
+        *self
+            .session
+            .snippets
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = snippet_store().names();
+    }
+
+    fn list_snippets(&mut self) {
+        let store = snippet_store();
+        for e in store.list() {
+            let note = match (&e.error, e.shadows_shipped) {
+                (Some(err), _) => format!("  (does not parse: {err})"),
+                (None, true) => "  (yours, hides the shipped one)".into(),
+                _ => String::new(),
+            };
+            println!("{:<22} {}{note}", e.name, e.title);
+        }
+        self.session
+            .note("run one with `:run NAME key=value …`; `:show NAME` prints it, `:edit NAME` puts it on the prompt");
+        self.refresh_snippet_names();
+    }
+
+    /// `:run NAME key=value …`: fill the parameters (asking for missing ones) and run each
+    /// statement, echoed as a comment first.
+    fn run_snippet(&mut self, args: &str) {
+        let store = snippet_store();
+        let s = &mut self.session;
+        let mut words = args.split_whitespace();
+        let name = words.next().unwrap_or("");
+        let snippet = match store.get(name) {
+            Ok(sn) => sn,
+            Err(e) => return s.error(&e.to_string()),
+        };
+        let mut values: BTreeMap<String, String> = match snippets::parse_assignments(words) {
+            Ok(v) => v,
+            Err(e) => return s.error(&e.to_string()),
+        };
+        let missing: Vec<(String, String)> = snippet
+            .missing_params(&values)
+            .into_iter()
+            .map(|p| (p.name.clone(), p.ty.clone()))
+            .collect();
+        for (param, ty) in missing {
+            if !s.term.stdin_tty {
+                return s.error(&format!(
+                    "missing parameter {param} ({ty}): pass {param}=VALUE"
+                ));
+            }
+            eprint!("{param} ({ty}): ");
+            let mut line = String::new();
+            if io::stdin().lock().read_line(&mut line).is_err() || line.trim().is_empty() {
+                return s.error(&format!("missing parameter {param}"));
+            }
+            values.insert(param, line.trim().to_string());
+        }
+        let text = match snippet.render(&values) {
+            Ok(t) => t,
+            Err(e) => return s.error(&e.to_string()),
+        };
+        for stmt in sql::split_statements(&text) {
+            for line in stmt.sql.lines() {
+                s.note(&format!("-- {line}"));
+            }
+            if self.rt.block_on(s.run_sql(&stmt)) != StmtOutcome::Ok {
+                break;
+            }
+        }
+    }
+
+    fn print_history(&self, n: usize) {
+        let items = self
+            .editor
+            .history()
+            .search(SearchQuery::everything(SearchDirection::Forward, None))
+            .unwrap_or_default();
+        let start = items.len().saturating_sub(n);
+        for (i, item) in items.iter().enumerate().skip(start) {
+            let text = item.command_line.replace('\n', "\n      ");
+            println!("{:>5} {text}", i + 1);
+        }
+    }
+
+    fn print_settings(&self) {
+        let s = &self.session;
+        let o = s.connect_options();
+        let server = s
+            .server_info()
+            .map(|i| format!("{} {} (revision {})", i.name, i.version(), i.revision))
+            .unwrap_or_else(|| "not connected".into());
+        println!("server    {server} at {}", o.addr());
+        println!("user      {}", o.user);
+        println!("database  {}", s.database());
+        println!("format    {}", s.format.map(|f| f.name()).unwrap_or("auto"));
+        println!("timing    {}", on_off(s.timing));
+        println!("hints     {}", on_off(s.hints));
+        println!(
+            "history   {}",
+            self.history_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "(not saved)".into())
+        );
+        if s.settings.is_empty() {
+            println!("session settings: none (`:set name=value` adds one)");
+        } else {
+            println!("session settings (sent with every query):");
+            for (k, v) in &s.settings {
+                println!("  {k} = {v}");
+            }
+        }
+        println!("demo settings (`:set demo.NAME=VALUE`):");
+        for (k, v) in s.demo.settings() {
+            println!("  {k} = {v}");
+        }
+    }
+}
+
+fn is_demo_setting(name: &str) -> bool {
+    name.to_ascii_lowercase().starts_with("demo.")
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}
