@@ -1,10 +1,10 @@
 -- title: Session window: bursts of activity per resource type
 -- params: brokers:String=dms-kafka1:9092, topic:String=edfi.dms.document, gap:Interval=10s
+-- proton: <3
 -- session(stream, gap) groups messages that arrive close together. A session
 -- closes after gap without a new message (or once it lasts 5 times gap), so
 -- each row below is one burst of writes to one resource type: how many
 -- messages, and when the burst started and ended.
--- proton: <3
 -- PARTITION BY keeps a separate session (and watermark) per resource type.
 -- Without it Proton 1.x keeps one session for all messages, not one per
 -- resource, and refuses a session window over parallel input. The subquery
