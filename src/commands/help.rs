@@ -34,7 +34,7 @@ a streaming query once enough rows have arrived.
   SELECT * FROM table(readings);        -- the rows stored so far; ends
   SELECT * FROM readings;               -- waits for new rows; Ctrl-C stops it
   SELECT count() FROM table(readings);  -- a one-off count
-  SELECT count() FROM readings;         -- a running count, re-emitted every 2 s
+  SELECT count() FROM readings;         -- a running count, every 2 s if rows arrived
 
 `SETTINGS query_mode='table'` makes a whole query historical. System tables
 (system.tables, …) are always bounded.",
@@ -51,7 +51,7 @@ A streaming query starts at the latest offset; table(...) reads the topic from t
   CREATE EXTERNAL STREAM IF NOT EXISTS edfi_docs (raw string)
   SETTINGS type = 'kafka', brokers = 'redpanda:9092', topic = 'edfi.dms.document';
   SELECT count() FROM table(edfi_docs);                 -- messages already in the topic
-  SELECT raw:resourceName AS resource, count() FROM edfi_docs GROUP BY resource;
+  SELECT raw:resourcename AS resource, count() FROM edfi_docs GROUP BY resource;
 
 The topic must exist before CREATE. Other SETTINGS: data_format ('JSONEachRow', 'CSV',
 'Avro', …), security_protocol, sasl_mechanism, username, password, properties.
@@ -92,11 +92,12 @@ and emit one result per window when the window closes.
   -- hop: 10 s windows that start every 2 s (they overlap)
   SELECT window_start, window_end, max(temperature)
   FROM hop(devices, 2s, 10s) GROUP BY window_start, window_end;
-  -- session: a window per device that closes after 3 s without events
+  -- session: per device (PARTITION BY), closed after 3 s without events
   SELECT window_start, window_end, device, count()
-  FROM session(devices, 3s) GROUP BY window_start, window_end, device;
+  FROM session(devices, 3s) PARTITION BY device GROUP BY window_start, window_end, device;
 
-A global aggregation (no window) instead re-emits its running result; see :help emit.",
+A global aggregation (no window) instead sends its running result every 2 s, but only
+after new rows arrived; see :help emit.",
     },
     Topic {
         name: "emit",
@@ -114,8 +115,8 @@ in place; :format table appends them instead.
   SELECT window_start, count() FROM tumble(devices, 5s)
   GROUP BY window_start EMIT AFTER WATERMARK WITH DELAY 2s;
 
-Proton 1.x spells the last one AFTER WATERMARK; newer releases call it
-AFTER WINDOW CLOSE and add EMIT PERIODIC … REPEAT.",
+This is the Proton 1.x spelling. Proton 3.x calls the last one AFTER WINDOW CLOSE, adds
+EMIT PERIODIC … REPEAT (1.x has it from 1.6.2) and ON UPDATE WITH BATCH.",
     },
     Topic {
         name: "mv",

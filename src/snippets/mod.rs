@@ -57,6 +57,7 @@
 //! embedded in the binary ([`SHIPPED`]). A user snippet shadows a shipped one
 //! of the same name.
 
+use crate::sql::{self, TokenKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
@@ -497,64 +498,48 @@ fn match_placeholder(text: &str, start: usize) -> Option<(usize, &str, &str)> {
 /// A piece of a body: a segment, the placeholder's type, its byte offset.
 type Scanned = (Segment, Option<String>, usize);
 
-/// Splits a body into text and placeholders. Comments, strings and quoted
-/// identifiers are copied as they are. Errors: (byte offset, message).
+/// Splits a body into text and placeholders, using the SQL lexer: placeholders are its
+/// `Param` tokens, so comments, strings and quoted identifiers are never substituted.
+/// A placeholder written inside a string literal is an error that says so.
+/// Errors: (byte offset, message).
 fn scan_body(body: &str) -> Result<Vec<Scanned>, (usize, String)> {
-    let bytes = body.as_bytes();
     let mut segments = Vec::new();
     let mut text_start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = body[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = body[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |n| i + 2 + n + 2);
-            }
-            quote @ (b'\'' | b'"' | b'`') => {
-                let open = i;
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+    for t in sql::tokenize(body) {
+        let text = t.text(body);
+        match t.kind {
+            TokenKind::Param => {
+                let Some((end, name, ty)) = match_placeholder(text, 0) else {
+                    continue;
+                };
+                if end != text.len() {
+                    continue;
                 }
-                let close = i.min(bytes.len());
-                if quote == b'\'' {
-                    let literal = &body[open + 1..close];
-                    let found = literal.match_indices('{').find_map(|(at, _)| {
-                        match_placeholder(literal, at).map(|(_, name, ty)| (at, name, ty))
-                    });
-                    if let Some((at, name, ty)) = found {
-                        return Err((
-                            open + 1 + at,
-                            format!(
-                                "placeholder {{{name}:{ty}}} inside a quoted string: write \
-                                 {{{name}:{ty}}} without the quotes, the value is quoted for you"
-                            ),
-                        ));
-                    }
+                if text_start < t.start {
+                    let before = body[text_start..t.start].to_owned();
+                    segments.push((Segment::Text(before), None, text_start));
                 }
-                i = close + 1;
+                segments.push((Segment::Param(name.to_owned()), Some(ty.to_owned()), t.start));
+                text_start = t.end;
             }
-            b'{' => {
-                if let Some((end, name, ty)) = match_placeholder(body, i) {
-                    if text_start < i {
-                        let text = body[text_start..i].to_owned();
-                        segments.push((Segment::Text(text), None, text_start));
-                    }
-                    segments.push((Segment::Param(name.to_owned()), Some(ty.to_owned()), i));
-                    i = end;
-                    text_start = end;
-                } else {
-                    i += 1;
+            TokenKind::String if text.starts_with('\'') => {
+                let found = text.match_indices('{').find_map(|(at, _)| {
+                    match_placeholder(text, at).map(|(_, name, ty)| (at, name, ty))
+                });
+                if let Some((at, name, ty)) = found {
+                    return Err((
+                        t.start + at,
+                        format!(
+                            "placeholder {{{name}:{ty}}} inside a quoted string: write \
+                             {{{name}:{ty}}} without the quotes, the value is quoted for you"
+                        ),
+                    ));
                 }
             }
-            _ => i += 1,
+            _ => {}
         }
     }
-    if text_start < bytes.len() {
+    if text_start < body.len() {
         segments.push((
             Segment::Text(body[text_start..].to_owned()),
             None,

@@ -478,7 +478,7 @@ impl<'a> Lexer<'a> {
     fn param(&mut self) -> bool {
         let mut j = self.i + 1;
         let s = self.s;
-        while j < s.len() && s[j] == b' ' {
+        while j < s.len() && matches!(s[j], b' ' | b'\t') {
             j += 1;
         }
         if j >= s.len() || !is_ident_start(s[j]) {
@@ -487,7 +487,7 @@ impl<'a> Lexer<'a> {
         while j < s.len() && is_ident_char(s[j]) {
             j += 1;
         }
-        while j < s.len() && s[j] == b' ' {
+        while j < s.len() && matches!(s[j], b' ' | b'\t') {
             j += 1;
         }
         if j >= s.len() || s[j] != b':' {
