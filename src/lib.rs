@@ -7,7 +7,7 @@
 mod app;
 mod batch;
 mod cli;
-pub mod commands;
+mod commands;
 mod config;
 pub mod demos;
 mod dirs;
@@ -15,8 +15,8 @@ mod errors;
 pub mod render;
 pub mod run;
 mod shell;
-pub mod snippets;
-pub mod sql;
+mod snippets;
+mod sql;
 mod style;
 #[cfg(test)]
 mod testutil;

@@ -6,12 +6,12 @@
 //! Cell text always comes from `crate::wire::value` (`Style::Plain` for people, the
 //! ClickHouse styles for machine formats); this module only lays it out.
 
-pub mod lines;
-pub mod live;
-pub mod table;
+mod lines;
+mod live;
+mod table;
 mod text;
-pub mod tsv;
-pub mod vertical;
+mod tsv;
+mod vertical;
 
 #[cfg(test)]
 mod testutil;
@@ -19,6 +19,7 @@ mod testutil;
 pub use lines::{CsvSink, JsonSink, RawSink, TsvSink};
 pub use live::LiveSink;
 pub use table::TableSink;
+pub use tsv::write_rows;
 pub use vertical::VerticalSink;
 
 use crate::wire::Block;

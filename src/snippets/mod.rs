@@ -907,6 +907,7 @@ impl SnippetStore {
     }
 
     /// A store with both directories given.
+    #[cfg(test)]
     pub fn with_dirs(shipped_dir: Option<PathBuf>, user_dir: Option<PathBuf>) -> Self {
         Self {
             shipped_dir,
@@ -1083,25 +1084,6 @@ impl SnippetStore {
             format!("-- title: {name}\n\n{sql}\n")
         };
         parse(name, &text)?;
-        Self::write_user_file(&path, &text)?;
-        Ok(path)
-    }
-
-    /// Prepares the user file of `name` for `:edit`: copies the shipped text
-    /// there if the user has no such snippet, or writes a stub for a new one.
-    /// Returns the path to open in `$EDITOR`.
-    pub fn prepare_edit(&self, name: &str) -> Result<PathBuf, SnippetError> {
-        let path = self.user_path(name)?;
-        if path.is_file() {
-            return Ok(path);
-        }
-        let text = match self.shipped_source(name)? {
-            Some(source) => source.text,
-            None => format!(
-                "-- title: {name}\n-- params:\n-- Parameters look like {{name:Type}} in the SQL and are declared\n\
-                 -- above as name:Type=default, e.g. limit:UInt32=10.\n\n"
-            ),
-        };
         Self::write_user_file(&path, &text)?;
         Ok(path)
     }
@@ -1627,26 +1609,6 @@ mod tests {
         ));
         assert!(!nested.join("quoted.sql").exists());
 
-        // :edit of a shipped snippet copies it; of a new name writes a stub.
-        let edit = store.prepare_edit("seek-to").expect("edit");
-        assert_eq!(
-            fs::read_to_string(&edit).expect("read"),
-            SHIPPED
-                .iter()
-                .find(|(n, _)| *n == "seek-to")
-                .expect("shipped")
-                .1
-        );
-        assert_eq!(
-            store.source("seek-to").expect("source").origin,
-            Origin::User
-        );
-        let stub = store.prepare_edit("brand-new").expect("stub");
-        let stub_snippet = store.get("brand-new").expect("stub parses");
-        assert_eq!(stub_snippet.title, "brand-new");
-        assert!(stub_snippet.body.is_empty());
-        assert_eq!(store.prepare_edit("brand-new").expect("again"), stub);
-
         let mut names: Vec<String> = fs::read_dir(&nested)
             .expect("dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -1654,7 +1616,7 @@ mod tests {
         names.sort();
         assert_eq!(
             names,
-            ["brand-new.sql", "mine.sql", "seek-to.sql", "titled.sql"]
+            ["mine.sql", "titled.sql"]
         );
     }
 }

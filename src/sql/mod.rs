@@ -9,13 +9,15 @@ mod lexer;
 mod quote;
 mod split;
 
-pub use analyze::{analyze, is_aggregate_function, table_aliases, Analysis, StatementKind};
-pub use lexer::{is_keyword, tokenize, tokenize_with_state, Token, TokenKind, KEYWORDS};
+pub use analyze::{analyze, table_aliases, Analysis, StatementKind};
+pub use lexer::{tokenize, tokenize_with_state, Token, TokenKind, KEYWORDS};
 pub use quote::{quote_ident, quote_name, set_statement, sql_string};
 pub use split::{has_content, is_complete, split_statements, Statement};
 
 #[cfg(test)]
 mod tests {
+    use super::analyze::is_aggregate_function;
+    use super::lexer::is_keyword;
     use super::*;
     use TokenKind::*;
 
