@@ -519,7 +519,11 @@ fn scan_body(body: &str) -> Result<Vec<Scanned>, (usize, String)> {
                     let before = body[text_start..t.start].to_owned();
                     segments.push((Segment::Text(before), None, text_start));
                 }
-                segments.push((Segment::Param(name.to_owned()), Some(ty.to_owned()), t.start));
+                segments.push((
+                    Segment::Param(name.to_owned()),
+                    Some(ty.to_owned()),
+                    t.start,
+                ));
                 text_start = t.end;
             }
             TokenKind::String if text.starts_with('\'') => {
@@ -1614,9 +1618,6 @@ mod tests {
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(
-            names,
-            ["mine.sql", "titled.sql"]
-        );
+        assert_eq!(names, ["mine.sql", "titled.sql"]);
     }
 }

@@ -33,8 +33,6 @@ pub struct Analysis {
     pub aggregate_without_window: bool,
     /// `EMIT CHANGELOG`: rows come with `_tp_delta`.
     pub changelog: bool,
-    /// Contains `PASSWORD` (in any name, e.g. a Kafka `password=` setting) or `IDENTIFIED`.
-    pub has_secret: bool,
     /// Names after FROM/JOIN/INTO (unwrapped from `table(x)`, `tumble(x, …)` and friends),
     /// as written (`db.name` when qualified), in order, without duplicates or CTE names.
     pub tables: Vec<String>,
@@ -254,14 +252,6 @@ pub fn analyze(stmt: &str) -> Analysis {
         "create" | "drop" | "alter" | "rename" | "truncate" | "attach" | "detach" | "exchange"
     );
 
-    let has_secret = sig.iter().any(|s| {
-        (matches!(
-            s.kind,
-            TokenKind::Keyword | TokenKind::Ident | TokenKind::QuotedIdent | TokenKind::JsonPath
-        ) && s.text.to_ascii_lowercase().contains("password"))
-            || s.is_kw("identified")
-    });
-
     let changelog = sig
         .windows(2)
         .any(|w| w[0].is_kw("emit") && w[1].is_kw("changelog"));
@@ -374,7 +364,6 @@ pub fn analyze(stmt: &str) -> Analysis {
         streaming,
         aggregate_without_window,
         changelog,
-        has_secret,
         tables,
     }
 }

@@ -53,15 +53,13 @@ pub fn resolve_history_path(
 
 /// Whether an entry may be saved: not blank, not starting with a space (the usual
 /// `HISTCONTROL=ignorespace` escape hatch), and nothing that looks like a secret
-/// (`PASSWORD` anywhere, `IDENTIFIED …`, `--password`).
+/// (the rule of `sql::has_secret`: credential-like names, `IDENTIFIED`, URLs with a password,
+/// credential-taking functions, `--password`).
 pub fn should_save(entry: &str) -> bool {
     if entry.trim().is_empty() || entry.starts_with([' ', '\t']) {
         return false;
     }
-    if entry.to_ascii_lowercase().contains("password") {
-        return false;
-    }
-    !sql::analyze(entry).has_secret
+    !sql::has_secret(entry)
 }
 
 /// The editor's history: in memory, filtered by [`should_save`], appended to `path`.
@@ -312,7 +310,11 @@ mod tests {
             "CREATE EXTERNAL STREAM k (raw string) SETTINGS type='kafka', password='p';"
         ));
         assert!(!should_save(":connect db1 --password hunter2"));
-        assert!(!should_save("select 'PassWord';"));
+        assert!(should_save("select 'PassWord';"));
+        assert!(!should_save(
+            "SELECT * FROM url('http://bob:PW@host/x', CSV);"
+        ));
+        assert!(!should_save("SETTINGS secret_access_key='k';"));
     }
 
     #[test]
