@@ -82,10 +82,14 @@ async fn run_statement(
         eprintln!("query cancelled; the server did not confirm in time, connection dropped");
     }
     match ended {
-        Ended::Done { rows, result_set } => {
+        Ended::Done {
+            rows,
+            result_set,
+            progress,
+        } => {
             if batch.print_time {
                 let line = if result_set {
-                    run::summary(rows, started.elapsed())
+                    run::summary(rows, &progress, started.elapsed())
                 } else {
                     run::summary_ok(started.elapsed())
                 };

@@ -17,7 +17,10 @@ use std::time::Duration;
     about = "An interactive shell for Timeplus Proton, the streaming SQL database",
     after_help = "Without -q, -f or piped input, an interactive shell starts; type :help there.\n\
                   Settings are read from flags, then PROTON_* environment variables, then config.toml\n\
-                  (see config.example.toml). Exit codes: 0 ok, 1 query error, 2 usage, 3 connection error."
+                  (see config.example.toml). PROTON_SHELL_HISTORY names the history file,\n\
+                  PROTON_SHELL_CONFIG the config file, PROTON_SHELL_PROMPT the prompt.\n\
+                  Exit codes: 0 ok, 1 query error, 2 usage, 3 connection or authentication error,\n\
+                  130 interrupted (Ctrl-C / SIGINT)."
 )]
 pub struct Args {
     /// Server host [default: localhost]
@@ -64,10 +67,17 @@ pub struct Args {
     /// Connect timeout in seconds [default: 10]
     #[arg(long, value_name = "SECONDS")]
     pub connect_timeout: Option<u64>,
+    /// The prompt, with placeholders {user} {host} {port} {database} {display_name}
+    /// [default: {user}@{host}:{database}]
+    #[arg(long, env = "PROTON_SHELL_PROMPT", value_name = "TEMPLATE")]
+    pub prompt: Option<String>,
     /// In batch mode, print each statement's elapsed time to stderr
     #[arg(long, short = 't')]
     pub time: bool,
 }
+
+/// The prompt unless `--prompt`, `PROTON_SHELL_PROMPT` or the config file say otherwise.
+pub const DEFAULT_PROMPT: &str = "{user}@{host}:{database}";
 
 /// Everything the run needs, after flags, environment and the config file are merged.
 #[derive(Debug, Clone)]
@@ -78,6 +88,8 @@ pub struct Config {
     /// The format the user asked for (flag or file); `None` picks by terminal and query.
     pub format: Option<String>,
     pub history_file: Option<PathBuf>,
+    /// The prompt template (`{user}@{host}:{database}` by default).
+    pub prompt: String,
     /// Colour is allowed (not `--no-color`, not `NO_COLOR`, not `color = false`); the
     /// terminal check comes on top of this.
     pub color: bool,
@@ -131,6 +143,10 @@ impl Args {
             password_prompt,
             format,
             history_file: self.history_file.or(file.history_file),
+            prompt: self
+                .prompt
+                .or(file.prompt)
+                .unwrap_or_else(|| DEFAULT_PROMPT.to_string()),
             color: !self.no_color && !no_color_env && file.color.unwrap_or(true),
             timing: file.timing.unwrap_or(true),
             hints: file.hints.unwrap_or(true),

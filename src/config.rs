@@ -40,6 +40,8 @@ pub struct FileConfig {
     pub database: Option<String>,
     pub format: Option<String>,
     pub history_file: Option<PathBuf>,
+    /// The prompt template (`--prompt`).
+    pub prompt: Option<String>,
     pub color: Option<bool>,
     pub timing: Option<bool>,
     pub hints: Option<bool>,

@@ -15,7 +15,7 @@ pub use status::{group, rows_text, summary, summary_ok};
 pub use term::{read_password, width, EchoOff, Terminal};
 
 use crate::render::Sink;
-use crate::wire::{self, Connection, Event};
+use crate::wire::{self, Connection, Event, Progress};
 use status::StatusLine;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -27,10 +27,12 @@ pub const CANCEL_DEADLINE: Duration = Duration::from_secs(3);
 /// How a statement ended.
 #[derive(Debug)]
 pub enum Ended {
-    /// EndOfStream. `result_set` is false for statements that return no columns (DDL, INSERT).
+    /// EndOfStream. `result_set` is false for statements that return no columns (DDL, INSERT);
+    /// `progress` is what the server said it read and wrote.
     Done {
         rows: u64,
         result_set: bool,
+        progress: Progress,
     },
     /// Ctrl-C. Cancel was sent; the connection still has to be drained.
     Interrupted {
@@ -180,6 +182,7 @@ async fn pump<W: Write + ?Sized>(
     let mut tick = tokio::time::interval(status::REDRAW_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut give_up: Option<tokio::time::Instant> = None;
+    let mut progress = Progress::default();
     let ended = loop {
         tokio::select! {
             biased;
@@ -203,8 +206,9 @@ async fn pump<W: Write + ?Sized>(
                         result_set = true;
                         sink.block(&b, &mut buf);
                     }
+                    Ok(Some(Event::Progress(p))) => progress = p,
                     Ok(Some(_)) => {}
-                    Ok(None) => break Ended::Done { rows: sink.rows(), result_set },
+                    Ok(None) => break Ended::Done { rows: sink.rows(), result_set, progress },
                     Err(error) => break Ended::Failed { rows: sink.rows(), error },
                 }
                 match output.write_interruptible(&buf, interrupts).await {
@@ -216,9 +220,9 @@ async fn pump<W: Write + ?Sized>(
                     break Ended::Stopped { rows: sink.rows() };
                 }
                 // Redraw at once (throttled), so a fast stream shows its status too.
-                output.status.tick(sink.rows());
+                output.status.tick(sink.rows(), &progress);
             }
-            _ = tick.tick(), if output.status.enabled() => output.status.tick(sink.rows()),
+            _ = tick.tick(), if output.status.enabled() => output.status.tick(sink.rows(), &progress),
         }
     };
     buf.clear();

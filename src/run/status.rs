@@ -1,5 +1,6 @@
 //! The live status line on stderr while a stream runs, and the summary line after each statement.
 
+use crate::wire::Progress;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,7 @@ impl StatusLine {
     }
 
     /// Redraw with the current counts (throttled; a no-op when disabled or too early).
-    pub fn tick(&mut self, rows: u64) {
+    pub fn tick(&mut self, rows: u64, progress: &Progress) {
         if !self.enabled {
             return;
         }
@@ -54,7 +55,7 @@ impl StatusLine {
             return;
         }
         self.last_draw = Some(now);
-        let mut text = status_text(rows, elapsed);
+        let mut text = status_text(rows, progress, elapsed);
         truncate_to(&mut text, self.width.saturating_sub(1));
         let text = if self.color {
             crate::style::paint(true, crate::style::note(), &text)
@@ -90,16 +91,62 @@ fn truncate_to(s: &mut String, max: usize) {
     }
 }
 
-/// `1,234 rows · 1.2 k rows/s · 3.4 s · Ctrl-C cancels`
-pub fn status_text(rows: u64, elapsed: Duration) -> String {
+/// While a statement runs: what the server read (from its Progress packets) when it says,
+/// the rows that came back, the rate and the time:
+/// `read 784.7 M rows, 6.3 GB (520.8 M rows/s) · 0 rows out · 1.5 s · Ctrl-C cancels`, or
+/// `1,234 rows · 1.2 k rows/s · 3.4 s · Ctrl-C cancels` when the server reports no reads.
+pub fn status_text(rows: u64, progress: &Progress, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64();
-    let rate = if secs > 0.0 { rows as f64 / secs } else { 0.0 };
-    format!(
-        "{} · {} rows/s · {} · Ctrl-C cancels",
-        rows_text(rows),
-        si(rate),
-        clock(elapsed)
-    )
+    let rate = |n: u64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
+    if progress.rows > 0 {
+        format!(
+            "{} · {} out · {} · Ctrl-C cancels",
+            read_text(progress, elapsed),
+            rows_text(rows),
+            clock(elapsed)
+        )
+    } else {
+        format!(
+            "{} · {} · {} · Ctrl-C cancels",
+            rows_text(rows),
+            per_second(rate(rows)),
+            clock(elapsed)
+        )
+    }
+}
+
+/// `read 1.5 G rows, 12.0 GB (500.0 M rows/s)`.
+fn read_text(progress: &Progress, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    let mut s = format!(
+        "read {} {}, {}",
+        si(progress.rows as f64),
+        if progress.rows == 1 { "row" } else { "rows" },
+        bytes_text(progress.bytes)
+    );
+    if secs >= 0.05 {
+        s.push_str(&format!(" ({})", per_second(progress.rows as f64 / secs)));
+    }
+    s
+}
+
+/// `950 B`, `6.3 GB` (decimal units, as clickhouse-client).
+fn bytes_text(bytes: u64) -> String {
+    if bytes < 1000 {
+        format!("{bytes} B")
+    } else {
+        format!("{}B", si(bytes as f64))
+    }
+}
+
+/// `1 row/s`, `8.1 M rows/s`.
+fn per_second(rate: f64) -> String {
+    let n = si(rate);
+    if n == "1" {
+        "1 row/s".into()
+    } else {
+        format!("{n} rows/s")
+    }
 }
 
 /// `1 row`, `1,234 rows`.
@@ -150,12 +197,15 @@ pub fn clock(d: Duration) -> String {
 }
 
 /// The line after a statement: `N rows in 0.123 s (8.1 M rows/s)`; the rate only when the
-/// statement ran long enough for it to mean something.
-pub fn summary(rows: u64, elapsed: Duration) -> String {
+/// statement ran long enough for it to mean something. When the server reported what it
+/// read, that follows: `1 row in 3.003 s · read 1.5 G rows, 12.0 GB (500.0 M rows/s)`.
+pub fn summary(rows: u64, progress: &Progress, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64();
     let mut s = format!("{} in {secs:.3} s", rows_text(rows));
-    if rows > 0 && secs >= 0.05 {
-        s.push_str(&format!(" ({} rows/s)", si(rows as f64 / secs)));
+    if progress.rows > rows {
+        s.push_str(&format!(" · {}", read_text(progress, elapsed)));
+    } else if rows > 0 && secs >= 0.05 {
+        s.push_str(&format!(" ({})", per_second(rows as f64 / secs)));
     }
     s
 }
@@ -171,12 +221,32 @@ mod tests {
 
     #[test]
     fn summaries() {
+        let none = Progress::default();
         assert_eq!(
-            summary(10_000_000, Duration::from_millis(1234)),
+            summary(10_000_000, &none, Duration::from_millis(1234)),
             "10,000,000 rows in 1.234 s (8.1 M rows/s)"
         );
-        assert_eq!(summary(1, Duration::from_millis(2)), "1 row in 0.002 s");
-        assert_eq!(summary(0, Duration::from_millis(500)), "0 rows in 0.500 s");
+        assert_eq!(
+            summary(1, &none, Duration::from_millis(2)),
+            "1 row in 0.002 s"
+        );
+        assert_eq!(
+            summary(0, &none, Duration::from_millis(500)),
+            "0 rows in 0.500 s"
+        );
+        assert_eq!(
+            summary(1, &none, Duration::from_secs(1)),
+            "1 row in 1.000 s (1 row/s)"
+        );
+        let read = Progress {
+            rows: 1_500_000_000,
+            bytes: 12_000_000_000,
+            ..Progress::default()
+        };
+        assert_eq!(
+            summary(1, &read, Duration::from_secs(3)),
+            "1 row in 3.000 s · read 1.5 G rows, 12.0 GB (500.0 M rows/s)"
+        );
         assert_eq!(summary_ok(Duration::from_millis(12)), "OK (0.012 s)");
     }
 
@@ -193,9 +263,20 @@ mod tests {
 
     #[test]
     fn status_text_reads_well() {
+        let none = Progress::default();
         assert_eq!(
-            status_text(2500, Duration::from_secs(2)),
+            status_text(2500, &none, Duration::from_secs(2)),
             "2,500 rows · 1.2 k rows/s · 2.0 s · Ctrl-C cancels"
         );
+        let read = Progress {
+            rows: 784_660_000,
+            bytes: 6_280_000_000,
+            ..Progress::default()
+        };
+        assert_eq!(
+            status_text(0, &read, Duration::from_millis(1500)),
+            "read 784.7 M rows, 6.3 GB (523.1 M rows/s) · 0 rows out · 1.5 s · Ctrl-C cancels"
+        );
+        assert_eq!(bytes_text(950), "950 B");
     }
 }

@@ -76,8 +76,11 @@ impl Repl<'_> {
                 }
             }
             Command::Set { name, value } => {
-                self.rt.block_on(s.set_setting(name.clone(), value.clone()));
-                s.note(&format!("{name} = {value} (sent with every query)"));
+                if self.rt.block_on(s.set_setting(name.clone(), value.clone())) {
+                    s.note(&format!("{name} = {value} (sent with every query)"));
+                } else {
+                    s.note(&format!("{name} is not set"));
+                }
             }
             Command::Unset(name) if is_demo_setting(&name) => {
                 if s.demo.apply_setting(&name, "") {

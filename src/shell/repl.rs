@@ -44,6 +44,7 @@ impl<'rt> Repl<'rt> {
         session.timing = cfg.timing;
         session.hints = cfg.hints;
         session.format = cfg.format.as_deref().and_then(Format::parse);
+        session.prompt = cfg.prompt.clone();
         let catalog = Catalog::new();
         {
             let _guard = rt.enter();

@@ -68,6 +68,8 @@ pub struct Session {
     pub(super) catalog_dirty: bool,
     /// Snippet names offered by completion after `:run`, `:show`, `:edit`.
     pub(super) snippets: SnippetList,
+    /// The prompt template (`--prompt`).
+    pub(super) prompt: String,
     /// Settings of the demo commands (`:set demo.<key>=…`, the config file's `[demo]`).
     pub(super) demo: DemoConfig,
 }
@@ -92,6 +94,7 @@ impl Session {
             last_sql: None,
             catalog_dirty: false,
             snippets: SnippetList::default(),
+            prompt: crate::cli::DEFAULT_PROMPT.to_string(),
             demo: DemoConfig::default(),
         }
     }
@@ -114,16 +117,23 @@ impl Session {
         }
     }
 
-    /// `proton@localhost:default` (the prompt adds `> `).
+    /// The prompt template with its placeholders filled in (the prompt adds `> `):
+    /// `{user}`, `{host}`, `{port}`, `{database}`, `{display_name}` (the server's name for
+    /// itself, else its product name).
     pub fn prompt_left(&self) -> String {
-        let name = self
+        let display = self
             .server
             .as_ref()
             .map(|s| s.display_name.as_str())
             .filter(|n| !n.is_empty())
             .or(self.server.as_ref().map(|s| s.name.as_str()))
             .unwrap_or("proton");
-        format!("{name}@{}:{}", self.opts.host, self.database())
+        self.prompt
+            .replace("{user}", &self.opts.user)
+            .replace("{host}", &self.opts.host)
+            .replace("{port}", &self.opts.port.to_string())
+            .replace("{database}", self.database())
+            .replace("{display_name}", display)
     }
 
     // ---- messages (stderr) ----------------------------------------------------------------
@@ -198,6 +208,8 @@ impl Session {
     async fn connect_if_needed(&mut self, slot: &mut ConnGuard) -> Result<bool, wire::Error> {
         let why = match slot.as_mut() {
             None => Some("Reconnected"),
+            // A planned resync after an error on an old server is quiet (the next query does it).
+            Some(c) if c.needs_resync() => None,
             Some(c) if !c.is_connected() => Some("Connection lost; reconnected"),
             Some(c) if self.last_used.elapsed() >= PING_AFTER_IDLE => {
                 match tokio::time::timeout(PING_TIMEOUT, c.ping()).await {
@@ -293,20 +305,44 @@ impl Session {
         }
     }
 
-    /// Add or replace a session setting; old servers get a `SET` right away.
-    pub async fn set_setting(&mut self, name: String, value: String) {
-        match self.settings.iter_mut().find(|(k, _)| *k == name) {
+    /// Add or replace a session setting once the server accepts it: `SELECT 1` with the new
+    /// settings (old servers: a `SET`). A refused setting is not kept; the server's error is
+    /// shown and `false` returned.
+    pub async fn set_setting(&mut self, name: String, value: String) -> bool {
+        let mut trial = self.settings.clone();
+        match trial.iter_mut().find(|(k, _)| *k == name) {
             Some(slot) => slot.1 = value.clone(),
-            None => self.settings.push((name.clone(), value.clone())),
+            None => trial.push((name.clone(), value.clone())),
         }
         self.interrupts.clear().await;
-        if let Some(mut slot) = self.acquire().await {
-            if let Some(c) = slot.as_mut() {
-                if c.is_connected() && c.revision() < REV_SETTINGS_AS_STRINGS {
-                    if let Err(e) = c.execute(&sql::set_statement(&name, &value), &[]).await {
-                        self.show_wire_error(&e, None);
-                    }
-                }
+        let Some(mut slot) = self.acquire().await else {
+            return false;
+        };
+        match self.connect_if_needed(&mut slot).await {
+            Ok(true) => {}
+            Ok(false) => return false,
+            Err(e) => {
+                self.show_wire_error(&e, None);
+                return false;
+            }
+        }
+        let Some(c) = slot.as_mut() else {
+            return false;
+        };
+        let checked = if c.revision() < REV_SETTINGS_AS_STRINGS {
+            c.execute(&sql::set_statement(&name, &value), &[]).await
+        } else {
+            c.execute("SELECT 1", &trial).await
+        };
+        self.last_used = Instant::now();
+        match checked {
+            Ok(_) => {
+                self.settings = trial;
+                true
+            }
+            Err(e) => {
+                self.show_wire_error(&e, None);
+                false
             }
         }
     }
@@ -346,16 +382,23 @@ impl Session {
     pub async fn run_sql(&mut self, stmt: &Statement) -> StmtOutcome {
         let sql = stmt.sql.as_str();
         let a = sql::analyze(sql);
-        if a.streaming && self.hints && !self.hint_shown {
+        let hint = (a.streaming && self.hints && !self.hint_shown).then(|| {
             self.hint_shown = true;
-            self.notice(STREAMING_HINT);
-        }
+            paint(self.term.err_color(), style::notice(), STREAMING_HINT)
+        });
         let format = self.pick_format(stmt.vertical, &a);
         self.last_sql = Some(sql.to_string());
-        let mut sink = sink_for(format, &self.render_opts());
+        let inner = sink_for(format, &self.render_opts());
+        // The hint comes once the server accepted the query (its header arrived), so an
+        // error is never preceded by it.
+        let mut sink = HintFirst { inner, hint };
         let started = Instant::now();
-        match self.stream_into(sql, sink.as_mut()).await {
-            Ended::Done { rows, result_set } => {
+        match self.stream_into(sql, &mut sink).await {
+            Ended::Done {
+                rows,
+                result_set,
+                progress,
+            } => {
                 if a.is_ddl {
                     self.catalog_dirty = true;
                 }
@@ -368,7 +411,7 @@ impl Session {
                 }
                 if self.timing {
                     self.note(&if result_set {
-                        run::summary(rows, started.elapsed())
+                        run::summary(rows, &progress, started.elapsed())
                     } else {
                         run::summary_ok(started.elapsed())
                     });
@@ -466,6 +509,33 @@ impl std::ops::Deref for Lease {
 impl std::ops::DerefMut for Lease {
     fn deref_mut(&mut self) -> &mut Connection {
         self.0.as_mut().expect("a lease always holds a connection")
+    }
+}
+
+/// Prints a hint (on stderr) when the header arrives, then renders as `inner`.
+struct HintFirst {
+    inner: Box<dyn Sink>,
+    hint: Option<String>,
+}
+
+impl Sink for HintFirst {
+    fn header(&mut self, header: &crate::wire::Block, out: &mut Vec<u8>) {
+        if let Some(h) = self.hint.take() {
+            eprintln!("{h}");
+        }
+        self.inner.header(header, out);
+    }
+    fn block(&mut self, block: &crate::wire::Block, out: &mut Vec<u8>) {
+        if let Some(h) = self.hint.take() {
+            eprintln!("{h}");
+        }
+        self.inner.block(block, out);
+    }
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        self.inner.finish(out);
+    }
+    fn rows(&self) -> u64 {
+        self.inner.rows()
     }
 }
 

@@ -330,6 +330,12 @@ impl Connection {
         self.link.is_some() && self.state != State::Broken
     }
 
+    /// The server left unread bytes behind an error (ClickHouse before 19.x): the next query
+    /// reconnects quietly first. Not a lost connection.
+    pub fn needs_resync(&self) -> bool {
+        self.resync
+    }
+
     /// How many times this connection re-established its link.
     pub fn reconnect_count(&self) -> u64 {
         self.reconnects
