@@ -7,8 +7,6 @@
 //! `raw:edfidoc`, and streaming queries end in `Idle` (heartbeats until
 //! Cancel), as Proton's do.
 
-#[path = "support/proton_fixture.rs"]
-mod proton_fixture;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
@@ -16,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use proton_fixture::{
+use crate::support::fixture::{
     normalize_sql, FValue, ProtonFixture, QueryEnd, ReceivedQuery, Response, Step,
 };
 use proton_shell::demos::checkpoint::Checkpoint;

@@ -1,10 +1,8 @@
 //! The wire client against the Proton-shaped fixture server: handshake, lowercase types,
 //! heartbeats, ProfileEvents, Cancel, deadlines, compression and a server that vanishes.
 
-#[path = "support/proton_fixture.rs"]
-mod proton_fixture;
 
-use proton_fixture::{FValue, ProtonFixture, QueryEnd, Response, Step};
+use crate::support::fixture::{FValue, ProtonFixture, QueryEnd, Response, Step};
 use proton_shell::render::tsv::write_rows;
 use proton_shell::wire::{CancelOutcome, ConnectOptions, Connection, Error, Event, Style};
 use std::path::Path;
@@ -142,7 +140,7 @@ async fn progress_increments_are_summed() {
                     Step::Rows(vec![vec![FValue::UInt(1)]]),
                     Step::progress(5, 50),
                 ])
-                .with_ending(proton_fixture::Ending::EndOfStream)
+                .with_ending(crate::support::fixture::Ending::EndOfStream)
             })
         })
         .start();
@@ -406,7 +404,7 @@ async fn malformed_server_bytes_are_errors_never_panics() {
             .handler(move |_| {
                 Some(
                     Response::new(vec![Step::Raw(bytes.clone()), Step::Close])
-                        .with_ending(proton_fixture::Ending::Nothing),
+                        .with_ending(crate::support::fixture::Ending::Nothing),
                 )
             })
             .start();

@@ -1,10 +1,8 @@
 //! Self-tests for tests/support/proton_fixture.rs, driven by a tiny raw
 //! client written here (independent of the crate's own protocol code).
 
-#[path = "support/proton_fixture.rs"]
-mod proton_fixture;
 
-use proton_fixture::*;
+use crate::support::fixture::*;
 use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};

@@ -4,10 +4,8 @@
 //! rewrites them; review the diff. ClickHouse tests need `CLICKHOUSE_TEST_ADDR` (scripts/test.sh
 //! sets it) and fail without it; the Proton fixture runs in-process.
 
-#[path = "support/proton_fixture.rs"]
-mod proton_fixture;
 
-use proton_fixture::{FValue, ProtonFixture, Response};
+use crate::support::fixture::{FValue, ProtonFixture, Response};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

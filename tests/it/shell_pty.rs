@@ -5,10 +5,8 @@
 //! line editor's cursor-position queries the way a terminal would. ClickHouse tests need
 //! `CLICKHOUSE_TEST_ADDR` (set by scripts/test.sh) and fail without it.
 
-#[path = "support/proton_fixture.rs"]
-mod proton_fixture;
 
-use proton_fixture::{ProtonFixture, Response, Step};
+use crate::support::fixture::{ProtonFixture, Response, Step};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
