@@ -7,7 +7,6 @@
 //! `raw:edfidoc`, and streaming queries end in `Idle` (heartbeats until
 //! Cancel), as Proton's do.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::path::PathBuf;

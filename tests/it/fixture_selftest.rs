@@ -1,7 +1,6 @@
 //! Self-tests for tests/support/proton_fixture.rs, driven by a tiny raw
 //! client written here (independent of the crate's own protocol code).
 
-
 use crate::support::fixture::*;
 use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};

@@ -1,7 +1,6 @@
 //! The wire client against the Proton-shaped fixture server: handshake, lowercase types,
 //! heartbeats, ProfileEvents, Cancel, deadlines, compression and a server that vanishes.
 
-
 use crate::support::fixture::{FValue, ProtonFixture, QueryEnd, Response, Step};
 use proton_shell::render::tsv::write_rows;
 use proton_shell::wire::{CancelOutcome, ConnectOptions, Connection, Error, Event, Style};
