@@ -4,12 +4,13 @@
 //!
 //! ```text
 //! docker compose up -d
-//! PROTON_TEST_ADDR=localhost:8463 cargo test --test demos_live -- --nocapture
+//! PROTON_TEST_ADDR=localhost:8463 cargo test --test it demos_live -- --nocapture
 //! ```
 //!
 //! Environment:
-//! * `PROTON_TEST_ADDR` (`host:port`, native protocol). Unset: the test says
-//!   so on stderr and returns. Set: it runs and must pass.
+//! * `PROTON_TEST_ADDR` (`host:port`, native protocol). Unset at build time: the
+//!   test is reported as ignored (build.rs sets `cfg(proton_live)`). Set: it
+//!   runs and must pass.
 //! * `PROTON_TEST_USER`, `PROTON_TEST_PASSWORD` (default `default`, empty).
 //! * `PROTON_TEST_BROKERS`: the Kafka brokers as Proton resolves them
 //!   (default `redpanda:9092`, the compose service).
@@ -20,92 +21,15 @@
 //! The test uses its own external stream and view names (dropped at the end),
 //! so it does not disturb a `document` stream or `schools` view already there.
 
-use std::io::{self, Write};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::demo::{run_to_end, run_until, run_with, stop_when, Macro, Screen};
+use crate::support::{proton_live_opts, SharedOut, TempDir};
 use proton_shell::demos::{
-    demo_load, new_docs, parse_args, run, school_count, validate, DemoConfig, DemoLoadOpts,
-    DemoOut, DemoSummary, NewDocsOpts, SchoolCountOpts, ValidateOpts,
+    DemoConfig, DemoLoadOpts, DemoSummary, NewDocsOpts, SchoolCountOpts, ValidateOpts,
 };
-use proton_shell::wire::{ConnectOptions, Connection};
+use proton_shell::wire::Connection;
 use tokio::sync::watch;
-
-fn proton_opts() -> Option<ConnectOptions> {
-    let addr = match std::env::var("PROTON_TEST_ADDR") {
-        Ok(a) if !a.trim().is_empty() => a,
-        _ => {
-            eprintln!("PROTON_TEST_ADDR not set: live demo-macro test not run");
-            return None;
-        }
-    };
-    let (host, port) = addr
-        .trim()
-        .rsplit_once(':')
-        .expect("PROTON_TEST_ADDR is host:port");
-    Some(ConnectOptions {
-        host: host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string(),
-        port: port.parse().expect("PROTON_TEST_ADDR port"),
-        user: std::env::var("PROTON_TEST_USER").unwrap_or_else(|_| "default".into()),
-        password: std::env::var("PROTON_TEST_PASSWORD").unwrap_or_default(),
-        ..Default::default()
-    })
-}
-
-#[derive(Clone, Default)]
-struct SharedOut(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedOut {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl SharedOut {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
-    }
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Polls `cond` on the output until it holds or `timeout` passes, then stops the macro.
-async fn stop_when(
-    out: &SharedOut,
-    stop: &watch::Sender<bool>,
-    timeout: Duration,
-    cond: impl Fn(&str) -> bool,
-) -> bool {
-    let deadline = Instant::now() + timeout;
-    let met = loop {
-        if cond(&out.text()) {
-            break true;
-        }
-        if Instant::now() >= deadline {
-            break false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let _ = stop.send(true);
-    met
-}
 
 /// Stops the macro once its output has not grown for `quiet` (after `min`).
 async fn stop_when_quiet(
@@ -136,18 +60,12 @@ fn count_lines(text: &str, prefix: &str) -> usize {
     text.lines().filter(|l| l.starts_with(prefix)).count()
 }
 
+/// `:demo-load` (paced or not) to its end; all 38 messages must be written.
 async fn load(conn: &mut Connection, cfg: &DemoConfig, pace: Option<Duration>) {
-    let mut out: Vec<u8> = Vec::new();
-    let (_tx, rx) = watch::channel(false);
-    let summary = demo_load(
-        conn,
-        cfg,
-        DemoLoadOpts { pace },
-        DemoOut::plain(&mut out),
-        rx,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("demo-load: {e}\n{}", String::from_utf8_lossy(&out)));
+    let ran = run_to_end(conn, cfg, &Macro::DemoLoad(DemoLoadOpts { pace }), false).await;
+    let summary = ran
+        .summary
+        .unwrap_or_else(|e| panic!("demo-load: {e}\n{}", ran.out.text()));
     assert!(
         matches!(
             summary,
@@ -169,8 +87,12 @@ fn totals(summary: &DemoSummary) -> proton_shell::demos::validate::Summary {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(proton_live),
+    ignore = "needs PROTON_TEST_ADDR (docker compose up -d; see build.rs)"
+)]
 async fn demo_load_then_each_macro() {
-    let Some(opts) = proton_opts() else { return };
+    let opts = proton_live_opts();
     let tag = format!(
         "{}_{}",
         std::process::id(),
@@ -179,13 +101,13 @@ async fn demo_load_then_each_macro() {
             .map(|d| d.as_millis())
             .unwrap_or_default()
     );
-    let dir = TempDir(std::env::temp_dir().join(format!("proton-shell-demos-live-{tag}")));
+    let dir = TempDir::new("demos-live");
     let cfg = DemoConfig {
         stream: format!("pst_document_{tag}"),
         view: format!("pst_schools_{tag}"),
         brokers: std::env::var("PROTON_TEST_BROKERS").unwrap_or_else(|_| "redpanda:9092".into()),
         topic: std::env::var("PROTON_TEST_TOPIC").unwrap_or_else(|_| "edfi.dms.document".into()),
-        data_dir: dir.0.clone(),
+        data_dir: dir.path().to_path_buf(),
     };
     let mut conn = Connection::connect(opts.clone()).await.expect("connect");
     let mut loader = Connection::connect(opts)
@@ -197,110 +119,90 @@ async fn demo_load_then_each_macro() {
 
     // :school-count --all: the whole topic, so at least this load's 20 School messages.
     {
-        let out = SharedOut::default();
-        let mut writer = out.clone();
-        let (tx, rx) = watch::channel(false);
-        let opts = SchoolCountOpts {
+        let mac = Macro::SchoolCount(SchoolCountOpts {
             all: true,
             distinct: false,
-        };
-        let run = school_count(&mut conn, &cfg, opts, DemoOut::plain(&mut writer), rx);
-        let stopper = stop_when(&out, &tx, Duration::from_secs(30), |t| {
-            t.contains("School messages: ") && t.lines().any(|l| l.contains("(last change "))
         });
-        let (summary, met) = tokio::join!(run, stopper);
-        let text = out.text();
-        assert!(met, "no count within 30 s:\n{text}");
-        match summary.unwrap_or_else(|e| panic!("school-count: {e}\n{text}")) {
+        let ran = run_until(
+            &mut conn,
+            &cfg,
+            &mac,
+            Screen::Plain,
+            Duration::from_secs(30),
+            |t| t.contains("School messages: ") && t.lines().any(|l| l.contains("(last change ")),
+        )
+        .await;
+        let text = ran.text();
+        assert!(ran.met, "no count within 30 s:\n{text}");
+        match ran.summary() {
             DemoSummary::SchoolCount {
                 count: Some(count), ..
-            } => assert!(count >= 20, "{count}\n{text}"),
+            } => assert!(*count >= 20, "{count}\n{text}"),
             other => panic!("{other:?}\n{text}"),
         }
     }
 
     // :school-count --all --distinct: the sample has 17 schools once the delete counts.
     {
-        let out = SharedOut::default();
-        let mut writer = out.clone();
-        let (tx, rx) = watch::channel(false);
-        let invocation = parse_args("school-count", &["--all", "--distinct"]).expect("parse");
-        let run = run(
+        let mac = Macro::parse("school-count", &["--all", "--distinct"]);
+        let ran = run_until(
             &mut conn,
             &cfg,
-            &invocation,
-            DemoOut::plain(&mut writer),
-            rx,
-        );
-        let stopper = stop_when(&out, &tx, Duration::from_secs(30), |t| {
-            t.lines().any(|l| l.starts_with("distinct schools: "))
-        });
-        let (summary, met) = tokio::join!(run, stopper);
-        let text = out.text();
-        assert!(met, "no distinct count within 30 s:\n{text}");
-        match summary.unwrap_or_else(|e| panic!("school-count --distinct: {e}\n{text}")) {
+            &mac,
+            Screen::Plain,
+            Duration::from_secs(30),
+            |t| t.lines().any(|l| l.starts_with("distinct schools: ")),
+        )
+        .await;
+        let text = ran.text();
+        assert!(ran.met, "no distinct count within 30 s:\n{text}");
+        match ran.summary() {
             DemoSummary::SchoolCount {
                 count: Some(count), ..
-            } => assert!(count >= 17, "{count}\n{text}"),
+            } => assert!(*count >= 17, "{count}\n{text}"),
             other => panic!("{other:?}\n{text}"),
         }
     }
 
     // :school-count from now on, ticking while a paced load runs.
     {
-        let out = SharedOut::default();
-        let mut writer = out.clone();
-        let (tx, rx) = watch::channel(false);
-        let run = school_count(
-            &mut conn,
-            &cfg,
-            SchoolCountOpts::default(),
-            DemoOut::plain(&mut writer),
-            rx,
-        );
-        let driver = async {
+        let mac = Macro::SchoolCount(SchoolCountOpts::default());
+        let (loader, cfg_ref) = (&mut loader, &cfg);
+        let ran = run_with(&mut conn, &cfg, &mac, Screen::Plain, |out, tx| async move {
             tokio::time::sleep(Duration::from_secs(2)).await;
-            load(&mut loader, &cfg, Some(Duration::from_millis(50))).await;
+            load(loader, cfg_ref, Some(Duration::from_millis(50))).await;
             stop_when(&out, &tx, Duration::from_secs(15), |t| {
                 t.contains("School messages: 20  (last change")
             })
             .await
-        };
-        let (summary, met) = tokio::join!(run, driver);
-        let text = out.text();
-        assert!(met, "the live count did not reach 20:\n{text}");
-        summary.unwrap_or_else(|e| panic!("school-count: {e}\n{text}"));
+        })
+        .await;
+        let text = ran.text();
+        assert!(ran.met, "the live count did not reach 20:\n{text}");
+        ran.summary();
         assert!(text.contains("from now on"), "{text}");
     }
 
     // :new-docs while a paced load runs.
     {
-        let out = SharedOut::default();
-        let mut writer = out.clone();
-        let (tx, rx) = watch::channel(false);
-        let run = new_docs(
-            &mut conn,
-            &cfg,
-            NewDocsOpts::default(),
-            DemoOut::plain(&mut writer),
-            rx,
-        );
-        let driver = async {
+        let mac = Macro::NewDocs(NewDocsOpts::default());
+        let (loader, cfg_ref) = (&mut loader, &cfg);
+        let ran = run_with(&mut conn, &cfg, &mac, Screen::Plain, |out, tx| async move {
             tokio::time::sleep(Duration::from_secs(2)).await;
-            load(&mut loader, &cfg, Some(Duration::from_millis(20))).await;
+            load(loader, cfg_ref, Some(Duration::from_millis(20))).await;
             stop_when(&out, &tx, Duration::from_secs(15), |t| {
                 t.lines().any(|l| l.ends_with("DELETED"))
                     && t.lines().filter(|l| !l.starts_with("-- ")).count() >= 38
             })
             .await
-        };
-        let (summary, met) = tokio::join!(run, driver);
-        let text = out.text();
-        assert!(met, "not every document showed:\n{text}");
-        match summary.unwrap_or_else(|e| panic!("new-docs: {e}\n{text}")) {
+        })
+        .await;
+        let text = ran.text();
+        assert!(ran.met, "not every document showed:\n{text}");
+        match ran.summary() {
             DemoSummary::NewDocs { shown, unreadable } => {
-                assert!(shown >= 38, "{shown}");
-                assert_eq!(unreadable, 0);
+                assert!(*shown >= 38, "{shown}");
+                assert_eq!(*unreadable, 0);
             }
             other => panic!("{other:?}"),
         }
@@ -309,28 +211,20 @@ async fn demo_load_then_each_macro() {
 
     // :validate as the original: the view sees what is loaded after its creation.
     {
-        let out = SharedOut::default();
-        let mut writer = out.clone();
-        let (tx, rx) = watch::channel(false);
-        let run = validate(
-            &mut conn,
-            &cfg,
-            ValidateOpts::default(),
-            DemoOut::plain(&mut writer),
-            rx,
-        );
-        let driver = async {
+        let mac = Macro::Validate(ValidateOpts::default());
+        let (loader, cfg_ref) = (&mut loader, &cfg);
+        let ran = run_with(&mut conn, &cfg, &mac, Screen::Plain, |out, tx| async move {
             tokio::time::sleep(Duration::from_secs(3)).await;
-            load(&mut loader, &cfg, None).await;
+            load(loader, cfg_ref, None).await;
             stop_when(&out, &tx, Duration::from_secs(20), |t| {
                 count_lines(t, "❌ School ") >= 6 && count_lines(t, "⚠ School document") >= 2
             })
             .await
-        };
-        let (summary, met) = tokio::join!(run, driver);
-        let text = out.text();
-        assert!(met, "the loaded schools were not all reported:\n{text}");
-        let totals = totals(&summary.unwrap_or_else(|e| panic!("validate: {e}\n{text}")));
+        })
+        .await;
+        let text = ran.text();
+        assert!(ran.met, "the loaded schools were not all reported:\n{text}");
+        let totals = totals(ran.summary());
         assert!(
             totals.invalid >= 6 && totals.unreadable >= 2,
             "{totals:?}\n{text}"
@@ -343,31 +237,35 @@ async fn demo_load_then_each_macro() {
 
     // :validate --resume: the whole topic once, nothing again, then exactly one new load.
     {
-        let resume = || ValidateOpts {
+        let resume = Macro::Validate(ValidateOpts {
             resume: true,
             verbose: true,
             ..Default::default()
-        };
+        });
         let mut runs = Vec::new();
         for round in 0..3 {
             if round == 2 {
                 load(&mut loader, &cfg, None).await;
             }
-            let out = SharedOut::default();
-            let mut writer = out.clone();
-            let (tx, rx) = watch::channel(false);
-            let run = validate(&mut conn, &cfg, resume(), DemoOut::plain(&mut writer), rx);
-            let stopper = stop_when_quiet(
-                &out,
-                &tx,
-                Duration::from_secs(8),
-                Duration::from_secs(5),
-                Duration::from_secs(90),
-            );
-            let (summary, ()) = tokio::join!(run, stopper);
-            let text = out.text();
-            let summary = summary.unwrap_or_else(|e| panic!("validate --resume: {e}\n{text}"));
-            runs.push((totals(&summary), text));
+            let ran = run_with(
+                &mut conn,
+                &cfg,
+                &resume,
+                Screen::Plain,
+                |out, tx| async move {
+                    stop_when_quiet(
+                        &out,
+                        &tx,
+                        Duration::from_secs(8),
+                        Duration::from_secs(5),
+                        Duration::from_secs(90),
+                    )
+                    .await;
+                    true
+                },
+            )
+            .await;
+            runs.push((totals(ran.summary()), ran.text()));
         }
         let (first, text) = &runs[0];
         // Four loads so far (more if earlier runs wrote to the topic).

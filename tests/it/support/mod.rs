@@ -274,13 +274,30 @@ impl SharedOut {
     }
 }
 
-/// Reads `r` to its end on a thread into a [`SharedOut`], so a test can watch a child's output
-/// while it runs.
-pub fn capture(mut r: impl io::Read + Send + 'static) -> SharedOut {
-    let out = SharedOut::default();
-    let mut sink = out.clone();
-    std::thread::spawn(move || {
-        let _ = io::copy(&mut r, &mut sink);
-    });
-    out
+/// A child's output read to its end on a thread, so a test can watch it while the child runs.
+pub struct Capture {
+    out: SharedOut,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Capture {
+    pub fn new(mut r: impl io::Read + Send + 'static) -> Capture {
+        let out = SharedOut::default();
+        let mut sink = out.clone();
+        let thread = std::thread::spawn(move || {
+            let _ = io::copy(&mut r, &mut sink);
+        });
+        Capture { out, thread }
+    }
+
+    /// What has arrived so far.
+    pub fn text(&self) -> String {
+        self.out.text()
+    }
+
+    /// Everything, once the writer has closed its end.
+    pub fn finish(self) -> String {
+        self.thread.join().expect("capture thread");
+        self.out.text()
+    }
 }
