@@ -94,7 +94,7 @@ const SNAPSHOT_ROWS: usize = 11;
 const COUNTS: [u64; 4] = [3, 7, 7, 20];
 
 #[derive(Default)]
-struct Served {
+pub(crate) struct Served {
     inserted: Mutex<Vec<String>>,
 }
 
@@ -242,7 +242,7 @@ fn sql_values(sql: &str) -> Vec<String> {
     out
 }
 
-fn start_fixture() -> (ProtonFixture, Arc<Served>) {
+pub(crate) fn start_fixture() -> (ProtonFixture, Arc<Served>) {
     let served = Arc::new(Served::default());
     let state = served.clone();
     let fixture = ProtonFixture::builder()

@@ -161,6 +161,11 @@ impl Pty {
         strip_ansi(&String::from_utf8_lossy(&self.screen.lock().unwrap()))
     }
 
+    /// Everything the program wrote, ANSI sequences and carriage returns included.
+    pub fn raw(&self) -> String {
+        String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+    }
+
     /// Screen text since the mark.
     pub fn since_mark(&self) -> String {
         let s = self.screen.lock().unwrap();
