@@ -201,3 +201,19 @@ async fn compression_gives_identical_values() {
         plain
     );
 }
+
+/// The live tests are compiled as ignored or not from PROTON_TEST_ADDR at build time (build.rs);
+/// a binary run directly with a different setting than it was built with would silently skip
+/// them (or run them against nothing). `cargo test` rebuilds when the variable changes.
+#[test]
+fn built_for_the_proton_test_addr_in_the_environment() {
+    let set = std::env::var("PROTON_TEST_ADDR").is_ok_and(|v| !v.trim().is_empty());
+    assert_eq!(
+        cfg!(proton_live),
+        set,
+        "this test binary was built with PROTON_TEST_ADDR {} but runs with it {}: run it \
+         through `cargo test` (or scripts/test.sh), which rebuilds when the variable changes",
+        if cfg!(proton_live) { "set" } else { "unset" },
+        if set { "set" } else { "unset" },
+    );
+}
