@@ -15,14 +15,16 @@ use crate::support::demo::{poll_until, run_to_end, run_until, run_with, Macro, R
 use crate::support::fixture::{
     normalize_sql, FValue, ProtonFixture, QueryEnd, ReceivedQuery, Response, Step,
 };
-use crate::support::{hermetic, text, wait_output, Capture, TempDir, WAIT};
+use crate::support::{
+    connect_fixture as connect, hermetic, text, wait_output, Capture, TempDir, WAIT,
+};
 use proton_shell::demos::checkpoint::Checkpoint;
 use proton_shell::demos::validate::invalid_line;
 use proton_shell::demos::{
     sample_messages, DemoConfig, DemoLoadOpts, DemoSummary, NewDocsOpts, SchoolCountOpts,
     ValidateOpts,
 };
-use proton_shell::wire::{ConnectOptions, Connection};
+use proton_shell::wire::Connection;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
@@ -308,16 +310,6 @@ impl Demo {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
-}
-
-async fn connect(fixture: &ProtonFixture) -> Connection {
-    Connection::connect(ConnectOptions {
-        host: fixture.host(),
-        port: fixture.port(),
-        ..Default::default()
-    })
-    .await
-    .expect("connect to the fixture")
 }
 
 fn sqls(fixture: &ProtonFixture) -> Vec<String> {

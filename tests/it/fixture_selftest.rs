@@ -1,5 +1,6 @@
-//! Self-tests for tests/support/proton_fixture.rs, driven by a tiny raw
-//! client written here (independent of the crate's own protocol code).
+//! Self-tests for the Proton fixture (support::fixture), driven by a tiny raw client written here.
+//!
+//! The client is independent of the crate's own protocol code.
 
 use crate::support::fixture::*;
 use crate::support::WAIT;

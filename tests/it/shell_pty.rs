@@ -508,7 +508,7 @@ fn password_flag_without_value_prompts_without_echo() {
 }
 
 /// Not a test: serves the Proton fixture for trying the shell by hand, e.g.
-/// `cargo test --test shell_pty serve_fixture -- --ignored --nocapture` then
+/// `cargo test --test it serve_fixture -- --ignored --nocapture` then
 /// `proton-shell --host 127.0.0.1 --port <printed port>`. Runs for FIXTURE_SECONDS (default 600).
 #[test]
 #[ignore]

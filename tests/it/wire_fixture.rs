@@ -1,26 +1,13 @@
-//! The wire client against the Proton-shaped fixture server: handshake, lowercase types,
-//! heartbeats, ProfileEvents, Cancel, deadlines, compression and a server that vanishes.
+//! The wire client against the Proton-shaped fixture server (handshake, types, heartbeats, Cancel, compression, a vanishing server).
+//!
+//! Covers lowercase type names, ProfileEvents, drain deadlines and reconnects as well.
 
 use crate::support::fixture::{FValue, ProtonFixture, QueryEnd, Response, Step};
-use crate::support::WAIT;
+use crate::support::{connect_fixture as connect, fixture_opts as opts, WAIT};
 use proton_shell::render::tsv::write_rows;
-use proton_shell::wire::{CancelOutcome, ConnectOptions, Connection, Error, Event, Style};
+use proton_shell::wire::{CancelOutcome, Connection, Error, Event, Style};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn opts(fx: &ProtonFixture) -> ConnectOptions {
-    ConnectOptions {
-        host: fx.host(),
-        port: fx.port(),
-        ..Default::default()
-    }
-}
-
-async fn connect(fx: &ProtonFixture) -> Connection {
-    Connection::connect(opts(fx))
-        .await
-        .expect("connect to the fixture")
-}
 
 /// Every event of a finished query, with data blocks rendered as TSV.
 async fn run(conn: &mut Connection, sql: &str) -> (Vec<Event>, String) {

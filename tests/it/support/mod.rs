@@ -235,6 +235,22 @@ pub fn clickhouse_running(mark: &str) -> u64 {
     text(&out.stdout).trim().parse().expect("a count")
 }
 
+/// Connection options for a Proton fixture.
+pub fn fixture_opts(fx: &fixture::ProtonFixture) -> proton_shell::wire::ConnectOptions {
+    proton_shell::wire::ConnectOptions {
+        host: fx.host(),
+        port: fx.port(),
+        ..Default::default()
+    }
+}
+
+/// A connection to a Proton fixture.
+pub async fn connect_fixture(fx: &fixture::ProtonFixture) -> proton_shell::wire::Connection {
+    proton_shell::wire::Connection::connect(fixture_opts(fx))
+        .await
+        .expect("connect to the fixture")
+}
+
 /// A port on 127.0.0.1 that nothing listens on (bound, then released).
 pub fn dead_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
