@@ -192,7 +192,7 @@ fn redesign_clickhouse_error_position_matches_what_was_typed() {
     assert!(out.contains("Code: 62."), "{out}");
     assert!(out.contains("(line 2, col 1)"), "{out}");
     assert_eq!(
-        crate::shell_pty::reported_position(&out),
+        reported_position(&out),
         Some("SELECT 1 AS a,\n".len() + 1),
         "{out}"
     );

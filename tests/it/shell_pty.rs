@@ -79,34 +79,6 @@ fn clickhouse_syntax_error_has_a_caret() {
     assert_caret_under_reported_position(&out, "SELECT 1, (2 FROM x");
 }
 
-/// The screen shows `statement` indented by two spaces, the next line a caret under the character
-/// at the "position N" the server's message reported.
-pub(crate) fn assert_caret_under_reported_position(out: &str, statement: &str) {
-    let pos = reported_position(out).unwrap_or_else(|| panic!("no position reported:\n{out}"));
-    assert!(
-        (1..=statement.chars().count()).contains(&pos),
-        "position {pos} outside {statement:?}:\n{out}"
-    );
-    let shown = format!("  {statement}\n");
-    let at = out
-        .find(&shown)
-        .unwrap_or_else(|| panic!("statement not echoed under the error:\n{out}"));
-    let caret_line = out[at + shown.len()..].lines().next().unwrap_or_default();
-    let want = format!("{}^", " ".repeat(2 + pos - 1));
-    assert!(
-        caret_line.trim_end() == want,
-        "caret expected under position {pos} ({:?}):\n{out}",
-        statement.chars().nth(pos - 1)
-    );
-}
-
-/// The number after "position " in a server error message.
-pub(crate) fn reported_position(message: &str) -> Option<usize> {
-    let rest = &message[message.find("position ")? + "position ".len()..];
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
 // ---- Ctrl-C ----------------------------------------------------------------------------------
 
 /// Endless stream, Ctrl-C: Cancel reaches the server, the prompt comes back, and the next
