@@ -23,9 +23,11 @@
 #
 # Environment (all optional):
 #   CH_DIR            scratch dir for config, data, logs and state
-#                     (default ${TMPDIR:-/tmp}/proton-shell-ch-test)
-#   CH_TCP_PORT       native port; default: first free port from 19000 upward
-#   CH_HTTP_PORT      HTTP port;   default: first free port from 18123 upward
+#                     (default ${TMPDIR:-/tmp}/proton-shell-ch-test; scripts/test.sh passes a
+#                     fresh `mktemp -d` dir per run unless told to reuse a server)
+#   CH_TCP_PORT       native port; default: a free port in 19000-19999 (random start)
+#   CH_HTTP_PORT      HTTP port;   default: a free port in 18123-18999 (random start)
+#                     Ports picked here that turn out taken at bind time are re-picked (3 tries).
 #   CH_READY_TIMEOUT  seconds to wait for `SELECT 1` after launch (default 30)
 #   CH_STOP_TIMEOUT   seconds to wait after SIGTERM before SIGKILL (default 15)
 #
@@ -110,11 +112,16 @@ PY
 
 port_free() { ! port_listening "$1" && port_bindable "$1"; }
 
-# First free port in [$1, $2], skipping $3 (so TCP and HTTP never collide).
+# A free port in [$1, $2], skipping $3 (so TCP and HTTP never collide). The search starts at a
+# random port of the range and wraps, so concurrent starts (several test runs on one machine)
+# rarely probe the same port first.
 pick_port() {
-  local p
-  for ((p = $1; p <= $2; p++)); do
-    [ "$p" = "${3:-}" ] && continue
+  local lo="$1" hi="$2" skip="${3:-}" span i p
+  span=$((hi - lo + 1))
+  local start=$((RANDOM % span))
+  for ((i = 0; i < span; i++)); do
+    p=$((lo + (start + i) % span))
+    [ "$p" = "$skip" ] && continue
     if port_free "$p"; then echo "$p"; return 0; fi
   done
   return 1
@@ -259,7 +266,65 @@ stop_server() {
   say "stopped PID $pid"
 }
 
+# Picks the ports (unless requested), writes the config, launches the server and waits until it
+# answers. Sets tcp, http, pid and t0 for the caller. Returns 1 if the server died or did not
+# answer in time (log tail printed, state cleared).
+launch_server() {
+  if [ -n "$REQ_TCP_PORT" ]; then
+    tcp="$REQ_TCP_PORT"
+    port_free "$tcp" || fail "127.0.0.1:$tcp (CH_TCP_PORT) is already in use"
+  else
+    tcp="$(pick_port 19000 19999 "$REQ_HTTP_PORT")" || fail "no free native port in 19000-19999"
+  fi
+  if [ -n "$REQ_HTTP_PORT" ]; then
+    http="$REQ_HTTP_PORT"
+    [ "$http" != "$tcp" ] || fail "CH_HTTP_PORT equals the native port $tcp"
+    port_free "$http" || fail "127.0.0.1:$http (CH_HTTP_PORT) is already in use"
+  else
+    http="$(pick_port 18123 18999 "$tcp")" || fail "no free HTTP port in 18123-18999"
+  fi
+
+  rm -rf "$CH_DIR"
+  write_config "$tcp" "$http"
+
+  local deadline
+  t0="$(date +%s%N)"
+  # setsid: the server gets its own session, so it outlives this script and does not see
+  # Ctrl-C typed in the caller's terminal. It runs in the foreground mode of the binary
+  # (no --daemon), backgrounded by us, as the current user.
+  setsid clickhouse-server --config-file="$CH_DIR/config.xml" \
+    </dev/null >"$CH_DIR/log/stdout.log" 2>&1 &
+  pid=$!
+  {
+    echo "CLICKHOUSE_TEST_ADDR=127.0.0.1:$tcp"
+    echo "CLICKHOUSE_TCP_PORT=$tcp"
+    echo "CLICKHOUSE_HTTP_PORT=$http"
+    echo "CLICKHOUSE_PID=$pid"
+    echo "CLICKHOUSE_DIR=$CH_DIR"
+  } >"$STATE_FILE"
+
+  deadline=$(($(date +%s) + CH_READY_TIMEOUT))
+  until answers_select_1 "$tcp"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      say "server PID $pid exited during startup; log tail:"
+      tail -n 30 "$CH_DIR/log/stdout.log" "$CH_DIR/log/clickhouse-server.err.log" >&2 2>/dev/null || true
+      rm -f "$STATE_FILE"
+      return 1
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      say "server PID $pid did not answer within ${CH_READY_TIMEOUT}s; killing it. Log tail:"
+      tail -n 30 "$CH_DIR/log/clickhouse-server.log" >&2 2>/dev/null || true
+      kill -KILL "$pid" 2>/dev/null || true
+      rm -f "$STATE_FILE"
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
 start_server() {
+  local tcp http pid t0
+  t0="$(date +%s%N)"
   ensure_installed
 
   # Already running? Reuse it unless the caller asked for different ports.
@@ -283,56 +348,16 @@ start_server() {
     fail "$CH_DIR exists, is not empty and was not created by this script; set CH_DIR elsewhere"
   fi
 
-  local tcp http
-  if [ -n "$REQ_TCP_PORT" ]; then
-    tcp="$REQ_TCP_PORT"
-    port_free "$tcp" || fail "127.0.0.1:$tcp (CH_TCP_PORT) is already in use"
-  else
-    tcp="$(pick_port 19000 19999 "$REQ_HTTP_PORT")" || fail "no free native port in 19000-19999"
-  fi
-  if [ -n "$REQ_HTTP_PORT" ]; then
-    http="$REQ_HTTP_PORT"
-    [ "$http" != "$tcp" ] || fail "CH_HTTP_PORT equals the native port $tcp"
-    port_free "$http" || fail "127.0.0.1:$http (CH_HTTP_PORT) is already in use"
-  else
-    http="$(pick_port 18123 18999 "$tcp")" || fail "no free HTTP port in 18123-18999"
-  fi
-
-  rm -rf "$CH_DIR"
-  write_config "$tcp" "$http"
-
-  local t0 pid deadline
-  t0="$(date +%s%N)"
-  # setsid: the server gets its own session, so it outlives this script and does not see
-  # Ctrl-C typed in the caller's terminal. It runs in the foreground mode of the binary
-  # (no --daemon), backgrounded by us, as the current user.
-  setsid clickhouse-server --config-file="$CH_DIR/config.xml" \
-    </dev/null >"$CH_DIR/log/stdout.log" 2>&1 &
-  pid=$!
-  {
-    echo "CLICKHOUSE_TEST_ADDR=127.0.0.1:$tcp"
-    echo "CLICKHOUSE_TCP_PORT=$tcp"
-    echo "CLICKHOUSE_HTTP_PORT=$http"
-    echo "CLICKHOUSE_PID=$pid"
-    echo "CLICKHOUSE_DIR=$CH_DIR"
-  } >"$STATE_FILE"
-
-  deadline=$(($(date +%s) + CH_READY_TIMEOUT))
-  until answers_select_1 "$tcp"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      say "server PID $pid exited during startup; log tail:"
-      tail -n 30 "$CH_DIR/log/stdout.log" "$CH_DIR/log/clickhouse-server.err.log" >&2 2>/dev/null || true
-      rm -f "$STATE_FILE"
+  # Ports picked by us can be taken between the probe and the server's bind (another run
+  # starting at the same moment): then try again with other ports, up to three times.
+  local attempt=1
+  until launch_server; do
+    if [ -n "$REQ_TCP_PORT$REQ_HTTP_PORT" ] || [ "$attempt" -ge 3 ] \
+       || ! grep -qs "Address already in use" "$CH_DIR/log/stdout.log" "$CH_DIR/log/clickhouse-server.err.log"; then
       exit 1
     fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      say "server PID $pid did not answer within ${CH_READY_TIMEOUT}s; killing it. Log tail:"
-      tail -n 30 "$CH_DIR/log/clickhouse-server.log" >&2 2>/dev/null || true
-      kill -KILL "$pid" 2>/dev/null || true
-      rm -f "$STATE_FILE"
-      exit 1
-    fi
-    sleep 0.1
+    attempt=$((attempt + 1))
+    say "a port was taken meanwhile; retrying with other ports (attempt $attempt)"
   done
   say "ClickHouse $(timeout 5 clickhouse-client --host 127.0.0.1 --port "$tcp" -q 'SELECT version()' </dev/null 2>/dev/null || echo '?') ready on 127.0.0.1:$tcp (http $http, PID $pid) in $((($(date +%s%N) - t0) / 1000000)) ms"
   print_env

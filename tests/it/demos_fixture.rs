@@ -7,27 +7,25 @@
 //! `raw:edfidoc`, and streaming queries end in `Idle` (heartbeats until
 //! Cancel), as Proton's do.
 
-#[path = "support/proton_fixture.rs"]
-mod proton_fixture;
-
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Write};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use proton_fixture::{
+use crate::support::demo::{poll_until, run_to_end, run_until, run_with, Macro, Ran, Screen};
+use crate::support::fixture::{
     normalize_sql, FValue, ProtonFixture, QueryEnd, ReceivedQuery, Response, Step,
+};
+use crate::support::{
+    connect_fixture as connect, hermetic, text, wait_output, Capture, TempDir, WAIT,
 };
 use proton_shell::demos::checkpoint::Checkpoint;
 use proton_shell::demos::validate::invalid_line;
 use proton_shell::demos::{
-    demo_load, new_docs, parse_args, run, sample_messages, school_count, validate, DemoConfig,
-    DemoLoadOpts, DemoOut, DemoSummary, NewDocsOpts, SchoolCountOpts, ValidateOpts,
+    sample_messages, DemoConfig, DemoLoadOpts, DemoSummary, NewDocsOpts, SchoolCountOpts,
+    ValidateOpts,
 };
-use proton_shell::wire::{ConnectOptions, Connection};
+use proton_shell::wire::Connection;
 use serde_json::Value;
-use tokio::sync::watch;
 
 // ---------------------------------------------------------------------------
 // The topic behind the fixture
@@ -98,7 +96,7 @@ const SNAPSHOT_ROWS: usize = 11;
 const COUNTS: [u64; 4] = [3, 7, 7, 20];
 
 #[derive(Default)]
-struct Served {
+pub(crate) struct Served {
     inserted: Mutex<Vec<String>>,
 }
 
@@ -246,7 +244,7 @@ fn sql_values(sql: &str) -> Vec<String> {
     out
 }
 
-fn start_fixture() -> (ProtonFixture, Arc<Served>) {
+pub(crate) fn start_fixture() -> (ProtonFixture, Arc<Served>) {
     let served = Arc::new(Served::default());
     let state = served.clone();
     let fixture = ProtonFixture::builder()
@@ -259,91 +257,59 @@ fn start_fixture() -> (ProtonFixture, Arc<Served>) {
 // Harness
 // ---------------------------------------------------------------------------
 
-/// Output shared between the macro and the test, read while the macro runs.
-#[derive(Clone, Default)]
-struct SharedOut(Arc<Mutex<Vec<u8>>>);
+/// One demo test's set-up: the fixture serving the topic, a scratch data dir, the config
+/// pointing at it, and a connection.
+struct Demo {
+    fixture: ProtonFixture,
+    served: Arc<Served>,
+    cfg: DemoConfig,
+    conn: Connection,
+    _dir: TempDir,
+}
 
-impl Write for SharedOut {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
+impl Demo {
+    async fn start(tag: &str) -> Demo {
+        let (fixture, served) = start_fixture();
+        Demo::on(fixture, served, tag).await
+    }
+
+    async fn on(fixture: ProtonFixture, served: Arc<Served>, tag: &str) -> Demo {
+        let dir = TempDir::new(&format!("demos-{tag}"));
+        let cfg = DemoConfig {
+            data_dir: dir.path().to_path_buf(),
+            ..DemoConfig::default()
+        };
+        let conn = connect(&fixture).await;
+        Demo {
+            fixture,
+            served,
+            cfg,
+            conn,
+            _dir: dir,
+        }
+    }
+
+    /// Runs `mac` (plain output) until `cond` holds on its output, then stops it.
+    async fn run_until(&mut self, mac: Macro, cond: impl Fn(&str) -> bool) -> Ran {
+        run_until(&mut self.conn, &self.cfg, &mac, Screen::Plain, WAIT, cond).await
+    }
+
+    /// Runs `mac` to its end; `stopped` hands it a stop switch that is already flipped.
+    async fn run_to_end(&mut self, mac: Macro, stopped: bool) -> Ran {
+        run_to_end(&mut self.conn, &self.cfg, &mac, stopped).await
+    }
+
+    fn sqls(&self) -> Vec<String> {
+        sqls(&self.fixture)
+    }
+
+    fn inserted(&self) -> Vec<String> {
+        self.served
+            .inserted
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
+            .clone()
     }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl SharedOut {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
-    }
-    fn lines(&self) -> Vec<String> {
-        self.text().lines().map(str::to_owned).collect()
-    }
-}
-
-async fn connect(fixture: &ProtonFixture) -> Connection {
-    Connection::connect(ConnectOptions {
-        host: fixture.host(),
-        port: fixture.port(),
-        ..Default::default()
-    })
-    .await
-    .expect("connect to the fixture")
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        let path = std::env::temp_dir().join(format!(
-            "proton-shell-demos-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn config(dir: &TempDir) -> DemoConfig {
-    DemoConfig {
-        data_dir: dir.0.clone(),
-        ..DemoConfig::default()
-    }
-}
-
-/// Waits until `cond` holds on the output (or `timeout`), then flips `stop`.
-async fn stop_when(
-    out: &SharedOut,
-    stop: &watch::Sender<bool>,
-    timeout: Duration,
-    cond: impl Fn(&str) -> bool,
-) -> bool {
-    let deadline = Instant::now() + timeout;
-    let met = loop {
-        if cond(&out.text()) {
-            break true;
-        }
-        if Instant::now() >= deadline {
-            break false;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    };
-    let _ = stop.send(true);
-    met
 }
 
 fn sqls(fixture: &ProtonFixture) -> Vec<String> {
@@ -386,37 +352,24 @@ fn traced(text: &str) -> Vec<(i32, i64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn school_count_prints_each_change_and_stops_with_a_summary() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("count");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (tx, rx) = watch::channel(false);
-    let run = school_count(
-        &mut conn,
-        &cfg,
-        SchoolCountOpts::default(),
-        DemoOut::plain(&mut writer),
-        rx,
-    );
-    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
-        t.contains("School messages: 20 ")
-    });
-    let (summary, met) = tokio::join!(run, stopper);
-    assert!(met, "the count never reached 20:\n{}", out.text());
-    let summary = summary.expect("school count");
+    let mut demo = Demo::start("count").await;
+    let ran = demo
+        .run_until(Macro::SchoolCount(SchoolCountOpts::default()), |t| {
+            t.contains("School messages: 20 ")
+        })
+        .await;
+    assert!(ran.met, "the count never reached 20:\n{}", ran.text());
     assert_eq!(
-        summary,
-        DemoSummary::SchoolCount {
+        ran.summary(),
+        &DemoSummary::SchoolCount {
             count: Some(20),
             changes: 3,
             distinct: false
         }
     );
-    assert_eq!(sqls(&fixture), vec![CREATE_STREAM, COUNT]);
+    assert_eq!(demo.sqls(), vec![CREATE_STREAM, COUNT]);
 
-    let lines = out.lines();
+    let lines = ran.out.lines();
     assert_eq!(lines[0], format!("-- {CREATE_STREAM}"));
     assert!(
         lines.iter().any(|l| l.contains("from now on")),
@@ -453,8 +406,9 @@ async fn school_count_prints_each_change_and_stops_with_a_summary() {
         Some("School messages: 20 (the count changed 3 times)")
     );
     // Stopped with Cancel, answered by the server.
-    assert!(fixture.wait_idle(Duration::from_secs(5)));
-    let outcome = fixture
+    assert!(demo.fixture.wait_idle(WAIT));
+    let outcome = demo
+        .fixture
         .outcomes()
         .into_iter()
         .find(|o| o.sql == COUNT)
@@ -464,27 +418,19 @@ async fn school_count_prints_each_change_and_stops_with_a_summary() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn school_count_on_a_tty_rewrites_one_live_line() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("count-tty");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (tx, rx) = watch::channel(false);
-    let run = school_count(
-        &mut conn,
-        &cfg,
-        SchoolCountOpts::default(),
-        DemoOut::new(&mut writer, true, true),
-        rx,
-    );
-    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
-        t.contains("School messages: 20 ")
-    });
-    let (summary, met) = tokio::join!(run, stopper);
-    assert!(met, "{:?}", out.text());
-    summary.expect("school count");
-    let text = out.text();
+    let mut demo = Demo::start("count-tty").await;
+    let ran = run_until(
+        &mut demo.conn,
+        &demo.cfg,
+        &Macro::SchoolCount(SchoolCountOpts::default()),
+        Screen::Tty,
+        WAIT,
+        |t| t.contains("School messages: 20 "),
+    )
+    .await;
+    assert!(ran.met, "{:?}", ran.text());
+    ran.summary();
+    let text = ran.text();
     assert!(
         text.contains("\x1b[2mCREATE EXTERNAL STREAM"),
         "dimmed SQL: {text:?}"
@@ -508,34 +454,19 @@ async fn school_count_on_a_tty_rewrites_one_live_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn school_count_options_change_the_sql_exactly() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("count-opts");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
+    let mut demo = Demo::start("count-opts").await;
     let cases = [
         ("--all", "SELECT count() FROM document WHERE raw:resourcename='School' SETTINGS seek_to='earliest'"),
         ("--distinct", "SELECT unique_exact(raw:documentuuid) - unique_exact_if(raw:documentuuid, raw:__deleted='true') FROM document WHERE raw:resourcename='School'"),
         ("--all --distinct", "SELECT unique_exact(raw:documentuuid) - unique_exact_if(raw:documentuuid, raw:__deleted='true') FROM document WHERE raw:resourcename='School' SETTINGS seek_to='earliest'"),
     ];
     for (args, sql) in cases {
-        let before = fixture.queries().len();
-        let invocation = parse_args("school-count", &args.split_whitespace().collect::<Vec<_>>())
-            .expect("parse");
-        let out = SharedOut::default();
-        let mut writer = out.clone();
-        let (tx, rx) = watch::channel(false);
-        let run = run(
-            &mut conn,
-            &cfg,
-            &invocation,
-            DemoOut::plain(&mut writer),
-            rx,
-        );
-        let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| t.contains(": 20 "));
-        let (summary, met) = tokio::join!(run, stopper);
-        assert!(met, "{args}: {}", out.text());
-        let summary = summary.expect("school count");
-        let sent: Vec<String> = sqls(&fixture).split_off(before);
+        let before = demo.fixture.queries().len();
+        let mac = Macro::parse("school-count", &args.split_whitespace().collect::<Vec<_>>());
+        let ran = demo.run_until(mac, |t| t.contains(": 20 ")).await;
+        assert!(ran.met, "{args}: {}", ran.text());
+        let summary = ran.summary();
+        let sent: Vec<String> = demo.sqls().split_off(before);
         assert_eq!(
             sent,
             vec![CREATE_STREAM.to_owned(), sql.to_owned()],
@@ -543,9 +474,9 @@ async fn school_count_options_change_the_sql_exactly() {
         );
         if args.contains("--distinct") {
             assert!(
-                out.text().contains("distinct schools: 20  (last change"),
+                ran.text().contains("distinct schools: 20  (last change"),
                 "{}",
-                out.text()
+                ran.text()
             );
             assert!(
                 summary.to_string().starts_with("distinct schools: 20"),
@@ -553,7 +484,7 @@ async fn school_count_options_change_the_sql_exactly() {
             );
         }
         if args.contains("--all") {
-            assert!(out.text().contains("earliest offset"), "{}", out.text());
+            assert!(ran.text().contains("earliest offset"), "{}", ran.text());
         }
     }
 }
@@ -564,37 +495,23 @@ async fn school_count_options_change_the_sql_exactly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_docs_prints_one_line_per_document() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("docs");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (tx, rx) = watch::channel(false);
-    let run = new_docs(
-        &mut conn,
-        &cfg,
-        NewDocsOpts::default(),
-        DemoOut::plain(&mut writer),
-        rx,
-    );
-    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
-        t.lines().filter(|l| !l.starts_with("-- ")).count() >= 38
-    });
-    let (summary, met) = tokio::join!(run, stopper);
-    assert!(met, "{}", out.text());
+    let mut demo = Demo::start("docs").await;
+    let ran = demo
+        .run_until(Macro::NewDocs(NewDocsOpts::default()), |t| {
+            t.lines().filter(|l| !l.starts_with("-- ")).count() >= 38
+        })
+        .await;
+    assert!(ran.met, "{}", ran.text());
     assert_eq!(
-        summary.expect("new docs"),
-        DemoSummary::NewDocs {
+        ran.summary(),
+        &DemoSummary::NewDocs {
             shown: 38,
             unreadable: 0
         }
     );
-    assert_eq!(
-        sqls(&fixture),
-        vec![CREATE_STREAM, "SELECT * FROM document"]
-    );
-    let docs: Vec<String> = out
+    assert_eq!(demo.sqls(), vec![CREATE_STREAM, "SELECT * FROM document"]);
+    let docs: Vec<String> = ran
+        .out
         .lines()
         .into_iter()
         .filter(|l| !l.starts_with("-- ") && !l.starts_with("shown "))
@@ -608,49 +525,37 @@ async fn new_docs_prints_one_line_per_document() {
     assert!(docs.contains(&"School  fb937fa1-4309-48a0-abd6-e954f37e8c58  DELETED".to_owned()));
     assert_eq!(docs.iter().filter(|l| l.ends_with("DELETED")).count(), 1);
     assert_eq!(
-        out.lines().last().map(String::as_str),
+        ran.out.lines().last().map(String::as_str),
         Some("shown 38 documents")
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_docs_json_and_resource_filter() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("docs-json");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (tx, rx) = watch::channel(false);
-    let invocation = parse_args("new-docs", &["--json", "--resource", "School"]).expect("parse");
-    let run = run(
-        &mut conn,
-        &cfg,
-        &invocation,
-        DemoOut::plain(&mut writer),
-        rx,
-    );
-    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
-        t.matches("\"resourcename\": \"School\"").count() >= 20
-    });
-    let (summary, met) = tokio::join!(run, stopper);
-    assert!(met, "{}", out.text());
+    let mut demo = Demo::start("docs-json").await;
+    let mac = Macro::parse("new-docs", &["--json", "--resource", "School"]);
+    let ran = demo
+        .run_until(mac, |t| {
+            t.matches("\"resourcename\": \"School\"").count() >= 20
+        })
+        .await;
+    assert!(ran.met, "{}", ran.text());
     assert_eq!(
-        summary.expect("new docs"),
-        DemoSummary::NewDocs {
+        ran.summary(),
+        &DemoSummary::NewDocs {
             shown: 20,
             unreadable: 0
         }
     );
     assert_eq!(
-        sqls(&fixture),
+        demo.sqls(),
         vec![
             CREATE_STREAM,
             "SELECT * FROM document WHERE raw:resourcename='School'"
         ]
     );
     // The pretty documents parse back: split the output at top-level `}`.
-    let text = out.text();
+    let text = ran.text();
     let body: String = text
         .lines()
         .filter(|l| !l.starts_with("-- ") && !l.starts_with("shown "))
@@ -671,30 +576,18 @@ async fn new_docs_json_and_resource_filter() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_reports_six_invalid_and_two_unreadable_without_crashing() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("validate");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (tx, rx) = watch::channel(false);
-    let run = validate(
-        &mut conn,
-        &cfg,
-        ValidateOpts::default(),
-        DemoOut::plain(&mut writer),
-        rx,
-    );
+    let mut demo = Demo::start("validate").await;
     // 19 School rows: 11 in the snapshot, 8 live in blocks of 4. The two
     // unreadable ones and the last (valid) school share the last block, which
     // is checked in one go before the stop is seen.
-    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
-        t.matches("⚠ School document").count() == 2
-    });
-    let (summary, met) = tokio::join!(run, stopper);
-    assert!(met, "{}", out.text());
-    let summary = summary.expect("validate");
-    let DemoSummary::Validate { totals, checkpoint } = &summary else {
+    let ran = demo
+        .run_until(Macro::Validate(ValidateOpts::default()), |t| {
+            t.matches("⚠ School document").count() == 2
+        })
+        .await;
+    assert!(ran.met, "{}", ran.text());
+    let summary = ran.summary();
+    let DemoSummary::Validate { totals, checkpoint } = summary else {
         panic!("{summary:?}")
     };
     assert_eq!(checkpoint, &None);
@@ -703,7 +596,7 @@ async fn validate_reports_six_invalid_and_two_unreadable_without_crashing() {
     assert_eq!(totals.checked, 19, "{totals:?}");
 
     assert_eq!(
-        sqls(&fixture),
+        demo.sqls(),
         vec![
             CREATE_STREAM,
             CREATE_VIEW,
@@ -711,7 +604,7 @@ async fn validate_reports_six_invalid_and_two_unreadable_without_crashing() {
             "SELECT * FROM schools"
         ]
     );
-    let lines = out.lines();
+    let lines = ran.out.lines();
     let invalid: Vec<String> = lines
         .iter()
         .filter(|l| l.starts_with('❌'))
@@ -732,8 +625,9 @@ async fn validate_reports_six_invalid_and_two_unreadable_without_crashing() {
     assert!(lines.last().is_some_and(
         |l| l.starts_with("checked ") && l.ends_with(": 6 invalid categories, 2 unreadable")
     ));
-    assert!(fixture.wait_idle(Duration::from_secs(5)));
-    let follow = fixture
+    assert!(demo.fixture.wait_idle(WAIT));
+    let follow = demo
+        .fixture
         .outcomes()
         .into_iter()
         .find(|o| o.sql == "SELECT * FROM schools")
@@ -743,34 +637,28 @@ async fn validate_reports_six_invalid_and_two_unreadable_without_crashing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_view_rows_are_all_checked_once() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("validate-all");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (tx, rx) = watch::channel(false);
+    let mut demo = Demo::start("validate-all").await;
     let opts = ValidateOpts {
         verbose: true,
         ..Default::default()
     };
-    let run = validate(&mut conn, &cfg, opts, DemoOut::plain(&mut writer), rx);
-    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
-        t.lines()
-            .filter(|l| l.starts_with("-- ✓ ") || l.starts_with("-- ✗ "))
-            .count()
-            == 19
-    });
-    let (summary, met) = tokio::join!(run, stopper);
-    assert!(met, "{}", out.text());
+    let ran = demo
+        .run_until(Macro::Validate(opts), |t| {
+            t.lines()
+                .filter(|l| l.starts_with("-- ✓ ") || l.starts_with("-- ✗ "))
+                .count()
+                == 19
+        })
+        .await;
+    assert!(ran.met, "{}", ran.text());
     assert_eq!(
-        summary.expect("validate").to_string(),
+        ran.summary().to_string(),
         "checked 19 schools: 6 invalid categories, 2 unreadable"
     );
     assert!(
-        out.text().contains("-- ✓ School 255903018 ok\n"),
+        ran.text().contains("-- ✓ School 255903018 ok\n"),
         "{}",
-        out.text()
+        ran.text()
     );
 }
 
@@ -778,27 +666,28 @@ async fn validate_view_rows_are_all_checked_once() {
 // :validate --resume
 // ---------------------------------------------------------------------------
 
+/// `:validate --resume --verbose`.
+fn resume() -> Macro {
+    Macro::Validate(ValidateOpts {
+        resume: true,
+        verbose: true,
+        ..Default::default()
+    })
+}
+
+/// One `:validate --resume --verbose` run, stopped once `stop_after(traced lines)` holds.
 async fn resume_run(
     conn: &mut Connection,
     cfg: &DemoConfig,
     stop_after: impl Fn(usize) -> bool,
 ) -> (DemoSummary, Vec<(i32, i64)>, String) {
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (tx, rx) = watch::channel(false);
-    let opts = ValidateOpts {
-        resume: true,
-        verbose: true,
-        ..Default::default()
-    };
-    let run = validate(conn, cfg, opts, DemoOut::plain(&mut writer), rx);
-    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
+    let ran = run_until(conn, cfg, &resume(), Screen::Plain, WAIT, |t| {
         stop_after(traced(t).len())
-    });
-    let (summary, met) = tokio::join!(run, stopper);
-    assert!(met, "stop condition not met:\n{}", out.text());
-    let text = out.text();
-    (summary.expect("validate --resume"), traced(&text), text)
+    })
+    .await;
+    assert!(ran.met, "stop condition not met:\n{}", ran.text());
+    let text = ran.text();
+    (ran.summary().clone(), traced(&text), text)
 }
 
 fn highest(positions: &[(i32, i64)]) -> BTreeMap<i32, i64> {
@@ -819,9 +708,7 @@ fn checked(summary: &DemoSummary) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_after_interruption_has_no_duplicates_and_no_gaps() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("resume");
-    let cfg = config(&dir);
+    let mut demo = Demo::start("resume").await;
     let all = school_positions();
     assert_eq!(all.len(), 19);
     assert!(
@@ -830,8 +717,7 @@ async fn resume_after_interruption_has_no_duplicates_and_no_gaps() {
     );
 
     // Run 1: no checkpoint, from the earliest offset; stopped midway.
-    let mut conn = connect(&fixture).await;
-    let (summary1, seen1, text1) = resume_run(&mut conn, &cfg, |n| n >= 7).await;
+    let (summary1, seen1, text1) = resume_run(&mut demo.conn, &demo.cfg, |n| n >= 7).await;
     assert!(
         seen1.len() >= 7 && seen1.len() < 19,
         "stopped midway: {}",
@@ -842,7 +728,7 @@ async fn resume_after_interruption_has_no_duplicates_and_no_gaps() {
         text1.contains("checking the whole topic from its earliest offset"),
         "{text1}"
     );
-    let after1 = sqls(&fixture);
+    let after1 = demo.sqls();
     assert_eq!(
         after1,
         vec![
@@ -851,14 +737,15 @@ async fn resume_after_interruption_has_no_duplicates_and_no_gaps() {
         ]
     );
     // The checkpoint holds the highest offset per partition of what was printed.
+    let cfg = demo.cfg.clone();
     let saved = Checkpoint::load(&cfg.data_dir, &cfg.brokers, &cfg.topic).expect("checkpoint");
     assert_eq!(saved.offsets, highest(&seen1));
 
     // Run 2: resumes after the checkpoint, until every School is through.
     let before = seen1.len();
-    let (summary2, seen2, text2) = resume_run(&mut conn, &cfg, |n| before + n >= 19).await;
+    let (summary2, seen2, text2) = resume_run(&mut demo.conn, &cfg, |n| before + n >= 19).await;
     assert!(text2.contains("Resuming after the checkpoint"), "{text2}");
-    let sent2: Vec<String> = sqls(&fixture).split_off(after1.len());
+    let sent2: Vec<String> = demo.sqls().split_off(after1.len());
     let seek: Vec<String> = (0..PARTITIONS)
         .map(|p| {
             saved
@@ -906,57 +793,46 @@ async fn resume_after_interruption_has_no_duplicates_and_no_gaps() {
         .map(|p| (highest(&union)[&p] + 1).to_string())
         .collect();
     let resume3 = format!("{RESUME_PREFIX}{}'", end.join(","));
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (tx, rx) = watch::channel(false);
-    let opts = ValidateOpts {
-        resume: true,
-        verbose: true,
-        ..Default::default()
-    };
-    let run3 = validate(&mut conn, &cfg, opts, DemoOut::plain(&mut writer), rx);
-    let stopper = async {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut sent = false;
-        while !sent && Instant::now() < deadline {
-            sent = fixture.queries().iter().any(|q| q.sql == resume3);
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        // Give a replayed row time to show up, if there were one.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let _ = tx.send(true);
-        sent
-    };
-    let (summary3, sent) = tokio::join!(run3, stopper);
-    assert!(sent, "run 3 seeks past everything: {:?}", sqls(&fixture));
-    assert!(traced(&out.text()).is_empty(), "{}", out.text());
-    assert_eq!(checked(&summary3.expect("validate")), 0);
+    let fixture = &demo.fixture;
+    let ran = run_with(
+        &mut demo.conn,
+        &cfg,
+        &resume(),
+        Screen::Plain,
+        |_, tx| async move {
+            let sent =
+                poll_until(WAIT, || fixture.queries().iter().any(|q| q.sql == resume3)).await;
+            // Give a replayed row time to show up, if there were one.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let _ = tx.send(true);
+            sent
+        },
+    )
+    .await;
+    assert!(ran.met, "run 3 seeks past everything: {:?}", demo.sqls());
+    assert!(traced(&ran.text()).is_empty(), "{}", ran.text());
+    assert_eq!(checked(ran.summary()), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_run_replays_at_most_its_last_batch() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("kill");
-    let cfg = config(&dir);
+    let mut demo = Demo::start("kill").await;
+    let cfg = demo.cfg.clone();
 
     // Run 1 is dropped mid-stream, like a killed process: no summary, no cancel.
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (_tx, rx) = watch::channel(false);
+    let out = crate::support::SharedOut::default();
     {
-        let mut conn = connect(&fixture).await;
-        let opts = ValidateOpts {
-            resume: true,
-            verbose: true,
-            ..Default::default()
-        };
-        let run = validate(&mut conn, &cfg, opts, DemoOut::plain(&mut writer), rx);
-        let killer = async {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while traced(&out.text()).len() < 2 * BATCH && Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-        };
+        let mut conn = connect(&demo.fixture).await;
+        let mut writer = out.clone();
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let mac = resume();
+        let run = mac.call(
+            &mut conn,
+            &cfg,
+            proton_shell::demos::DemoOut::plain(&mut writer),
+            rx,
+        );
+        let killer = poll_until(WAIT, || traced(&out.text()).len() >= 2 * BATCH);
         tokio::select! {
             result = run => panic!("the run ended by itself: {result:?}"),
             _ = killer => {}
@@ -990,9 +866,8 @@ async fn a_killed_run_replays_at_most_its_last_batch() {
         .save(&cfg.data_dir, &cfg.brokers, &cfg.topic)
         .expect("save");
 
-    let mut conn = connect(&fixture).await;
     let before = kept.len();
-    let (summary2, seen2, _) = resume_run(&mut conn, &cfg, |n| before + n >= 19).await;
+    let (summary2, seen2, _) = resume_run(&mut demo.conn, &cfg, |n| before + n >= 19).await;
     let replayed: BTreeSet<(i32, i64)> = seen2
         .iter()
         .copied()
@@ -1008,64 +883,44 @@ async fn a_killed_run_replays_at_most_its_last_batch() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_forgets_the_checkpoint() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("reset");
-    let cfg = config(&dir);
+    let mut demo = Demo::start("reset").await;
+    let cfg = demo.cfg.clone();
     let mut checkpoint = Checkpoint::new();
     checkpoint.record(0, 5);
     checkpoint
         .save(&cfg.data_dir, &cfg.brokers, &cfg.topic)
         .expect("save");
-    let mut conn = connect(&fixture).await;
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (_tx, rx) = watch::channel(false);
     let opts = ValidateOpts {
         reset: true,
         ..Default::default()
     };
-    let summary = validate(&mut conn, &cfg, opts, DemoOut::plain(&mut writer), rx)
-        .await
-        .expect("reset");
+    let ran = demo.run_to_end(Macro::Validate(opts), false).await;
     assert!(matches!(
-        summary,
+        ran.summary(),
         DemoSummary::CheckpointReset { removed: true, .. }
     ));
     assert!(
-        out.text().starts_with("checkpoint forgotten ("),
+        ran.text().starts_with("checkpoint forgotten ("),
         "{}",
-        out.text()
+        ran.text()
     );
     assert!(Checkpoint::load(&cfg.data_dir, &cfg.brokers, &cfg.topic)
         .expect("load")
         .is_empty());
-    assert!(fixture.queries().is_empty(), "--reset alone runs nothing");
+    assert!(
+        demo.fixture.queries().is_empty(),
+        "--reset alone runs nothing"
+    );
 
     // --reset --resume starts over from the earliest offset.
-    let (summary, seen, _) = {
-        let out = SharedOut::default();
-        let mut writer = out.clone();
-        let (tx, rx) = watch::channel(false);
-        let invocation =
-            parse_args("validate", &["--reset", "--resume", "--verbose"]).expect("parse");
-        let run = run(
-            &mut conn,
-            &cfg,
-            &invocation,
-            DemoOut::plain(&mut writer),
-            rx,
-        );
-        let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
-            traced(t).len() >= 19
-        });
-        let (summary, met) = tokio::join!(run, stopper);
-        assert!(met, "{}", out.text());
-        (summary.expect("validate"), traced(&out.text()), out.text())
-    };
+    let mac = Macro::parse("validate", &["--reset", "--resume", "--verbose"]);
+    let ran = demo.run_until(mac, |t| traced(t).len() >= 19).await;
+    assert!(ran.met, "{}", ran.text());
+    let seen = traced(&ran.text());
     assert_eq!(seen.len(), 19);
-    assert_eq!(checked(&summary), 19);
+    assert_eq!(checked(ran.summary()), 19);
     assert_eq!(
-        fixture.last_query().expect("query").sql,
+        demo.fixture.last_query().expect("query").sql,
         format!("{RESUME_PREFIX}earliest'")
     );
 }
@@ -1076,38 +931,25 @@ async fn reset_forgets_the_checkpoint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_load_writes_the_sample_in_one_insert() {
-    let (fixture, served) = start_fixture();
-    let dir = TempDir::new("load");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (_tx, rx) = watch::channel(false);
-    let summary = demo_load(
-        &mut conn,
-        &cfg,
-        DemoLoadOpts::default(),
-        DemoOut::plain(&mut writer),
-        rx,
-    )
-    .await
-    .expect("demo-load");
+    let mut demo = Demo::start("load").await;
+    let ran = demo
+        .run_to_end(Macro::DemoLoad(DemoLoadOpts::default()), false)
+        .await;
     assert_eq!(
-        summary.to_string(),
+        ran.summary().to_string(),
         "wrote 38 of 38 sample messages to topic edfi.dms.document"
     );
-    let queries = sqls(&fixture);
+    let queries = demo.sqls();
     assert_eq!(queries.len(), 2);
     assert_eq!(queries[0], CREATE_STREAM);
     assert!(queries[1].starts_with("INSERT INTO document(raw) VALUES ('{\"id\":1,"));
-    let inserted = served
-        .inserted
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
     let sample: Vec<String> = sample_messages().map(str::to_owned).collect();
-    assert_eq!(inserted, sample, "every message byte for byte, in order");
-    let text = out.text();
+    assert_eq!(
+        demo.inserted(),
+        sample,
+        "every message byte for byte, in order"
+    );
+    let text = ran.text();
     assert!(
         text.contains("-- INSERT INTO document(raw) VALUES ('{\"id\":1,"),
         "{text}"
@@ -1117,59 +959,46 @@ async fn demo_load_writes_the_sample_in_one_insert() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_load_with_pace_drips_and_stops() {
-    let (fixture, served) = start_fixture();
-    let dir = TempDir::new("load-pace");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (tx, rx) = watch::channel(false);
-    let invocation = parse_args("demo-load", &["--pace", "20ms"]).expect("parse");
-    let run = run(
-        &mut conn,
-        &cfg,
-        &invocation,
-        DemoOut::plain(&mut writer),
-        rx,
-    );
-    let stopper = async {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let inserts = || {
-            sqls(&fixture)
-                .iter()
-                .filter(|s| s.starts_with("INSERT"))
-                .count()
-        };
-        while inserts() < 5 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        let _ = tx.send(true);
-        inserts() >= 5
+    let mut demo = Demo::start("load-pace").await;
+    let mac = Macro::parse("demo-load", &["--pace", "20ms"]);
+    let fixture = &demo.fixture;
+    let inserts = || {
+        sqls(fixture)
+            .iter()
+            .filter(|s| s.starts_with("INSERT"))
+            .count()
     };
-    let (summary, met) = tokio::join!(run, stopper);
-    assert!(met, "{}", out.text());
-    let summary = summary.expect("demo-load");
-    let DemoSummary::DemoLoad { written, total, .. } = summary else {
+    let ran = run_with(
+        &mut demo.conn,
+        &demo.cfg,
+        &mac,
+        Screen::Plain,
+        |_, tx| async move {
+            let met = poll_until(WAIT, || inserts() >= 5).await;
+            let _ = tx.send(true);
+            met
+        },
+    )
+    .await;
+    assert!(ran.met, "{}", ran.text());
+    let summary = ran.summary();
+    let DemoSummary::DemoLoad { written, total, .. } = *summary else {
         panic!("{summary:?}")
     };
     assert_eq!(total, 38);
     assert!((5..38).contains(&written), "{written}");
-    let inserts: Vec<String> = sqls(&fixture)
+    let inserts: Vec<String> = demo
+        .sqls()
         .into_iter()
         .filter(|s| s.starts_with("INSERT"))
         .collect();
     assert_eq!(inserts.len() as u64, written, "one statement per message");
-    let inserted = served
-        .inserted
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
     let sample: Vec<String> = sample_messages()
         .take(written as usize)
         .map(str::to_owned)
         .collect();
-    assert_eq!(inserted, sample);
-    assert!(out
+    assert_eq!(demo.inserted(), sample);
+    assert!(ran
         .text()
         .contains("-- INSERT INTO document(raw) VALUES ('{\"id\":1,\"documentpartitionkey\""));
 }
@@ -1187,16 +1016,10 @@ async fn a_missing_topic_is_an_error_with_a_hint() {
                 .then(|| Response::exception(2003, "Could not find topic edfi.dms.document"))
         })
         .start();
-    let dir = TempDir::new("missing");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
+    let mut demo = Demo::on(fixture, Arc::default(), "missing").await;
     for command in ["school-count", "new-docs", "validate", "demo-load"] {
-        let mut out: Vec<u8> = Vec::new();
-        let (_tx, rx) = watch::channel(false);
-        let invocation = parse_args(command, &[]).expect("parse");
-        let err = run(&mut conn, &cfg, &invocation, DemoOut::plain(&mut out), rx)
-            .await
-            .expect_err("the topic is missing");
+        let ran = demo.run_to_end(Macro::parse(command, &[]), false).await;
+        let err = ran.summary.expect_err("the topic is missing");
         assert_eq!(err.server_code(), Some(2003), "{command}");
         let text = err.to_string();
         assert!(text.contains("Could not find topic"), "{text}");
@@ -1205,62 +1028,43 @@ async fn a_missing_topic_is_an_error_with_a_hint() {
         assert!(hint.contains(":demo-load"), "{hint}");
     }
     // Nothing after the failed CREATE.
-    assert!(sqls(&fixture)
+    assert!(demo
+        .sqls()
         .iter()
         .all(|s| s.starts_with("CREATE EXTERNAL STREAM")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_early_stop_ends_cleanly() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("early");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
+    let mut demo = Demo::start("early").await;
     for command in ["school-count", "new-docs", "validate", "demo-load"] {
-        let mut out: Vec<u8> = Vec::new();
-        let (_tx, rx) = watch::channel(true);
-        let invocation = parse_args(command, &[]).expect("parse");
-        let summary = tokio::time::timeout(
-            Duration::from_secs(5),
-            run(&mut conn, &cfg, &invocation, DemoOut::plain(&mut out), rx),
-        )
-        .await
-        .expect("returns at once")
-        .expect("no error");
-        let text = String::from_utf8(out).expect("utf8");
+        let ran = tokio::time::timeout(WAIT, demo.run_to_end(Macro::parse(command, &[]), true))
+            .await
+            .expect("returns without waiting for anything");
+        let summary = ran.summary();
+        let text = ran.text();
         assert!(text.ends_with(&format!("{summary}\n")), "{command}: {text}");
     }
-    assert!(fixture.queries().is_empty(), "{:?}", sqls(&fixture));
+    assert!(demo.fixture.queries().is_empty(), "{:?}", demo.sqls());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_connection_is_usable_after_a_stopped_macro() {
-    let (fixture, _) = start_fixture();
-    let dir = TempDir::new("reuse");
-    let cfg = config(&dir);
-    let mut conn = connect(&fixture).await;
-    let out = SharedOut::default();
-    let mut writer = out.clone();
-    let (tx, rx) = watch::channel(false);
-    let run = new_docs(
-        &mut conn,
-        &cfg,
-        NewDocsOpts::default(),
-        DemoOut::plain(&mut writer),
-        rx,
-    );
-    let stopper = stop_when(&out, &tx, Duration::from_secs(10), |t| {
-        t.contains("School  ")
-    });
-    let (summary, met) = tokio::join!(run, stopper);
-    assert!(met);
-    summary.expect("new docs");
-    let result = conn
+    let mut demo = Demo::start("reuse").await;
+    let ran = demo
+        .run_until(Macro::NewDocs(NewDocsOpts::default()), |t| {
+            t.contains("School  ")
+        })
+        .await;
+    assert!(ran.met);
+    ran.summary();
+    let result = demo
+        .conn
         .execute("SELECT 1", &[])
         .await
         .expect("SELECT 1 after the macro");
     assert_eq!(result.rows, 1);
-    assert_eq!(fixture.connections(), 1, "no reconnect was needed");
+    assert_eq!(demo.fixture.connections(), 1, "no reconnect was needed");
 }
 
 /// The real binary in batch mode: `-q ':validate'` prints plain lines until SIGINT,
@@ -1269,7 +1073,7 @@ async fn the_connection_is_usable_after_a_stopped_macro() {
 async fn batch_validate_runs_until_sigint_then_prints_its_summary() {
     let (fixture, _) = start_fixture();
     let home = TempDir::new("batch-validate");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_proton-shell"))
+    let mut child = hermetic(home.path())
         .args([
             "--host",
             &fixture.host(),
@@ -1277,53 +1081,32 @@ async fn batch_validate_runs_until_sigint_then_prints_its_summary() {
             &fixture.port().to_string(),
         ])
         .args(["-q", ":validate"])
-        .env("HOME", &home.0)
-        .env("XDG_DATA_HOME", &home.0)
-        .env("XDG_CONFIG_HOME", &home.0)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn proton-shell");
-    // Wait until the live part has delivered everything (both unreadable reports).
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while fixture
-        .queries()
-        .iter()
-        .filter(|q| q.sql == "SELECT * FROM schools")
-        .count()
-        < 1
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the live query never started: {:?}",
-            sqls(&fixture)
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || {
-        let start = std::time::Instant::now();
-        loop {
-            if let Ok(Some(_)) = child.try_wait() {
-                break;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(5),
-                "did not exit after SIGINT"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        child.wait_with_output().unwrap()
+    // Wait until the live part has delivered everything (both unreadable reports and all six
+    // invalid ones), then interrupt.
+    let stdout = Capture::new(child.stdout.take().expect("stdout"));
+    let delivered = poll_until(WAIT, || {
+        let t = stdout.text();
+        t.matches("⚠ School document").count() == 2 && t.matches('❌').count() == 6
     })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    .await;
+    assert!(
+        delivered,
+        "not everything was reported: {:?}\n{}",
+        sqls(&fixture),
+        stdout.text()
+    );
+    crate::support::sigint(child.id());
+    let out = tokio::task::spawn_blocking(move || wait_output(child, WAIT))
+        .await
+        .unwrap();
+    let stdout = tokio::task::spawn_blocking(move || stdout.finish())
+        .await
+        .unwrap();
     let invalid: Vec<&str> = stdout.lines().filter(|l| l.starts_with("❌")).collect();
     assert_eq!(invalid, expected_invalid_lines(), "{stdout}");
     assert_eq!(stdout.matches("⚠ School document").count(), 2, "{stdout}");
@@ -1339,6 +1122,6 @@ async fn batch_validate_runs_until_sigint_then_prints_its_summary() {
         out.status.success(),
         "exit {:?}: {}",
         out.status,
-        String::from_utf8_lossy(&out.stderr)
+        text(&out.stderr)
     );
 }

@@ -6,26 +6,8 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-fn ch_addr() -> (String, u16) {
-    let addr = std::env::var("CLICKHOUSE_TEST_ADDR").unwrap_or_else(|_| {
-        panic!("CLICKHOUSE_TEST_ADDR is not set: run the tests with scripts/test.sh, which starts ClickHouse")
-    });
-    let (host, port) = addr
-        .rsplit_once(':')
-        .expect("CLICKHOUSE_TEST_ADDR is host:port");
-    (host.to_string(), port.parse().expect("port"))
-}
-
-fn opts() -> ConnectOptions {
-    let (host, port) = ch_addr();
-    ConnectOptions {
-        host,
-        port,
-        ..Default::default()
-    }
-}
+use crate::support::{clickhouse as ch_addr, clickhouse_opts as opts, WAIT};
 
 async fn connect() -> Connection {
     Connection::connect(opts())
@@ -212,12 +194,8 @@ async fn endless_query_is_cancelled_and_the_connection_is_reused_at_once() {
         .await
         .unwrap();
     assert!(read_rows(&mut stream, 100_000).await >= 100_000);
-    let t = Instant::now();
-    assert_eq!(
-        stream.cancel_and_drain(Duration::from_secs(5)).await,
-        CancelOutcome::Drained
-    );
-    assert!(t.elapsed() < Duration::from_secs(5));
+    // Drained (not dropped at the deadline, which only bounds a hang).
+    assert_eq!(stream.cancel_and_drain(WAIT).await, CancelOutcome::Drained);
     assert_eq!(tsv(&mut conn, "SELECT 42").await, "42\n");
     assert_eq!(
         conn.reconnect_count(),
@@ -244,10 +222,7 @@ async fn hundred_cancel_and_requery_cycles_never_desync() {
         }
         assert_eq!(first, Some(i), "cycle {i} read another query's rows");
         if i % 2 == 0 {
-            assert_eq!(
-                stream.cancel_and_drain(Duration::from_secs(5)).await,
-                CancelOutcome::Drained
-            );
+            assert_eq!(stream.cancel_and_drain(WAIT).await, CancelOutcome::Drained);
         } else {
             // Cancel without waiting: the next query drains first.
             stream.cancel().unwrap();
@@ -293,10 +268,7 @@ async fn compression_on_and_off_give_identical_values() {
         .await
         .unwrap();
     read_rows(&mut stream, 10).await;
-    assert_eq!(
-        stream.cancel_and_drain(Duration::from_secs(5)).await,
-        CancelOutcome::Drained
-    );
+    assert_eq!(stream.cancel_and_drain(WAIT).await, CancelOutcome::Drained);
     assert_eq!(tsv(&mut conn, "SELECT 2").await, "2\n");
 }
 

@@ -1,28 +1,13 @@
-//! The wire client against the Proton-shaped fixture server: handshake, lowercase types,
-//! heartbeats, ProfileEvents, Cancel, deadlines, compression and a server that vanishes.
+//! The wire client against the Proton-shaped fixture server (handshake, types, heartbeats, Cancel, compression, a vanishing server).
+//!
+//! Covers lowercase type names, ProfileEvents, drain deadlines and reconnects as well.
 
-#[path = "support/proton_fixture.rs"]
-mod proton_fixture;
-
-use proton_fixture::{FValue, ProtonFixture, QueryEnd, Response, Step};
+use crate::support::fixture::{FValue, ProtonFixture, QueryEnd, Response, Step};
+use crate::support::{connect_fixture as connect, fixture_opts as opts, WAIT};
 use proton_shell::render::tsv::write_rows;
-use proton_shell::wire::{CancelOutcome, ConnectOptions, Connection, Error, Event, Style};
+use proton_shell::wire::{CancelOutcome, Connection, Error, Event, Style};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn opts(fx: &ProtonFixture) -> ConnectOptions {
-    ConnectOptions {
-        host: fx.host(),
-        port: fx.port(),
-        ..Default::default()
-    }
-}
-
-async fn connect(fx: &ProtonFixture) -> Connection {
-    Connection::connect(opts(fx))
-        .await
-        .expect("connect to the fixture")
-}
 
 /// Every event of a finished query, with data blocks rendered as TSV.
 async fn run(conn: &mut Connection, sql: &str) -> (Vec<Event>, String) {
@@ -142,7 +127,7 @@ async fn progress_increments_are_summed() {
                     Step::Rows(vec![vec![FValue::UInt(1)]]),
                     Step::progress(5, 50),
                 ])
-                .with_ending(proton_fixture::Ending::EndOfStream)
+                .with_ending(crate::support::fixture::Ending::EndOfStream)
             })
         })
         .start();
@@ -225,9 +210,15 @@ async fn idle_streams_send_heartbeats_and_empty_blocks_are_no_ops() {
     let Some(Event::Header(_)) = stream.next().await.unwrap() else {
         panic!("header first")
     };
+    // Read until 6 heartbeats have come: the fixture sends a 0-row block with every 5th, which
+    // must not surface as data. The ceiling only bounds a hang.
     let (mut progress, mut data) = (0, 0);
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_millis(700) {
+    let deadline = Instant::now() + WAIT;
+    while progress < 6 {
+        assert!(
+            Instant::now() < deadline,
+            "only {progress} heartbeats in {WAIT:?}"
+        );
         match tokio::time::timeout(Duration::from_millis(300), stream.next()).await {
             Ok(Ok(Some(Event::Progress(_)))) => progress += 1,
             Ok(Ok(Some(Event::Data(_)))) => data += 1,
@@ -236,12 +227,8 @@ async fn idle_streams_send_heartbeats_and_empty_blocks_are_no_ops() {
             Err(_) => {}
         }
     }
-    assert!(progress >= 4, "only {progress} heartbeats in 700 ms");
     assert_eq!(data, 0, "0-row heartbeat blocks must not surface as data");
-    assert_eq!(
-        stream.cancel_and_drain(Duration::from_secs(2)).await,
-        CancelOutcome::Drained
-    );
+    assert_eq!(stream.cancel_and_drain(WAIT).await, CancelOutcome::Drained);
 }
 
 #[tokio::test]
@@ -256,17 +243,9 @@ async fn cancel_is_answered_and_the_connection_is_reused_without_ping() {
                 rows += b.rows;
             }
         }
-        let t = Instant::now();
         if i % 2 == 0 {
-            assert_eq!(
-                stream.cancel_and_drain(Duration::from_secs(2)).await,
-                CancelOutcome::Drained
-            );
-            assert!(
-                t.elapsed() < Duration::from_millis(500),
-                "cancel took {:?}",
-                t.elapsed()
-            );
+            // Drained: the server answered (the deadline only bounds a hang).
+            assert_eq!(stream.cancel_and_drain(WAIT).await, CancelOutcome::Drained);
         } else {
             stream.cancel().unwrap();
         }
@@ -315,16 +294,18 @@ async fn a_server_that_ignores_cancel_is_dropped_at_the_deadline_then_reconnecte
         stream.cancel_and_drain(Duration::from_millis(300)).await,
         CancelOutcome::Dropped
     );
+    // Not dropped before its deadline (a lower bound holds on a loaded machine too; the upper
+    // bound only catches a hang).
     let took = t.elapsed();
     assert!(
-        took >= Duration::from_millis(290) && took < Duration::from_secs(2),
+        took >= Duration::from_millis(290) && took < WAIT,
         "{took:?}"
     );
     assert!(!conn.is_connected());
     let (_, tsv) = run(&mut conn, "SELECT 9").await;
     assert_eq!(tsv, "9\n");
     assert_eq!(conn.reconnect_count(), 1);
-    assert!(fx.wait_until(Duration::from_secs(2), |f| f
+    assert!(fx.wait_until(WAIT, |f| f
         .outcomes()
         .iter()
         .any(|o| o.end == QueryEnd::ClientDisconnected)));
@@ -406,7 +387,7 @@ async fn malformed_server_bytes_are_errors_never_panics() {
             .handler(move |_| {
                 Some(
                     Response::new(vec![Step::Raw(bytes.clone()), Step::Close])
-                        .with_ending(proton_fixture::Ending::Nothing),
+                        .with_ending(crate::support::fixture::Ending::Nothing),
                 )
             })
             .start();

@@ -1,0 +1,15 @@
+//! The one integration-test binary: shared harness in `support`, one module per area.
+
+mod support;
+
+mod batch_cli;
+mod demos_fixture;
+mod demos_live;
+mod fixture_selftest;
+mod live_proton;
+mod redesign;
+mod render_formats;
+mod shell_pty;
+mod wire_clickhouse;
+mod wire_fixture;
+mod wire_vectors;
