@@ -35,7 +35,8 @@ impl Terminal {
     }
 }
 
-/// Turns terminal echo off on stdin while it lives, keeping signals (Ctrl-C still raises SIGINT).
+/// Turns terminal echo off on stdin while it lives, keeping signals (Ctrl-C still raises SIGINT)
+/// and Enter typed ahead as CR.
 ///
 /// While a query streams, keys the user presses would otherwise be echoed into the rows, and
 /// holding Ctrl-C would paint `^C^C^C` over the output. Type-ahead is kept: the next prompt
@@ -55,6 +56,9 @@ impl EchoOff {
         if let Some(t) = get_attr(fd) {
             let mut quiet = t;
             quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
+            // Enter typed ahead stays a CR (not turned into LF), so the line editor reads it
+            // as Enter and runs every typed-ahead line.
+            quiet.c_iflag &= !libc::ICRNL;
             if set_attr(fd, &quiet) {
                 guard.saved = Some(t);
             }

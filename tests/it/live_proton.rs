@@ -5,7 +5,7 @@
 //! ignored, never as passed.
 
 use crate::support::{proton_live_opts, WAIT};
-use proton_shell::render::tsv::write_rows;
+use proton_shell::render::write_rows;
 use proton_shell::wire::{CancelOutcome, Connection, Error, Event, Style};
 use std::time::{Duration, Instant};
 

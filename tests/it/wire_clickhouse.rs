@@ -1,6 +1,6 @@
 //! The wire client against a real ClickHouse 18.16 server (started by scripts/test.sh).
 
-use proton_shell::render::tsv::write_rows;
+use proton_shell::render::write_rows;
 use proton_shell::wire::{CancelOutcome, ConnectOptions, Connection, Error, Event, Style};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -4,7 +4,7 @@
 
 use crate::support::fixture::{FValue, ProtonFixture, QueryEnd, Response, Step};
 use crate::support::{connect_fixture as connect, fixture_opts as opts, WAIT};
-use proton_shell::render::tsv::write_rows;
+use proton_shell::render::write_rows;
 use proton_shell::wire::{CancelOutcome, Connection, Error, Event, Style};
 use std::path::Path;
 use std::time::{Duration, Instant};

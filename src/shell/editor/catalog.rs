@@ -123,8 +123,6 @@ impl Catalog {
         self.0.read().ok().and_then(|d| d.last_error.clone())
     }
 
-    /// Replace the data wholesale.
-
     /// The write lock, held: for tests that check completion never waits on it.
     #[cfg(test)]
     pub(crate) fn write_lock_for_tests(&self) -> std::sync::RwLockWriteGuard<'_, CatalogData> {

@@ -5,6 +5,7 @@ use proton_shell::demos::{
     demo_load, new_docs, parse_args, run, school_count, validate, DemoConfig, DemoError,
     DemoInvocation, DemoLoadOpts, DemoOut, DemoSummary, NewDocsOpts, SchoolCountOpts, ValidateOpts,
 };
+use proton_shell::run::Interrupts;
 use proton_shell::wire::Connection;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -32,15 +33,29 @@ impl Macro {
         conn: &mut Connection,
         cfg: &DemoConfig,
         io: DemoOut<'_>,
-        stop: watch::Receiver<bool>,
+        mut stop: watch::Receiver<bool>,
     ) -> Result<DemoSummary, DemoError> {
-        match self {
+        // The macros take Ctrl-C as `Interrupts`; the switch becomes one interrupt.
+        let (mut interrupts, trigger) = Interrupts::manual();
+        if *stop.borrow() {
+            // Already stopped: the interrupt is there before the macro starts.
+            trigger.interrupt();
+        }
+        let relay = tokio::spawn(async move {
+            if stop.wait_for(|stopped| *stopped).await.is_ok() {
+                trigger.interrupt();
+            }
+        });
+        let stop = &mut interrupts;
+        let result = match self {
             Macro::SchoolCount(o) => school_count(conn, cfg, o.clone(), io, stop).await,
             Macro::NewDocs(o) => new_docs(conn, cfg, o.clone(), io, stop).await,
             Macro::Validate(o) => validate(conn, cfg, o.clone(), io, stop).await,
             Macro::DemoLoad(o) => demo_load(conn, cfg, o.clone(), io, stop).await,
             Macro::Parsed(inv) => run(conn, cfg, inv, io, stop).await,
-        }
+        };
+        relay.abort();
+        result
     }
 }
 

@@ -18,7 +18,7 @@ pub const CTRL_C: &[u8] = b"\x03";
 pub const CTRL_D: &[u8] = b"\x04";
 pub const UP: &[u8] = b"\x1b[A";
 /// The prompt of the shell connected to the Proton fixture.
-pub const FX_PROMPT: &str = "fixture@127.0.0.1:default> ";
+pub const FX_PROMPT: &str = "default@127.0.0.1:default> ";
 /// The end of the prompt of the shell connected to the ClickHouse test server.
 pub const CH_PROMPT: &str = ":default> ";
 
