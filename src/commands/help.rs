@@ -191,6 +191,75 @@ password in it.",
     },
 ];
 
+/// Topics whose SQL is spelled differently on Proton 3.x: (topic name, 3.x body). The base
+/// body in [`TOPICS`] is the 1.x spelling; `:help` picks by the server's major version
+/// (evidence for each example: docs/proton-sql.md).
+static V3_BODIES: &[(&str, &str)] = &[
+    (
+        "windows",
+        "\
+For Proton 3.x. Windowed aggregations group events by time (the _tp_time column unless you
+name another) and emit one result per window when the window closes (EMIT AFTER WINDOW
+CLOSE, the default).
+
+  CREATE RANDOM STREAM IF NOT EXISTS devices(
+    device string DEFAULT concat('dev-', to_string(rand() % 4)),
+    temperature float32 DEFAULT rand() % 1000 / 10
+  ) SETTINGS eps = 5;
+  -- tumble: fixed, non-overlapping 5 s windows
+  SELECT window_start, device, count(), avg(temperature)
+  FROM tumble(devices, 5s) GROUP BY window_start, device;
+  -- hop: 10 s windows that start every 2 s (they overlap)
+  SELECT window_start, window_end, max(temperature)
+  FROM hop(devices, 2s, 10s) GROUP BY window_start, window_end;
+  -- session: one session per device (the GROUP BY key), closed after 3 s without events
+  SELECT window_start, window_end, device, count()
+  FROM session(devices, 3s) GROUP BY window_start, window_end, device;
+
+A global aggregation (no window) instead sends its running result every 2 s, but only
+after new rows arrived; see :help emit.",
+    ),
+    (
+        "emit",
+        "\
+For Proton 3.x. Without a window, an aggregation emits its running result every 2 s (only
+when new rows arrived). EMIT changes that. In this shell such results show in the live
+view, redrawn in place; :format table appends them instead.
+
+  -- every second, even when nothing new arrived
+  SELECT device, count() FROM devices GROUP BY device EMIT PERIODIC 1s REPEAT;
+  -- the groups that changed, checked once a second
+  SELECT device, count() FROM devices GROUP BY device EMIT ON UPDATE WITH BATCH 1s;
+  -- one row per changed group, with _tp_delta = +1 / -1
+  SELECT device, count() FROM devices GROUP BY device EMIT CHANGELOG;
+  -- windows: emit when the window closes, allowing 2 s of late events
+  SELECT window_start, count() FROM tumble(devices, 5s)
+  GROUP BY window_start EMIT AFTER WINDOW CLOSE WITH DELAY 2s;
+
+Proton 1.x spells the last one AFTER WATERMARK WITH DELAY 2s; REPEAT needs 1.6.2 or newer.",
+    ),
+];
+
+impl Topic {
+    /// The body for a server of major version `major` (`None`: not a Proton server, or not
+    /// known; the 1.x spelling, with a note when a 3.x one exists).
+    pub fn body_for(&self, major: Option<u64>) -> String {
+        let v3 = V3_BODIES
+            .iter()
+            .find(|(n, _)| *n == self.name)
+            .map(|(_, b)| *b);
+        match (v3, major) {
+            (Some(body), Some(m)) if m >= 3 => body.to_string(),
+            (Some(_), Some(_)) => format!("For Proton 1.x (the server's version).\n{}", self.body),
+            (Some(_), None) => format!(
+                "For Proton 1.x; connected to Proton 3.x, this topic shows the 3.x spelling (`:help {}`).\n{}",
+                self.name, self.body
+            ),
+            (None, _) => self.body.to_string(),
+        }
+    }
+}
+
 /// A topic by name or alias (case-insensitive).
 pub fn topic(name: &str) -> Option<&'static Topic> {
     let n = name.trim().trim_start_matches(':').to_ascii_lowercase();
@@ -243,11 +312,11 @@ pub fn overview(color: bool) -> String {
     out
 }
 
-/// `:help TOPIC`.
-pub fn render_topic(t: &Topic, color: bool) -> String {
+/// `:help TOPIC` for a server of major version `major` (see [`Topic::body_for`]).
+pub fn render_topic(t: &Topic, color: bool, major: Option<u64>) -> String {
     let mut out = bold(color, t.title);
     out.push_str("\n\n");
-    for line in t.body.lines() {
+    for line in t.body_for(major).lines() {
         let is_sql = line.starts_with("  ");
         if is_sql && color {
             // Comments dimmed, SQL in cyan: easy to tell the example from the prose.
@@ -280,13 +349,14 @@ pub fn render_command(c: &CommandInfo, color: bool) -> String {
     out
 }
 
-/// The text for `:help ARG`: a topic, a command, or a list of what exists.
-pub fn help_for(arg: Option<&str>, color: bool) -> Result<String, String> {
+/// The text for `:help ARG`: a topic (in the spelling of Proton `major`), a command, or a
+/// list of what exists.
+pub fn help_for(arg: Option<&str>, color: bool, major: Option<u64>) -> Result<String, String> {
     let Some(arg) = arg else {
         return Ok(overview(color));
     };
     if let Some(t) = topic(arg) {
-        return Ok(render_topic(t, color));
+        return Ok(render_topic(t, color, major));
     }
     if let Some(c) = lookup(arg) {
         return Ok(render_command(c, color));
@@ -348,8 +418,40 @@ mod tests {
     }
 
     #[test]
+    fn emit_and_windows_follow_the_server_version() {
+        let emit = help_for(Some("emit"), false, Some(3)).unwrap();
+        assert!(
+            emit.contains("EMIT AFTER WINDOW CLOSE WITH DELAY 2s"),
+            "{emit}"
+        );
+        assert!(emit.contains("For Proton 3.x"));
+        assert!(!emit.contains("GROUP BY window_start EMIT AFTER WATERMARK"));
+        let emit1 = help_for(Some("emit"), false, Some(1)).unwrap();
+        assert!(
+            emit1.contains("EMIT AFTER WATERMARK WITH DELAY 2s"),
+            "{emit1}"
+        );
+        assert!(emit1.contains("For Proton 1.x"));
+        let unknown = help_for(Some("emit"), false, None).unwrap();
+        assert!(unknown.contains("3.x spelling"), "{unknown}");
+        let w3 = help_for(Some("windows"), false, Some(3)).unwrap();
+        assert!(!w3.contains("PARTITION BY"), "{w3}");
+        let w1 = help_for(Some("windows"), false, Some(1)).unwrap();
+        assert!(w1.contains("PARTITION BY device"), "{w1}");
+        // topics without a 3.x body read the same everywhere
+        assert_eq!(
+            help_for(Some("streams"), false, Some(3)),
+            help_for(Some("streams"), false, Some(1))
+        );
+        for (name, body) in V3_BODIES {
+            assert!(topic(name).is_some(), "{name}");
+            assert!(body.starts_with("For Proton 3.x"), "{name}");
+        }
+    }
+
+    #[test]
     fn macro_help_lists_every_option() {
-        let h = help_for(Some("validate"), false).unwrap();
+        let h = help_for(Some("validate"), false, None).unwrap();
         for flag in [
             "--resume",
             "--reset",
@@ -363,10 +465,10 @@ mod tests {
 
     #[test]
     fn help_for_command_and_unknown() {
-        assert!(help_for(Some(":format"), false)
+        assert!(help_for(Some(":format"), false, None)
             .unwrap()
             .contains(":format"));
-        assert!(help_for(Some("nope"), false)
+        assert!(help_for(Some("nope"), false, None)
             .unwrap_err()
             .contains("streams"));
     }

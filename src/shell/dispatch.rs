@@ -23,10 +23,12 @@ impl Repl<'_> {
         let s = &mut self.session;
         match cmd {
             Command::Quit => return Flow::Quit,
-            Command::Help(topic) => match help::help_for(topic.as_deref(), s.term.out_color()) {
-                Ok(text) => println!("{}", text.trim_end()),
-                Err(msg) => s.error(&msg),
-            },
+            Command::Help(topic) => {
+                match help::help_for(topic.as_deref(), s.term.out_color(), s.proton_major()) {
+                    Ok(text) => println!("{}", text.trim_end()),
+                    Err(msg) => s.error(&msg),
+                }
+            }
             Command::Format(None) => {
                 let current = match s.format {
                     Some(f) => f.name().to_string(),
@@ -103,7 +105,8 @@ impl Repl<'_> {
             Command::Settings => self.print_settings(),
             Command::History(n) => self.print_history(n.unwrap_or(20)),
             Command::Snippets => self.list_snippets(),
-            Command::Show(name) => match snippet_store().source(&name) {
+            Command::Show(name) => match snippet_store().for_server(s.proton_major()).source(&name)
+            {
                 Ok(src) => println!("{}", src.text.trim_end()),
                 Err(e) => s.error(&e.to_string()),
             },
@@ -118,7 +121,7 @@ impl Repl<'_> {
                 }
                 self.refresh_snippet_names();
             }
-            Command::Edit(name) => match snippet_store().get(&name) {
+            Command::Edit(name) => match snippet_store().for_server(s.proton_major()).get(&name) {
                 Ok(snippet) => {
                     s.pending_input = Some(snippet.body.trim().to_string());
                     s.note(&format!(
@@ -131,6 +134,11 @@ impl Repl<'_> {
             Command::Macro(invocation) => self.run_macro(&invocation),
         }
         Flow::Continue
+    }
+
+    /// The snippet store picking the variants for the connected server.
+    fn snippets_for_server(&self) -> SnippetStore {
+        snippet_store().for_server(self.session.proton_major())
     }
 
     fn run_macro(&mut self, invocation: &DemoInvocation) {
@@ -178,7 +186,7 @@ impl Repl<'_> {
     /// `:run NAME key=value …`: fill the parameters (asking for missing ones) and run each
     /// statement, echoed as a comment first.
     fn run_snippet(&mut self, args: &str) {
-        let store = snippet_store();
+        let store = self.snippets_for_server();
         let s = &mut self.session;
         let mut words = args.split_whitespace();
         let name = words.next().unwrap_or("");

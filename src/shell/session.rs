@@ -108,6 +108,14 @@ impl Session {
         self.server.as_ref()
     }
 
+    /// The major version of the Proton server, for teaching the SQL spelled for it; `None` when
+    /// the server is not Proton (ClickHouse) or not known yet.
+    pub fn proton_major(&self) -> Option<u64> {
+        let info = self.server.as_ref()?;
+        let name = info.name.to_ascii_lowercase();
+        (name.contains("proton") || name.contains("timeplus")).then_some(info.version_major)
+    }
+
     /// The current database as the prompt shows it.
     pub fn database(&self) -> &str {
         if self.opts.database.is_empty() {

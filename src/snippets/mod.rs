@@ -49,6 +49,14 @@
 //! | `Identifier` | a stream, view or column name | the name, backquoted if needed |
 //! | `Interval` | Proton's shorthand: `500ms`, `5s`, `1m`, `2h`, `1d`, `1w` (also `ns`, `us`) | as written |
 //!
+//! # Versions
+//!
+//! Where Proton 3.x spells a query differently (EMIT, session windows), a snippet has a
+//! variant `NAME.vN.sql` for servers of major version N or newer; its header says so with
+//! `-- proton: >=N`, the base file with `-- proton: <N`. The store picks the variant with the
+//! largest N not above the connected server's major version, else the base file; the
+//! snippet is still called NAME. A user's own NAME.sql replaces all shipped files of NAME.
+//!
 //! # Store
 //!
 //! [`SnippetStore`] finds snippets in, by precedence: the user directory
@@ -104,6 +112,18 @@ pub static SHIPPED: &[(&str, &str)] = &[
     ),
     ("validate", include_str!("../../snippets/validate.sql")),
 ];
+
+/// Variants of shipped snippets for newer Proton versions: (`NAME.vN`, file text).
+pub static SHIPPED_VARIANTS: &[(&str, &str)] = &[
+    ("emit.v3", include_str!("../../snippets/emit.v3.sql")),
+    (
+        "session-window.v3",
+        include_str!("../../snippets/session-window.v3.sql"),
+    ),
+];
+
+/// The highest variant number looked for (`NAME.v9.sql`).
+const MAX_VARIANT: u64 = 9;
 
 /// Errors of parsing, rendering, finding or saving snippets.
 #[derive(Debug, thiserror::Error)]
@@ -674,6 +694,9 @@ pub fn parse(name: &str, text: &str) -> Result<Snippet, SnippetError> {
         let (key, value) = comment.split_once(':').unwrap_or(("", comment));
         match key.trim().to_ascii_lowercase().as_str() {
             "title" => title = Some(value.trim().to_owned()),
+            // Which Proton versions the file is written for (see "Versions" above); it
+            // documents the file, it is not description.
+            "proton" => {}
             "params" | "param" => {
                 for entry in split_param_entries(value) {
                     let param =
@@ -899,6 +922,8 @@ pub struct SnippetStore {
     pub shipped_dir: Option<PathBuf>,
     /// The user's snippets (in the config dir); shadow shipped ones.
     pub user_dir: Option<PathBuf>,
+    /// The connected Proton's major version: picks `NAME.vN` variants (`None`: base files).
+    pub major: Option<u64>,
 }
 
 impl SnippetStore {
@@ -907,7 +932,14 @@ impl SnippetStore {
         Self {
             shipped_dir: Self::find_shipped_dir(),
             user_dir,
+            major: None,
         }
+    }
+
+    /// The same store, picking the variants written for Proton `major` (if any).
+    pub fn for_server(mut self, major: Option<u64>) -> Self {
+        self.major = major;
+        self
     }
 
     /// A store with both directories given.
@@ -916,6 +948,7 @@ impl SnippetStore {
         Self {
             shipped_dir,
             user_dir,
+            major: None,
         }
     }
 
@@ -964,8 +997,21 @@ impl SnippetStore {
         })
     }
 
-    /// The shipped snippet `name`: from the shipped directory, else embedded.
+    /// The shipped snippet `name`, in the variant for the server's version (see the module
+    /// docs), else the base file.
     fn shipped_source(&self, name: &str) -> Result<Option<SnippetSource>, SnippetError> {
+        let newest = self.major.unwrap_or(0).min(MAX_VARIANT);
+        for n in (2..=newest).rev() {
+            if let Some(mut source) = self.shipped_file(&format!("{name}.v{n}"))? {
+                source.name = name.to_owned();
+                return Ok(Some(source));
+            }
+        }
+        self.shipped_file(name)
+    }
+
+    /// One shipped file by its stem: from the shipped directory, else embedded.
+    fn shipped_file(&self, name: &str) -> Result<Option<SnippetSource>, SnippetError> {
         if let Some(dir) = &self.shipped_dir {
             let path = dir.join(format!("{name}.sql"));
             if path.is_file() {
@@ -979,6 +1025,7 @@ impl SnippetStore {
         }
         Ok(SHIPPED
             .iter()
+            .chain(SHIPPED_VARIANTS)
             .find(|(shipped, _)| *shipped == name)
             .map(|(_, text)| SnippetSource {
                 name: name.to_owned(),
@@ -1130,6 +1177,28 @@ mod tests {
         "tumble-window",
         "validate",
     ];
+
+    #[test]
+    fn variants_follow_the_server_version() {
+        let store = SnippetStore::with_dirs(None, None);
+        let base = store.get("emit").expect("base");
+        assert!(!base.body.contains("REPEAT"), "{}", base.body);
+        let v3 = store.clone().for_server(Some(3)).get("emit").expect("v3");
+        assert_eq!(v3.name, "emit");
+        assert!(v3.body.contains("REPEAT"), "{}", v3.body);
+        let v1 = store.clone().for_server(Some(1)).get("emit").expect("v1");
+        assert_eq!(v1.body, base.body);
+        // a later major still takes the newest variant below it
+        let v4 = store.for_server(Some(4)).get("session-window").expect("v4");
+        assert!(!v4.body.contains("PARTITION BY"), "{}", v4.body);
+        for (name, text) in SHIPPED_VARIANTS {
+            let (base, n) = name.split_once(".v").expect("NAME.vN");
+            assert!(SHIPPED.iter().any(|(b, _)| *b == base), "{name}");
+            assert!(text.contains(&format!("-- proton: >={n}")), "{name}");
+            let parsed = parse(base, text).expect("parses");
+            assert!(!parsed.description.contains("proton:"), "{name}");
+        }
+    }
 
     #[test]
     fn shipped_list_matches_the_directory() {
