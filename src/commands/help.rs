@@ -276,8 +276,57 @@ fn dim(color: bool, s: &str) -> String {
     paint(color, style::note(), s)
 }
 
-/// `:help` with no argument: every command by group, then the topics.
+/// Width the short overview wraps at (it fits an 80×24 terminal).
+const OVERVIEW_WIDTH: usize = 80;
+
+/// `:help` with no argument: every command and topic by name, a screen's worth; `:help
+/// commands` has the table with a line on each.
 pub fn overview(color: bool) -> String {
+    let mut out = String::new();
+    let label = |t: &str| format!("{t:<12}");
+    for g in Group::ALL {
+        let names: Vec<String> = COMMANDS
+            .iter()
+            .filter(|c| c.group == g)
+            .map(|c| c.synopsis())
+            .collect();
+        wrap_into(&mut out, &bold(color, &label(g.title())), &names);
+    }
+    let topics: Vec<String> = TOPICS.iter().map(|t| t.name.to_string()).collect();
+    wrap_into(&mut out, &bold(color, &label("Topics")), &topics);
+    out.push('\n');
+    out.push_str(&dim(
+        color,
+        "`:help commands` describes every command; `:help NAME` one command or topic.\n\
+         Statements end with `;`. Ctrl-C cancels a query, Ctrl-D exits.",
+    ));
+    out
+}
+
+/// `label` then the entries two spaces apart, wrapped under the label's width; an entry is
+/// never split.
+fn wrap_into(out: &mut String, label: &str, entries: &[String]) {
+    const INDENT: usize = 12;
+    out.push_str(label);
+    let mut col = INDENT;
+    for (i, e) in entries.iter().enumerate() {
+        let w = e.chars().count();
+        if i > 0 && col + 2 + w > OVERVIEW_WIDTH {
+            out.push('\n');
+            out.push_str(&" ".repeat(INDENT));
+            col = INDENT;
+        } else if i > 0 {
+            out.push_str("  ");
+            col += 2;
+        }
+        out.push_str(e);
+        col += w;
+    }
+    out.push('\n');
+}
+
+/// `:help commands`: every command by group with a line on it, then the topics.
+pub fn command_table(color: bool) -> String {
     let mut out = String::new();
     let width = COMMANDS
         .iter()
@@ -355,6 +404,9 @@ pub fn help_for(arg: Option<&str>, color: bool, major: Option<u64>) -> Result<St
     let Some(arg) = arg else {
         return Ok(overview(color));
     };
+    if arg.eq_ignore_ascii_case("commands") {
+        return Ok(command_table(color));
+    }
     if let Some(t) = topic(arg) {
         return Ok(render_topic(t, color, major));
     }
@@ -407,8 +459,24 @@ mod tests {
     }
 
     #[test]
-    fn overview_lists_every_command_and_topic() {
+    fn overview_fits_an_80_by_24_terminal() {
         let o = overview(false);
+        assert!(o.lines().count() <= 20, "{o}");
+        assert!(o.lines().all(|l| l.chars().count() <= 80), "{o}");
+        for c in COMMANDS {
+            assert!(o.contains(&c.synopsis()), "{}", c.name);
+        }
+        for t in TOPICS {
+            assert!(o.contains(t.name));
+        }
+        assert!(help_for(Some("commands"), false, None)
+            .unwrap()
+            .contains("teaching hints"));
+    }
+
+    #[test]
+    fn command_table_lists_every_command_and_topic() {
+        let o = command_table(false);
         for c in COMMANDS {
             assert!(o.contains(&c.synopsis()), "{}", c.name);
         }

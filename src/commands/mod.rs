@@ -174,9 +174,8 @@ impl CommandInfo {
                 .chain(Format::ALL.iter().map(|f| f.name()))
                 .map(String::from)
                 .collect(),
-            Completion::Topics => help::TOPICS
-                .iter()
-                .map(|t| t.name)
+            Completion::Topics => std::iter::once("commands")
+                .chain(help::TOPICS.iter().map(|t| t.name))
                 .chain(COMMANDS.iter().map(|c| c.name))
                 .map(String::from)
                 .collect(),

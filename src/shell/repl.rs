@@ -105,7 +105,8 @@ impl<'rt> Repl<'rt> {
             .map(|i| format!("{} {}", i.name, i.version()))
             .unwrap_or_else(|| "the server".into());
         self.session.note(&format!(
-            "proton-shell {} · connected to {server} at {} · statements end with `;` · :help for help, Ctrl-D to exit",
+            "proton-shell {} · connected to {server} at {}\n\
+             Statements end with `;` · :help for help · Ctrl-D exits",
             env!("CARGO_PKG_VERSION"),
             self.session.connect_options().addr(),
         ));
