@@ -193,7 +193,113 @@ pub fn sink_for(format: Format, opts: &RenderOpts) -> Box<dyn Sink> {
 
 #[cfg(test)]
 mod tests {
+    use super::testutil::*;
     use super::*;
+
+    /// Rows of varied widths (the widest late), NULLs and wide integers.
+    fn varied(n: usize) -> Block {
+        let ids: Vec<u64> = (0..n as u64).map(|i| i * i * 1_000_003).collect();
+        let words = ["a", "bb", "a\tb", "", "ünïcødé", "東京"];
+        let mut s: Vec<String> = (0..n).map(|i| words[i % words.len()].to_string()).collect();
+        if let Some(last) = s.last_mut() {
+            *last = "the widest value comes last".into();
+        }
+        let opt: Vec<Option<&str>> = s
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i % 3 != 1).then_some(v.as_str()))
+            .collect();
+        let strs: Vec<&str> = s.iter().map(|v| v.as_str()).collect();
+        let floats: Vec<f64> = (0..n).map(|i| i as f64 / 8.0 - 3.0).collect();
+        block(vec![
+            u64_col("id", &ids),
+            str_col("s", &strs),
+            nullable_str_col("maybe", &opt),
+            f64_col("x", &floats),
+        ])
+    }
+
+    /// `format`'s output for `blocks`, each fed whole or in ranges of `step` rows.
+    fn render(format: Format, opts: &RenderOpts, blocks: &[Block], step: Option<usize>) -> String {
+        let mut s = sink_for(format, opts);
+        let mut out = Vec::new();
+        s.header(&varied(0), &mut out);
+        let mut seen = 0;
+        for b in blocks {
+            match step {
+                None => s.block(b, &mut out),
+                Some(step) => {
+                    let mut start = 0;
+                    loop {
+                        let end = (start + step).min(b.rows);
+                        s.block_rows(b, start..end, &mut out);
+                        if format != Format::Live {
+                            assert_eq!(s.rows(), (seen + end) as u64, "{format} rows()");
+                            assert!(out.is_empty() || out.ends_with(b"\n"), "{format}");
+                        }
+                        if end == b.rows {
+                            break;
+                        }
+                        start = end;
+                    }
+                }
+            }
+            seen += b.rows;
+            assert_eq!(s.rows(), seen as u64, "{format}: every row counted");
+        }
+        s.finish(&mut out);
+        text(&out)
+    }
+
+    #[test]
+    fn ranges_concatenate_to_the_whole_block_in_every_format() {
+        let blocks = [varied(23), varied(0), varied(9)];
+        for &format in Format::ALL {
+            // Live redraws per emit, timed by the clock: give it one block, one emit.
+            let blocks = if format == Format::Live {
+                &blocks[..1]
+            } else {
+                &blocks[..]
+            };
+            for (color, width, is_tty) in [(false, 0, false), (true, 40, true), (false, 200, true)]
+            {
+                let opts = RenderOpts {
+                    color,
+                    width,
+                    is_tty,
+                    json_quote_64bit: width == 40,
+                    ..RenderOpts::default()
+                };
+                let whole = render(format, &opts, blocks, None);
+                assert!(whole.lines().count() >= 9, "{format}: {whole}");
+                for step in [1, 2, 7, 100] {
+                    assert_eq!(
+                        render(format, &opts, blocks, Some(step)),
+                        whole,
+                        "{format} in ranges of {step} ({color}, {width})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn live_draws_a_block_with_its_last_range() {
+        let opts = RenderOpts {
+            is_tty: true,
+            width: 80,
+            ..RenderOpts::default()
+        };
+        let mut s = sink_for(Format::Live, &opts);
+        let b = varied(5);
+        let mut out = Vec::new();
+        s.block_rows(&b, 0..3, &mut out);
+        assert!(out.is_empty());
+        assert_eq!(s.rows(), 0, "nothing drawn, nothing counted");
+        s.block_rows(&b, 3..5, &mut out);
+        assert_eq!(s.rows(), 5);
+        assert!(text(&out).contains("5 rows"), "{}", text(&out));
+    }
 
     #[test]
     fn current_width_follows_the_callback_on_a_terminal_only() {
