@@ -169,6 +169,11 @@ pub trait Sink: Send {
     fn wants_stop(&self) -> bool {
         false
     }
+    /// The table turned vertical because its rows were too wide for the terminal (see
+    /// [`RenderOpts::auto_vertical`]); the caller may say so, e.g. in a hint on stderr.
+    fn switched_to_vertical(&self) -> bool {
+        false
+    }
 }
 
 /// Clamp `rows` to the rows of a block with `n` rows.

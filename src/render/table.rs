@@ -491,6 +491,10 @@ impl Sink for TableSink {
     fn rows(&self) -> u64 {
         self.rows + self.vertical.as_ref().map_or(0, |v| v.rows())
     }
+
+    fn switched_to_vertical(&self) -> bool {
+        self.is_vertical()
+    }
 }
 
 #[cfg(test)]
@@ -743,7 +747,7 @@ mod tests {
             s.block(&block(vec![u64_col("id", &[3])]), &mut out);
             s.finish(&mut out);
             let t = text(&out);
-            assert!(s.is_vertical(), "{w}: {t}");
+            assert!(s.is_vertical() && s.switched_to_vertical(), "{w}: {t}");
             assert!(t.starts_with("Row 1:\n"), "{w}: {t}");
             assert!(!t.contains('│'), "{w}: {t}");
             assert!(!t.contains('…'), "nothing is cut: {t}");
@@ -769,7 +773,7 @@ mod tests {
         let mut s = TableSink::new(&opts(60));
         let mut out = Vec::new();
         s.block(&narrow(), &mut out);
-        assert!(!s.is_vertical());
+        assert!(!s.is_vertical() && !s.switched_to_vertical());
         assert_eq!(headers(&text(&out)), 1);
         // Forced table (`:format table`): cut to the terminal, never vertical.
         let mut s = TableSink::new(&RenderOpts {
