@@ -93,6 +93,7 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
                 color: term.out_color(),
                 width: if on_tty { run::width().unwrap_or(0) } else { 0 },
                 is_tty: on_tty,
+                ..RenderOpts::default()
             },
             status_line: on_tty && term.stderr_tty,
             settings: cfg.settings.clone(),

@@ -1,23 +1,50 @@
 //! Line formats for machines, byte-compatible with clickhouse-client: JSONEachRow, CSV, TabSeparated, TabSeparatedRaw.
 //!
 //! None prints a header line (ClickHouse's `CSV` and `TabSeparated` have none). NULL is `\N`
-//! in CSV/TSV/raw and `null` in JSON. Raw writes `string`/`fixed_string` values as their bytes,
-//! unescaped; other values as in TabSeparated.
+//! in CSV/TSV/raw (ClickHouse's default `format_*_null_representation`) and `null` in JSON.
+//! Raw writes `string`/`fixed_string` values as their bytes, unescaped; other values as in
+//! TabSeparated. Raw keeps `\N` for NULL as ClickHouse's TabSeparatedRaw does: it is the only
+//! way a reader of raw lines can tell NULL from an empty string.
+//!
+//! JSON writes 64-bit and wider integers as JSON numbers by default (valid JSON, and what
+//! `jq` and most readers expect); [`RenderOpts::json_quote_64bit`] quotes them as ClickHouse's
+//! JSONEachRow does by default, for readers that parse numbers as doubles. Only top-level
+//! values are quoted (an `array(int64)` stays an array of numbers).
 
-use super::tsv::write_rows;
-use super::Sink;
+use super::tsv::write_rows_range;
+use super::{clamp_rows, RenderOpts, Sink};
 use crate::wire::value::json_escape_into;
-use crate::wire::{Block, Style};
+use crate::wire::{Block, Column, Style, TypeDesc};
+use std::ops::Range;
 
 /// JSON lines: `{"name":value,...}` per row, values in `Style::Json`.
 #[derive(Default)]
 pub struct JsonSink {
     /// `"name":` for each column, escaped once.
     keys: Vec<Vec<u8>>,
+    /// Per column: its values are written in quotes (64-bit integers with `quote_64bit`).
+    quoted: Vec<bool>,
+    quote_64bit: bool,
     rows: u64,
 }
 
+/// An integer type of 64 bits or more, under nullable/low_cardinality.
+fn is_wide_int(t: &TypeDesc) -> bool {
+    match t {
+        TypeDesc::Int { bits, .. } => *bits >= 64,
+        TypeDesc::Nullable(t) | TypeDesc::LowCardinality(t) => is_wide_int(t),
+        _ => false,
+    }
+}
+
 impl JsonSink {
+    pub fn new(opts: &RenderOpts) -> Self {
+        JsonSink {
+            quote_64bit: opts.json_quote_64bit,
+            ..JsonSink::default()
+        }
+    }
+
     fn set_columns(&mut self, block: &Block) {
         self.keys = block
             .columns
@@ -29,6 +56,21 @@ impl JsonSink {
                 k
             })
             .collect();
+        self.quoted = block
+            .columns
+            .iter()
+            .map(|c| self.quote_64bit && is_wide_int(&c.ty))
+            .collect();
+    }
+}
+
+fn write_json_cell(col: &Column, row: usize, quoted: bool, out: &mut Vec<u8>) {
+    if quoted && !col.value(row).is_null() {
+        out.push(b'"');
+        col.write_cell(row, Style::Json, out);
+        out.push(b'"');
+    } else {
+        col.write_cell(row, Style::Json, out);
     }
 }
 
@@ -38,21 +80,32 @@ impl Sink for JsonSink {
     }
 
     fn block(&mut self, block: &Block, out: &mut Vec<u8>) {
+        self.block_rows(block, 0..block.rows, out);
+    }
+
+    fn block_rows(&mut self, block: &Block, rows: Range<usize>, out: &mut Vec<u8>) {
         if self.keys.len() != block.columns.len() {
             self.set_columns(block);
         }
-        for row in 0..block.rows {
+        let rows = clamp_rows(rows, block.rows);
+        for row in rows.clone() {
             out.push(b'{');
-            for (i, (key, col)) in self.keys.iter().zip(&block.columns).enumerate() {
+            for (i, ((key, col), &q)) in self
+                .keys
+                .iter()
+                .zip(&block.columns)
+                .zip(&self.quoted)
+                .enumerate()
+            {
                 if i > 0 {
                     out.push(b',');
                 }
                 out.extend_from_slice(key);
-                col.write_cell(row, Style::Json, out);
+                write_json_cell(col, row, q, out);
             }
             out.extend_from_slice(b"}\n");
         }
-        self.rows += block.rows as u64;
+        self.rows += rows.len() as u64;
     }
 
     fn finish(&mut self, _out: &mut Vec<u8>) {}
@@ -72,8 +125,13 @@ impl Sink for CsvSink {
     fn header(&mut self, _header: &Block, _out: &mut Vec<u8>) {}
 
     fn block(&mut self, block: &Block, out: &mut Vec<u8>) {
-        write_rows(block, Style::Csv, out);
-        self.rows += block.rows as u64;
+        self.block_rows(block, 0..block.rows, out);
+    }
+
+    fn block_rows(&mut self, block: &Block, rows: Range<usize>, out: &mut Vec<u8>) {
+        let rows = clamp_rows(rows, block.rows);
+        write_rows_range(block, rows.clone(), Style::Csv, out);
+        self.rows += rows.len() as u64;
     }
 
     fn finish(&mut self, _out: &mut Vec<u8>) {}
@@ -93,8 +151,13 @@ impl Sink for TsvSink {
     fn header(&mut self, _header: &Block, _out: &mut Vec<u8>) {}
 
     fn block(&mut self, block: &Block, out: &mut Vec<u8>) {
-        write_rows(block, Style::Tsv, out);
-        self.rows += block.rows as u64;
+        self.block_rows(block, 0..block.rows, out);
+    }
+
+    fn block_rows(&mut self, block: &Block, rows: Range<usize>, out: &mut Vec<u8>) {
+        let rows = clamp_rows(rows, block.rows);
+        write_rows_range(block, rows.clone(), Style::Tsv, out);
+        self.rows += rows.len() as u64;
     }
 
     fn finish(&mut self, _out: &mut Vec<u8>) {}
@@ -114,7 +177,12 @@ impl Sink for RawSink {
     fn header(&mut self, _header: &Block, _out: &mut Vec<u8>) {}
 
     fn block(&mut self, block: &Block, out: &mut Vec<u8>) {
-        for row in 0..block.rows {
+        self.block_rows(block, 0..block.rows, out);
+    }
+
+    fn block_rows(&mut self, block: &Block, rows: Range<usize>, out: &mut Vec<u8>) {
+        let rows = clamp_rows(rows, block.rows);
+        for row in rows.clone() {
             for (i, col) in block.columns.iter().enumerate() {
                 if i > 0 {
                     out.push(b'\t');
@@ -126,7 +194,7 @@ impl Sink for RawSink {
             }
             out.push(b'\n');
         }
-        self.rows += block.rows as u64;
+        self.rows += rows.len() as u64;
     }
 
     fn finish(&mut self, _out: &mut Vec<u8>) {}
@@ -141,6 +209,7 @@ mod tests {
     use super::super::testutil::*;
     use super::super::{sink_for, Format, RenderOpts};
     use super::*;
+    use crate::wire::Data;
 
     fn sample() -> Block {
         block(vec![
@@ -199,5 +268,71 @@ mod tests {
         let mut out = Vec::new();
         s.block(&block(vec![u64_col("a\"b", &[1])]), &mut out);
         assert_eq!(text(&out), "{\"a\\\"b\":1}\n");
+    }
+
+    fn wide_ints() -> Block {
+        let i128_max = i128::MAX.to_le_bytes();
+        let mut u256 = [0u8; 32];
+        u256[..16].copy_from_slice(&(1u128 << 100).to_le_bytes());
+        u256[31] = 0x80; // 2^255 + 2^100
+        block(vec![
+            col("a", "int64", fixed(8, &[&(-5i64).to_le_bytes()])),
+            col("b", "uint64", fixed(8, &[&u64::MAX.to_le_bytes()])),
+            col("c", "int128", fixed(16, &[&i128_max])),
+            col("d", "uint256", fixed(32, &[&u256])),
+            col(
+                "e",
+                "nullable(int64)",
+                Data::Nullable {
+                    nulls: vec![1],
+                    inner: Box::new(fixed(8, &[&[0; 8]])),
+                },
+            ),
+            col("f", "int32", fixed(4, &[&7i32.to_le_bytes()])),
+        ])
+    }
+
+    fn json(quote: bool) -> String {
+        let mut s = sink_for(
+            Format::Json,
+            &RenderOpts {
+                json_quote_64bit: quote,
+                ..RenderOpts::default()
+            },
+        );
+        let mut out = Vec::new();
+        s.block(&wide_ints(), &mut out);
+        text(&out)
+    }
+
+    const U256: &str =
+        "57896044618658097711785492504343953926634992334087932619957021405453268025344";
+
+    #[test]
+    fn json_64bit_integers_are_numbers_by_default() {
+        let t = json(false);
+        assert_eq!(
+            t,
+            format!(
+                "{{\"a\":-5,\"b\":18446744073709551615,\"c\":{},\"d\":{U256},\"e\":null,\"f\":7}}\n",
+                i128::MAX
+            )
+        );
+        let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+        assert_eq!(v["b"].as_u64(), Some(u64::MAX));
+    }
+
+    #[test]
+    fn json_quote_64bit_quotes_as_clickhouse() {
+        let t = json(true);
+        assert_eq!(
+            t,
+            format!(
+                "{{\"a\":\"-5\",\"b\":\"18446744073709551615\",\"c\":\"{}\",\"d\":\"{U256}\",\"e\":null,\"f\":7}}\n",
+                i128::MAX
+            )
+        );
+        let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+        assert_eq!(v["d"].as_str(), Some(U256));
     }
 }

@@ -25,9 +25,17 @@
 //!
 //! Without a terminal each emit is printed as a plain table (received rows, `_tp_delta`
 //! included) after a `-- emit #N` line.
+//!
+//! NULL is `ᴺᵁᴸᴸ` (dim with colour), as in the table view. The terminal width is asked again
+//! before each block ([`RenderOpts::width_now`]), so a resize shows at the next redraw.
+//!
+//! Row ranges ([`Sink::block_rows`]): the view redraws whole emits, so it renders a block
+//! with the range that reaches the block's end and nothing for earlier ranges; [`Sink::rows`]
+//! counts a block's rows once it has been drawn. A caller that stops between ranges leaves
+//! the previous drawing, whole, on screen.
 
 use super::table::{CellView, Layout, TableSink};
-use super::text::{as_text, plain_cell, push_cut, push_styled, width, DIM};
+use super::text::{as_text, plain_cell, push_cut, push_styled, width, DIM, NULL_WIDTH};
 use super::{RenderOpts, Sink};
 use crate::wire::{Block, Column};
 use std::collections::{HashMap, VecDeque};
@@ -61,6 +69,8 @@ struct Row {
 /// The live view (see the module doc).
 pub struct LiveSink {
     opts: RenderOpts,
+    /// Terminal columns as of the latest block (0 = unlimited).
+    width: usize,
     max_rows: usize,
     layout: Option<Layout>,
     /// Source columns, and which of them (if any) is `_tp_delta`.
@@ -91,6 +101,7 @@ impl LiveSink {
     pub fn new(opts: &RenderOpts) -> Self {
         LiveSink {
             opts: opts.clone(),
+            width: opts.width,
             max_rows: default_max_rows(),
             layout: None,
             source_cols: 0,
@@ -128,7 +139,7 @@ impl LiveSink {
             .map(|(_, c)| c)
             .collect();
         self.numeric = visible.iter().map(|c| c.ty.is_numeric()).collect();
-        self.layout = Some(Layout::new(visible, self.opts.width));
+        self.layout = Some(Layout::new(visible, self.width));
     }
 
     /// `block`, arriving at `at` (the clock is a parameter so tests can choose emit boundaries).
@@ -142,6 +153,10 @@ impl LiveSink {
         if block.rows == 0 {
             return;
         }
+        self.width = self.opts.current_width();
+        if let Some(l) = &mut self.layout {
+            l.set_max_width(self.width);
+        }
         self.rows += block.rows as u64;
         let new_emit = self
             .last_block
@@ -154,7 +169,12 @@ impl LiveSink {
         if !self.opts.is_tty {
             if new_emit {
                 out.extend_from_slice(format!("-- emit #{}\n", self.emit).as_bytes());
-                self.plain = Some(TableSink::new(&self.opts));
+                // A plain table per emit, whatever its width.
+                let opts = RenderOpts {
+                    auto_vertical: false,
+                    ..self.opts.clone()
+                };
+                self.plain = Some(TableSink::new(&opts));
             }
             if let Some(t) = &mut self.plain {
                 t.block(block, out);
@@ -200,7 +220,7 @@ impl LiveSink {
             cells.push(match plain_cell(col, row, &mut self.cell_buf) {
                 None => Cell {
                     text: "".into(),
-                    width: 4,
+                    width: NULL_WIDTH,
                     null: true,
                 },
                 Some(()) => {
@@ -324,8 +344,8 @@ impl LiveSink {
             );
         }
         let mut lines = 2 + drawn.len() + 1;
-        let limit = if self.opts.width > 0 {
-            self.opts.width
+        let limit = if self.width > 0 {
+            self.width
         } else {
             usize::MAX
         };
@@ -403,6 +423,7 @@ mod tests {
             color,
             width: 80,
             is_tty: true,
+            ..RenderOpts::default()
         }
     }
 
@@ -559,5 +580,50 @@ mod tests {
             "-- emit #1\nk │ n\n──┼──\na │ 1\nb │ 2\n-- emit #2\nk │ n\n──┼──\na │ 3\n"
         );
         assert_eq!(s.rows(), 3);
+    }
+
+    #[test]
+    fn null_is_the_glyph_dim_in_colour() {
+        let b = block(vec![
+            str_col("k", &["x", "y"]),
+            nullable_str_col("v", &[None, Some("NULL")]),
+        ]);
+        let mut s = LiveSink::new(&tty(false)).with_max_rows(10);
+        let mut out = Vec::new();
+        s.block_at(&b, Instant::now(), &mut out);
+        let t = masked(&out);
+        assert!(t.contains("\nx │ ᴺᵁᴸᴸ\ny │ NULL\n"), "{t:?}");
+        let mut s = LiveSink::new(&tty(true)).with_max_rows(10);
+        out.clear();
+        s.block_at(&b, Instant::now(), &mut out);
+        let t = masked(&out);
+        assert!(t.contains("\x1b[2mᴺᵁᴸᴸ\x1b[0m\n"), "{t:?}");
+        assert!(t.contains("\x1b[0mNULL\n"), "the string stays plain: {t:?}");
+    }
+
+    static TERM_WIDTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(80);
+
+    #[test]
+    fn a_resize_shows_at_the_next_redraw() {
+        use std::sync::atomic::Ordering;
+        TERM_WIDTH.store(80, Ordering::Relaxed);
+        let mut s = LiveSink::new(&RenderOpts {
+            width_now: Some(|| Some(TERM_WIDTH.load(Ordering::Relaxed))),
+            ..tty(false)
+        })
+        .with_max_rows(10);
+        let long = "k".repeat(50);
+        let b = agg(&[long.as_str()], &[1]);
+        let t0 = Instant::now();
+        let mut out = Vec::new();
+        s.block_at(&b, t0, &mut out);
+        assert!(masked(&out).contains(&long));
+        TERM_WIDTH.store(30, Ordering::Relaxed);
+        out.clear();
+        s.block_at(&b, t0 + Duration::from_secs(2), &mut out);
+        let t = masked(&out);
+        let t = t.split_once("\x1b[J").map_or(t.as_str(), |x| x.1);
+        assert!(t.lines().all(|l| width(l) <= 30), "{t}");
+        assert!(t.contains("k…"), "{t}");
     }
 }

@@ -27,7 +27,8 @@ use crate::wire::Block;
 /// An output format, as chosen by `--format` or `:format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// Aligned columns, streamed: the header is printed once and re-printed when columns widen.
+    /// Aligned columns, streamed: the header is printed once and re-printed when columns widen;
+    /// rows too wide for the terminal turn the query vertical (see [`RenderOpts::auto_vertical`]).
     Table,
     /// One `name: value` line per column, rows one after another (`\G`).
     Vertical,
@@ -89,33 +90,97 @@ impl std::fmt::Display for Format {
     }
 }
 
-/// What the terminal can take.
-#[derive(Clone, Debug, Default)]
+/// What the terminal can take, and how the output should look.
+///
+/// Build it with `..RenderOpts::default()` so new knobs get their defaults.
+#[derive(Clone, Debug)]
 pub struct RenderOpts {
     /// Emit ANSI colour and attributes.
     pub color: bool,
-    /// Terminal columns; 0 = unlimited (nothing is cut).
+    /// Terminal columns; 0 = unlimited (nothing is cut, the table never turns vertical).
     pub width: usize,
     /// stdout is a terminal (Live redraws in place only then).
     pub is_tty: bool,
+    /// Table: when the first rows would not fit `width`, show the query vertically instead
+    /// (as psql's `\x auto`). True by default; false when the user forced the table.
+    pub auto_vertical: bool,
+    /// The terminal width as it is now, asked before each block so a resize is picked up
+    /// at the next block (table and live). `None` from the callback keeps the last width;
+    /// ignored when `width` is 0 (not a terminal). Typically `Some(crate::run::width)`.
+    pub width_now: Option<fn() -> Option<usize>>,
+    /// JSON: write 64-bit and wider integers as strings, as ClickHouse's JSONEachRow does
+    /// by default (`output_format_json_quote_64bit_integers=1`). Off: plain JSON numbers.
+    pub json_quote_64bit: bool,
+}
+
+impl Default for RenderOpts {
+    fn default() -> Self {
+        RenderOpts {
+            color: false,
+            width: 0,
+            is_tty: false,
+            auto_vertical: true,
+            width_now: None,
+            json_quote_64bit: false,
+        }
+    }
+}
+
+impl RenderOpts {
+    /// The width to lay out with now: `width_now` when it answers, else `width`.
+    pub(crate) fn current_width(&self) -> usize {
+        if self.width == 0 {
+            return 0;
+        }
+        self.width_now.and_then(|f| f()).unwrap_or(self.width)
+    }
 }
 
 /// Receives one query's output as it streams and appends terminal bytes to `out`
 /// (the caller writes `out` to stdout after each call).
+///
+/// Every call appends whole lines only: a row is never split across calls, so the caller may
+/// stop writing between any two calls and the screen still ends on a complete row.
 pub trait Sink: Send {
     /// A 0-row block with the column names and types; called once, before any block.
     /// Sinks also cope with a server that sends no header (the first block then serves).
     fn header(&mut self, header: &Block, out: &mut Vec<u8>);
-    /// Rows as they arrive.
+    /// Rows as they arrive: the whole block at once.
     fn block(&mut self, block: &Block, out: &mut Vec<u8>);
+    /// Rows `rows` of `block`, so a large block can be rendered and written in bounded
+    /// pieces (and Ctrl-C honoured between them). The caller passes consecutive ranges that
+    /// start at 0 and end at `block.rows` (one `0..0` call for an empty block); the
+    /// concatenated output is exactly that of `block`. After each call, [`Sink::rows`]
+    /// counts the rows whose lines are in `out`.
+    ///
+    /// The default renders the whole block with the range that reaches its end (and nothing
+    /// before): right for sinks that redraw whole blocks, such as the live view.
+    fn block_rows(&mut self, block: &Block, rows: std::ops::Range<usize>, out: &mut Vec<u8>) {
+        if rows.end >= block.rows {
+            self.block(block, out);
+        }
+    }
     /// The query ended or was cancelled: leave the final state in the scrollback.
     fn finish(&mut self, out: &mut Vec<u8>);
-    /// Rows received and rendered so far (for "Query cancelled (N rows)").
+    /// Rows rendered so far, i.e. whose lines have been appended to `out` (for
+    /// "Query cancelled (N rows)").
     fn rows(&self) -> u64;
     /// The sink has seen enough (a macro that hit an error): the query is cancelled.
     fn wants_stop(&self) -> bool {
         false
     }
+    /// The table turned vertical because its rows were too wide for the terminal (see
+    /// [`RenderOpts::auto_vertical`]); the caller may say so, e.g. in a hint on stderr.
+    fn switched_to_vertical(&self) -> bool {
+        false
+    }
+}
+
+/// Clamp `rows` to the rows of a block with `n` rows.
+#[inline]
+pub(crate) fn clamp_rows(rows: std::ops::Range<usize>, n: usize) -> std::ops::Range<usize> {
+    let end = rows.end.min(n);
+    rows.start.min(end)..end
 }
 
 /// The sink for `format`.
@@ -123,7 +188,7 @@ pub fn sink_for(format: Format, opts: &RenderOpts) -> Box<dyn Sink> {
     match format {
         Format::Table => Box::new(TableSink::new(opts)),
         Format::Vertical => Box::new(VerticalSink::new(opts)),
-        Format::Json => Box::new(JsonSink::default()),
+        Format::Json => Box::new(JsonSink::new(opts)),
         Format::Csv => Box::new(CsvSink::default()),
         Format::Tsv => Box::new(TsvSink::default()),
         Format::Raw => Box::new(RawSink::default()),
@@ -133,7 +198,129 @@ pub fn sink_for(format: Format, opts: &RenderOpts) -> Box<dyn Sink> {
 
 #[cfg(test)]
 mod tests {
+    use super::testutil::*;
     use super::*;
+
+    /// Rows of varied widths (the widest late), NULLs and wide integers.
+    fn varied(n: usize) -> Block {
+        let ids: Vec<u64> = (0..n as u64).map(|i| i * i * 1_000_003).collect();
+        let words = ["a", "bb", "a\tb", "", "ünïcødé", "東京"];
+        let mut s: Vec<String> = (0..n).map(|i| words[i % words.len()].to_string()).collect();
+        if let Some(last) = s.last_mut() {
+            *last = "the widest value comes last".into();
+        }
+        let opt: Vec<Option<&str>> = s
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i % 3 != 1).then_some(v.as_str()))
+            .collect();
+        let strs: Vec<&str> = s.iter().map(|v| v.as_str()).collect();
+        let floats: Vec<f64> = (0..n).map(|i| i as f64 / 8.0 - 3.0).collect();
+        block(vec![
+            u64_col("id", &ids),
+            str_col("s", &strs),
+            nullable_str_col("maybe", &opt),
+            f64_col("x", &floats),
+        ])
+    }
+
+    /// `format`'s output for `blocks`, each fed whole or in ranges of `step` rows.
+    fn render(format: Format, opts: &RenderOpts, blocks: &[Block], step: Option<usize>) -> String {
+        let mut s = sink_for(format, opts);
+        let mut out = Vec::new();
+        s.header(&varied(0), &mut out);
+        let mut seen = 0;
+        for b in blocks {
+            match step {
+                None => s.block(b, &mut out),
+                Some(step) => {
+                    let mut start = 0;
+                    loop {
+                        let end = (start + step).min(b.rows);
+                        s.block_rows(b, start..end, &mut out);
+                        if format != Format::Live {
+                            assert_eq!(s.rows(), (seen + end) as u64, "{format} rows()");
+                            assert!(out.is_empty() || out.ends_with(b"\n"), "{format}");
+                        }
+                        if end == b.rows {
+                            break;
+                        }
+                        start = end;
+                    }
+                }
+            }
+            seen += b.rows;
+            assert_eq!(s.rows(), seen as u64, "{format}: every row counted");
+        }
+        s.finish(&mut out);
+        text(&out)
+    }
+
+    #[test]
+    fn ranges_concatenate_to_the_whole_block_in_every_format() {
+        let blocks = [varied(23), varied(0), varied(9)];
+        for &format in Format::ALL {
+            // Live redraws per emit, timed by the clock: give it one block, one emit.
+            let blocks = if format == Format::Live {
+                &blocks[..1]
+            } else {
+                &blocks[..]
+            };
+            for (color, width, is_tty) in [(false, 0, false), (true, 40, true), (false, 200, true)]
+            {
+                let opts = RenderOpts {
+                    color,
+                    width,
+                    is_tty,
+                    json_quote_64bit: width == 40,
+                    ..RenderOpts::default()
+                };
+                let whole = render(format, &opts, blocks, None);
+                assert!(whole.lines().count() >= 9, "{format}: {whole}");
+                for step in [1, 2, 7, 100] {
+                    assert_eq!(
+                        render(format, &opts, blocks, Some(step)),
+                        whole,
+                        "{format} in ranges of {step} ({color}, {width})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn live_draws_a_block_with_its_last_range() {
+        let opts = RenderOpts {
+            is_tty: true,
+            width: 80,
+            ..RenderOpts::default()
+        };
+        let mut s = sink_for(Format::Live, &opts);
+        let b = varied(5);
+        let mut out = Vec::new();
+        s.block_rows(&b, 0..3, &mut out);
+        assert!(out.is_empty());
+        assert_eq!(s.rows(), 0, "nothing drawn, nothing counted");
+        s.block_rows(&b, 3..5, &mut out);
+        assert_eq!(s.rows(), 5);
+        assert!(text(&out).contains("5 rows"), "{}", text(&out));
+    }
+
+    #[test]
+    fn current_width_follows_the_callback_on_a_terminal_only() {
+        let mut o = RenderOpts {
+            width: 80,
+            width_now: Some(|| Some(33)),
+            ..RenderOpts::default()
+        };
+        assert_eq!(o.current_width(), 33);
+        o.width_now = Some(|| None);
+        assert_eq!(o.current_width(), 80, "no answer: the last width");
+        o.width = 0;
+        o.width_now = Some(|| Some(33));
+        assert_eq!(o.current_width(), 0, "not a terminal: unlimited");
+        assert!(RenderOpts::default().auto_vertical);
+    }
 
     #[test]
     fn format_names_round_trip() {

@@ -1,4 +1,4 @@
-//! Terminal text for the human views: display width, cutting with `…`, padding, ANSI attributes, NULL.
+//! Terminal text for the human views: display width, cutting with `…`, padding, ANSI attributes, the NULL glyph.
 
 use crate::wire::value::plain_escape_into;
 use crate::wire::Column;
@@ -7,15 +7,11 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// Cells that changed since the previous emit (Live) use `HIGHLIGHT`.
 pub(crate) use crate::style::{BOLD, DIM, HIGHLIGHT, RESET};
 
-/// NULL in the human views: dim `NULL` with colour, `ᴺᵁᴸᴸ` without (as ClickHouse's Pretty
-/// formats show it), so a NULL never looks like the string `'NULL'`.
-pub(crate) fn null_text(color: bool) -> &'static str {
-    if color {
-        "NULL"
-    } else {
-        "ᴺᵁᴸᴸ"
-    }
-}
+/// NULL in the human views (table, vertical, live), with or without colour: ClickHouse's
+/// `ᴺᵁᴸᴸ`, so a NULL never looks like the string `'NULL'`. Dim when colour is on.
+pub(crate) const NULL_GLYPH: &str = "ᴺᵁᴸᴸ";
+/// Display columns of [`NULL_GLYPH`].
+pub(crate) const NULL_WIDTH: usize = 4;
 
 /// Columns `s` takes on a terminal.
 #[inline]
@@ -111,6 +107,11 @@ mod tests {
         assert_eq!(cut("héllo wörld", 4), ("hél…".into(), 4));
         assert_eq!(cut("abc", 0), ("".into(), 0));
         assert_eq!(cut("abc", 1), ("…".into(), 1));
+    }
+
+    #[test]
+    fn null_glyph_width_is_right() {
+        assert_eq!(width(NULL_GLYPH), NULL_WIDTH);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::wire::value::tsv_escape_into;
 use crate::wire::{Block, Column, Data, Style, TypeDesc};
+use std::ops::Range;
 
 /// Append one cell in TSV, taking a direct route for plain integers and strings.
 #[inline]
@@ -27,8 +28,13 @@ pub fn write_tsv_cell(col: &Column, row: usize, out: &mut Vec<u8>) {
 
 /// Append every row of `block` in `style` (TSV, CSV), one line per row.
 pub fn write_rows(block: &Block, style: Style, out: &mut Vec<u8>) {
+    write_rows_range(block, 0..block.rows, style, out)
+}
+
+/// Append rows `rows` of `block` in `style` (TSV, CSV), one line per row.
+pub fn write_rows_range(block: &Block, rows: Range<usize>, style: Style, out: &mut Vec<u8>) {
     let sep = if style == Style::Csv { b',' } else { b'\t' };
-    for row in 0..block.rows {
+    for row in super::clamp_rows(rows, block.rows) {
         for (i, col) in block.columns.iter().enumerate() {
             if i > 0 {
                 out.push(sep);

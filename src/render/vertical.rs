@@ -7,11 +7,13 @@
 //! name: alice
 //! ```
 //!
-//! Values are `Style::Plain` and never cut; NULL looks as in the table view.
+//! Values are `Style::Plain` and never cut; NULL is the dim glyph `ᴺᵁᴸᴸ`, as in the table view.
+//! The table view hands its rows to this view when they are too wide for the terminal.
 
-use super::text::{clean_name, null_text, pad, plain_cell, push_styled, width, BOLD, DIM};
-use super::{RenderOpts, Sink};
+use super::text::{clean_name, pad, plain_cell, push_styled, width, BOLD, DIM, NULL_GLYPH};
+use super::{clamp_rows, RenderOpts, Sink};
 use crate::wire::Block;
+use std::ops::Range;
 
 pub struct VerticalSink {
     color: bool,
@@ -53,10 +55,14 @@ impl Sink for VerticalSink {
     }
 
     fn block(&mut self, block: &Block, out: &mut Vec<u8>) {
+        self.block_rows(block, 0..block.rows, out);
+    }
+
+    fn block_rows(&mut self, block: &Block, rows: Range<usize>, out: &mut Vec<u8>) {
         if self.names.len() != block.columns.len() {
             self.set_columns(block);
         }
-        for row in 0..block.rows {
+        for row in clamp_rows(rows, block.rows) {
             self.rows += 1;
             if self.rows > 1 {
                 out.push(b'\n');
@@ -73,7 +79,7 @@ impl Sink for VerticalSink {
                 self.cell.clear();
                 match plain_cell(col, row, &mut self.cell) {
                     Some(()) => out.extend_from_slice(&self.cell),
-                    None => push_styled(null_text(self.color), DIM, self.color, out),
+                    None => push_styled(NULL_GLYPH, DIM, self.color, out),
                 }
                 out.push(b'\n');
             }
@@ -117,5 +123,26 @@ mod tests {
             "Row 1:\n──────\nid:   1\nname: alice\n\nRow 2:\n──────\nid:   2\nname: ᴺᵁᴸᴸ\n"
         );
         assert_eq!(s.rows(), 2);
+    }
+
+    #[test]
+    fn null_is_the_glyph_dim_in_colour() {
+        let b = block(vec![nullable_str_col("v", &[None, Some("NULL")])]);
+        let mut s = VerticalSink::new(&RenderOpts::default());
+        let mut out = Vec::new();
+        s.block(&b, &mut out);
+        assert_eq!(
+            text(&out),
+            "Row 1:\n──────\nv: ᴺᵁᴸᴸ\n\nRow 2:\n──────\nv: NULL\n"
+        );
+        let mut s = VerticalSink::new(&RenderOpts {
+            color: true,
+            ..RenderOpts::default()
+        });
+        out.clear();
+        s.block(&b, &mut out);
+        let t = text(&out);
+        assert!(t.contains(": \x1b[2mᴺᵁᴸᴸ\x1b[0m\n"), "{t:?}");
+        assert!(t.ends_with(": NULL\n"), "the string stays plain: {t:?}");
     }
 }

@@ -382,6 +382,7 @@ impl Session {
                 0
             },
             is_tty: self.term.stdout_tty,
+            ..RenderOpts::default()
         }
     }
 
