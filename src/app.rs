@@ -93,7 +93,9 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
                 color: term.out_color(),
                 width: if on_tty { run::width().unwrap_or(0) } else { 0 },
                 is_tty: on_tty,
-                ..RenderOpts::default()
+                auto_vertical: format != Some(Format::Table),
+                width_now: on_tty.then_some(run::width as fn() -> Option<usize>),
+                json_quote_64bit: cfg.json_quote_64bit,
             },
             status_line: on_tty && term.stderr_tty,
             settings: cfg.settings.clone(),

@@ -71,6 +71,10 @@ pub struct Args {
     /// [default: {user}@{host}:{database}]
     #[arg(long, env = "PROTON_SHELL_PROMPT", value_name = "TEMPLATE")]
     pub prompt: Option<String>,
+    /// JSON output quotes 64-bit and wider integers, as ClickHouse's JSONEachRow does
+    /// (default: plain JSON numbers)
+    #[arg(long)]
+    pub json_quote_64bit: bool,
     /// In batch mode, print each statement's elapsed time to stderr
     #[arg(long, short = 't')]
     pub time: bool,
@@ -90,6 +94,8 @@ pub struct Config {
     pub history_file: Option<PathBuf>,
     /// The prompt template (`{user}@{host}:{database}` by default).
     pub prompt: String,
+    /// JSON output quotes 64-bit integers (`--json-quote-64bit`, `json_quote_64bit = true`).
+    pub json_quote_64bit: bool,
     /// Colour is allowed (not `--no-color`, not `NO_COLOR`, not `color = false`); the
     /// terminal check comes on top of this.
     pub color: bool,
@@ -143,6 +149,7 @@ impl Args {
             password_prompt,
             format,
             history_file: self.history_file.or(file.history_file),
+            json_quote_64bit: self.json_quote_64bit || file.json_quote_64bit.unwrap_or(false),
             prompt: self
                 .prompt
                 .or(file.prompt)

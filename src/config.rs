@@ -42,6 +42,8 @@ pub struct FileConfig {
     pub history_file: Option<PathBuf>,
     /// The prompt template (`--prompt`).
     pub prompt: Option<String>,
+    /// JSON output quotes 64-bit integers (`--json-quote-64bit`).
+    pub json_quote_64bit: Option<bool>,
     pub color: Option<bool>,
     pub timing: Option<bool>,
     pub hints: Option<bool>,

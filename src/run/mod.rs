@@ -114,11 +114,15 @@ pub async fn execute<W: Write + ?Sized>(
     ended
 }
 
-/// Output larger than this is written in pieces (cut after a newline), with a check for
-/// Ctrl-C between pieces: a terminal takes a while to swallow a 65 536-row block.
+/// A block is rendered and written in row ranges of about this many bytes: memory stays
+/// bounded for a huge block, Ctrl-C is checked between ranges (a terminal takes a while to
+/// swallow a 65 536-row block), and every write holds whole lines only.
 const WRITE_PIECE: usize = 32 * 1024;
 
-/// What a write came to.
+/// Rows of the first range of a block; later ranges are sized from the bytes per row seen.
+const FIRST_RANGE_ROWS: usize = 256;
+
+/// What writing a block came to.
 enum Wrote {
     All,
     Interrupted,
@@ -132,27 +136,33 @@ struct Output<'a, W: ?Sized> {
 }
 
 impl<W: Write + ?Sized> Output<'_, W> {
-    /// Write `bytes`, in newline-aligned pieces when they are large, stopping early (after a
-    /// whole line) when Ctrl-C arrives.
-    async fn write_interruptible(&mut self, bytes: &[u8], interrupts: &mut Interrupts) -> Wrote {
-        let mut rest = bytes;
-        while rest.len() > WRITE_PIECE {
-            let cut = rest[..WRITE_PIECE]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map(|i| i + 1)
-                .unwrap_or(WRITE_PIECE);
-            if self.write(&rest[..cut]).is_err() {
+    /// Render `block` through `sink` in bounded row ranges and write each range whole,
+    /// stopping between ranges when Ctrl-C arrives. The sink's row count is then exactly the
+    /// rows on screen.
+    async fn write_block(
+        &mut self,
+        sink: &mut dyn Sink,
+        block: &crate::wire::Block,
+        buf: &mut Vec<u8>,
+        interrupts: &mut Interrupts,
+    ) -> Wrote {
+        let (mut start, mut step) = (0usize, FIRST_RANGE_ROWS);
+        loop {
+            let end = start.saturating_add(step).min(block.rows);
+            buf.clear();
+            sink.block_rows(block, start..end, buf);
+            if self.write(buf).is_err() {
                 return Wrote::Closed;
             }
-            rest = &rest[cut..];
+            if end >= block.rows {
+                return Wrote::All;
+            }
             if interrupts.poll_now().await {
                 return Wrote::Interrupted;
             }
-        }
-        match self.write(rest) {
-            Ok(()) => Wrote::All,
-            Err(_) => Wrote::Closed,
+            let per_row = (buf.len() / (end - start).max(1)).max(1);
+            step = (WRITE_PIECE / per_row).clamp(1, 65_536);
+            start = end;
         }
     }
 
@@ -197,21 +207,25 @@ async fn pump<W: Write + ?Sized>(
             }
             ev = stream.next() => {
                 buf.clear();
-                match ev {
+                let wrote = match ev {
                     Ok(Some(Event::Header(b))) => {
                         result_set |= !b.columns.is_empty();
                         sink.header(&b, &mut buf);
+                        if output.write(&buf).is_err() { Wrote::Closed } else { Wrote::All }
                     }
                     Ok(Some(Event::Data(b))) => {
                         result_set = true;
-                        sink.block(&b, &mut buf);
+                        output.write_block(sink, &b, &mut buf, interrupts).await
                     }
-                    Ok(Some(Event::Progress(p))) => progress = p,
-                    Ok(Some(_)) => {}
+                    Ok(Some(Event::Progress(p))) => {
+                        progress = p;
+                        Wrote::All
+                    }
+                    Ok(Some(_)) => Wrote::All,
                     Ok(None) => break Ended::Done { rows: sink.rows(), result_set, progress },
                     Err(error) => break Ended::Failed { rows: sink.rows(), error },
-                }
-                match output.write_interruptible(&buf, interrupts).await {
+                };
+                match wrote {
                     Wrote::All => {}
                     Wrote::Interrupted => break Ended::Interrupted { rows: sink.rows() },
                     Wrote::Closed => break Ended::OutputClosed { rows: sink.rows() },

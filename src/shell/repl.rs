@@ -45,6 +45,7 @@ impl<'rt> Repl<'rt> {
         session.hints = cfg.hints;
         session.format = cfg.format.as_deref().and_then(Format::parse);
         session.prompt = cfg.prompt.clone();
+        session.json_quote_64bit = cfg.json_quote_64bit;
         let catalog = Catalog::new();
         {
             let _guard = rt.enter();

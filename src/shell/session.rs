@@ -70,6 +70,8 @@ pub struct Session {
     pub(super) snippets: SnippetList,
     /// The prompt template (`--prompt`).
     pub(super) prompt: String,
+    /// JSON output quotes 64-bit integers, as ClickHouse's JSONEachRow does.
+    pub(super) json_quote_64bit: bool,
     /// Settings of the demo commands (`:set demo.<key>=…`, the config file's `[demo]`).
     pub(super) demo: DemoConfig,
 }
@@ -95,6 +97,7 @@ impl Session {
             catalog_dirty: false,
             snippets: SnippetList::default(),
             prompt: crate::cli::DEFAULT_PROMPT.to_string(),
+            json_quote_64bit: false,
             demo: DemoConfig::default(),
         }
     }
@@ -382,7 +385,14 @@ impl Session {
                 0
             },
             is_tty: self.term.stdout_tty,
-            ..RenderOpts::default()
+            // A table the user asked for stays a table; an automatic one turns vertical
+            // when its rows are too wide.
+            auto_vertical: self.format != Some(Format::Table),
+            width_now: self
+                .term
+                .stdout_tty
+                .then_some(run::width as fn() -> Option<usize>),
+            json_quote_64bit: self.json_quote_64bit,
         }
     }
 
@@ -402,7 +412,13 @@ impl Session {
         // error is never preceded by it.
         let mut sink = HintFirst { inner, hint };
         let started = Instant::now();
-        match self.stream_into(sql, &mut sink).await {
+        let ended = self.stream_into(sql, &mut sink).await;
+        if sink.switched_to_vertical() && self.hints {
+            self.note(
+                "rows too wide for the terminal: shown vertically (`:format table` keeps a table)",
+            );
+        }
+        match ended {
             Ended::Done {
                 rows,
                 result_set,
@@ -539,6 +555,20 @@ impl Sink for HintFirst {
             eprintln!("{h}");
         }
         self.inner.block(block, out);
+    }
+    fn block_rows(
+        &mut self,
+        block: &crate::wire::Block,
+        rows: std::ops::Range<usize>,
+        out: &mut Vec<u8>,
+    ) {
+        if let Some(h) = self.hint.take() {
+            eprintln!("{h}");
+        }
+        self.inner.block_rows(block, rows, out);
+    }
+    fn switched_to_vertical(&self) -> bool {
+        self.inner.switched_to_vertical()
     }
     fn finish(&mut self, out: &mut Vec<u8>) {
         self.inner.finish(out);
