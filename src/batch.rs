@@ -70,6 +70,7 @@ async fn run_statement(
         status_line: batch.status_line,
         color: batch.render.color,
         grace: Duration::ZERO,
+        shape: run::Shape::of(sql),
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();

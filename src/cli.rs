@@ -101,6 +101,8 @@ pub struct Config {
     pub color: bool,
     pub timing: bool,
     pub hints: bool,
+    /// The status line and streaming strip (`status = false` in the file turns it off).
+    pub status: bool,
     /// Session settings from the config file's `[settings]` table.
     pub settings: Vec<(String, String)>,
     /// Demo settings from the config file's `[demo]` table, keys with their `demo.` prefix.
@@ -157,6 +159,7 @@ impl Args {
             color: !self.no_color && !no_color_env && file.color.unwrap_or(true),
             timing: file.timing.unwrap_or(true),
             hints: file.hints.unwrap_or(true),
+            status: file.status.unwrap_or(true),
             settings: file.settings,
             demo_settings: file
                 .demo

@@ -47,6 +47,8 @@ pub struct FileConfig {
     pub color: Option<bool>,
     pub timing: Option<bool>,
     pub hints: Option<bool>,
+    /// The status line and streaming strip (`:status`).
+    pub status: Option<bool>,
     pub connect_timeout: Option<u64>,
     pub compression: Option<bool>,
     /// Session settings sent with every query, like `:set name=value`.

@@ -24,6 +24,8 @@ pub enum Command {
     Timing(Option<bool>),
     /// `:hints [on|off]`: with no argument, toggle.
     Hints(Option<bool>),
+    /// `:status [on|off]`: the status line and streaming strip; with no argument, toggle.
+    Status(Option<bool>),
     /// `:refresh`: reload the completion catalog.
     Refresh,
     /// `:connect host[:port]`
@@ -378,6 +380,20 @@ pub static COMMANDS: &[CommandInfo] = &[
         "teaching hints, e.g. that a SELECT over a stream never ends (toggles)",
         "",
         |a| on_off(a).map(Command::Hints),
+    ),
+    builtin(
+        "status",
+        &[],
+        Group::Shell,
+        Completion::OnOff,
+        "[on|off]",
+        "the status line while a query runs: what the server read, emits, why nothing prints",
+        "For a streaming query the line explains it: events read per second, emits so far and \
+         the time since the last, and why or when the next emit comes (a tumble window's next \
+         close, or that a global aggregate emits only when rows arrive), then rows and bytes \
+         read, rows out and the elapsed time. It is redrawn in place on stderr, on a terminal \
+         only, and never mixes with the rows.",
+        |a| on_off(a).map(Command::Status),
     ),
     builtin(
         "history",

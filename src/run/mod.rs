@@ -11,7 +11,7 @@ mod status;
 mod term;
 
 pub use interrupts::{Interrupts, Trigger};
-pub use status::{group, rows_text, summary, summary_ok};
+pub use status::{group, rows_text, summary, summary_ok, Shape};
 pub use term::{read_password, width, EchoOff, Terminal};
 
 use crate::render::Sink;
@@ -81,6 +81,8 @@ pub struct ExecOptions<'a> {
     /// After Ctrl-C, let the statement finish by itself for this long before cancelling it
     /// (an INSERT that was sent should rather complete). Zero for queries.
     pub grace: Duration,
+    /// What the SQL says of the statement, for a status strip that explains streaming.
+    pub shape: Shape,
 }
 
 /// Send `sql` on `conn` and stream its output through `sink` into `out`. See the module docs.
@@ -101,7 +103,12 @@ pub async fn execute<W: Write + ?Sized>(
         Ok(stream) => stream,
         Err(error) => return Ended::Failed { rows: 0, error },
     };
-    let mut status = StatusLine::new(opts.status_line, opts.color, width().unwrap_or(80));
+    let mut status = StatusLine::new(
+        opts.status_line,
+        opts.color,
+        width().unwrap_or(80),
+        opts.shape,
+    );
     let mut output = Output {
         out,
         status: &mut status,
@@ -215,10 +222,12 @@ async fn pump<W: Write + ?Sized>(
                     }
                     Ok(Some(Event::Data(b))) => {
                         result_set = true;
+                        output.status.on_block(b.rows);
                         output.write_block(sink, &b, &mut buf, interrupts).await
                     }
                     Ok(Some(Event::Progress(p))) => {
                         progress = p;
+                        output.status.on_progress(&p);
                         Wrote::All
                     }
                     Ok(Some(_)) => Wrote::All,

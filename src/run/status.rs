@@ -1,5 +1,6 @@
-//! The live status line on stderr while a stream runs, and the summary line after each statement.
+//! The live status line on stderr while a statement runs (a strip that explains streaming for streaming queries), and the summary line after each statement.
 
+use crate::sql::Window;
 use crate::wire::Progress;
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -8,6 +9,43 @@ use std::time::{Duration, Instant};
 pub const REDRAW_EVERY: Duration = Duration::from_millis(100);
 /// A quick query finishes before the status line would appear; it never flickers.
 const SHOW_AFTER: Duration = Duration::from_millis(300);
+
+/// What the status line knows of a statement from its SQL, to explain a streaming query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// The query reads a stream and never ends by itself.
+    pub streaming: bool,
+    /// A streaming aggregate without a window: Proton emits only when new rows arrived.
+    pub global_aggregate: bool,
+    /// Its tumble/hop/session window.
+    pub window: Option<Window>,
+}
+
+impl Shape {
+    /// The shape of `sql` as `sql::analyze` sees it.
+    pub fn of(sql: &str) -> Shape {
+        let a = crate::sql::analyze(sql);
+        Shape {
+            streaming: a.streaming,
+            global_aggregate: a.aggregate_without_window,
+            window: a.window,
+        }
+    }
+}
+
+/// Events seen by a streaming query, for the strip.
+#[derive(Debug, Default)]
+struct Flow {
+    /// Data blocks with rows (each one an emit of a streaming aggregate).
+    emits: u64,
+    last_emit: Option<Instant>,
+    /// Rows read so far and when that number last grew (wall clock for the text too).
+    read: u64,
+    last_new_events: Option<(Instant, chrono::DateTime<chrono::Local>)>,
+    /// The read count a second or so ago, for a current rate rather than an average.
+    sample: Option<(Instant, u64)>,
+    rate: f64,
+}
 
 /// A one-line status on stderr (`\r\x1b[K`-redrawn in place), on a terminal only.
 ///
@@ -20,11 +58,13 @@ pub struct StatusLine {
     started: Instant,
     shown: bool,
     last_draw: Option<Instant>,
+    shape: Shape,
+    flow: Flow,
 }
 
 impl StatusLine {
     /// `enabled` should be "stderr is a terminal" (and the shell is interactive).
-    pub fn new(enabled: bool, color: bool, width: usize) -> StatusLine {
+    pub fn new(enabled: bool, color: bool, width: usize, shape: Shape) -> StatusLine {
         StatusLine {
             enabled,
             color,
@@ -32,6 +72,34 @@ impl StatusLine {
             started: Instant::now(),
             shown: false,
             last_draw: None,
+            shape,
+            flow: Flow::default(),
+        }
+    }
+
+    /// A block of rows arrived: for a streaming query, one emit.
+    pub fn on_block(&mut self, rows: usize) {
+        if rows > 0 {
+            self.flow.emits += 1;
+            self.flow.last_emit = Some(Instant::now());
+        }
+    }
+
+    /// The server's totals changed (a Progress packet).
+    pub fn on_progress(&mut self, progress: &Progress) {
+        let now = Instant::now();
+        if progress.rows > self.flow.read {
+            self.flow.read = progress.rows;
+            self.flow.last_new_events = Some((now, chrono::Local::now()));
+        }
+        match self.flow.sample {
+            None => self.flow.sample = Some((now, progress.rows)),
+            Some((at, n)) if now - at >= Duration::from_secs(1) => {
+                let secs = (now - at).as_secs_f64();
+                self.flow.rate = progress.rows.saturating_sub(n) as f64 / secs;
+                self.flow.sample = Some((now, progress.rows));
+            }
+            Some(_) => {}
         }
     }
 
@@ -55,7 +123,11 @@ impl StatusLine {
             return;
         }
         self.last_draw = Some(now);
-        let mut text = status_text(rows, progress, elapsed);
+        let mut text = if self.shape.streaming {
+            self.strip_text(rows, progress, elapsed, now)
+        } else {
+            status_text(rows, progress, elapsed)
+        };
         truncate_to(&mut text, self.width.saturating_sub(1));
         let text = if self.color {
             crate::style::paint(true, crate::style::note(), &text)
@@ -82,6 +154,89 @@ impl StatusLine {
 impl Drop for StatusLine {
     fn drop(&mut self) {
         self.clear();
+    }
+}
+
+impl StatusLine {
+    /// The strip for a streaming query: the rate of events read, emits and the time since
+    /// the last, why or when the next emit comes, then totals. Most telling first, since a
+    /// narrow terminal cuts the end.
+    fn strip_text(
+        &self,
+        rows: u64,
+        progress: &Progress,
+        elapsed: Duration,
+        now: Instant,
+    ) -> String {
+        let f = &self.flow;
+        let mut parts = vec![per_second(f.rate).replace("row", "event")];
+        parts.push(match f.last_emit {
+            None => "no emit yet".to_string(),
+            Some(at) => format!(
+                "{} emit{}, last {} ago",
+                group(f.emits),
+                if f.emits == 1 { "" } else { "s" },
+                clock(now - at)
+            ),
+        });
+        if let Some(why) = explain(&self.shape, f, now, std::time::SystemTime::now()) {
+            parts.push(why);
+        }
+        parts.push(format!("{} read", group(progress.rows)));
+        parts.push(format!("{} out", rows_text(rows)));
+        parts.push(bytes_text(progress.bytes));
+        parts.push(clock(elapsed));
+        parts.join(" · ")
+    }
+}
+
+/// Why nothing prints, or when the next emit comes, for the statement's shape.
+fn explain(shape: &Shape, f: &Flow, now: Instant, wall: std::time::SystemTime) -> Option<String> {
+    if let Some(w) = shape.window {
+        let every = w.every?;
+        if w.kind == "session" {
+            return Some(format!(
+                "session windows close after {} without events",
+                clock_short(every)
+            ));
+        }
+        // Windows are aligned to multiples of their size (or step) since the epoch.
+        let since_epoch = wall.duration_since(std::time::UNIX_EPOCH).ok()?;
+        let every_ns = every.as_nanos().max(1);
+        let left = every_ns - since_epoch.as_nanos() % every_ns;
+        let left = Duration::from_nanos(u64::try_from(left).ok()?);
+        return Some(format!(
+            "next emit in ~{}: {} {} windows emit when they close",
+            clock_short(left),
+            clock_short(every),
+            w.kind
+        ));
+    }
+    if shape.global_aggregate {
+        let quiet_for = f.last_new_events.map(|(at, _)| now - at);
+        return match (quiet_for, f.last_new_events) {
+            (Some(q), Some((_, when))) if q >= Duration::from_secs(2) => Some(format!(
+                "no new events since {} — Proton emits only when rows arrive",
+                when.format("%H:%M:%S")
+            )),
+            (None, _) => Some("no events yet — Proton emits only when rows arrive".into()),
+            _ => Some("emits about every 2 s while rows arrive".into()),
+        };
+    }
+    None
+}
+
+/// `3 s`, `500 ms`, `2 min`, `1 h` (for intervals in the strip).
+fn clock_short(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{} s", (ms + 500) / 1000)
+    } else if ms < 3_600_000 {
+        format!("{} min", (ms + 30_000) / 60_000)
+    } else {
+        format!("{} h", (ms + 1_800_000) / 3_600_000)
     }
 }
 
@@ -248,6 +403,89 @@ mod tests {
             "1 row in 3.000 s · read 1.5 G rows, 12.0 GB (500.0 M rows/s)"
         );
         assert_eq!(summary_ok(Duration::from_millis(12)), "OK (0.012 s)");
+    }
+
+    #[test]
+    fn the_strip_explains_windows_and_quiet_aggregates() {
+        let now = Instant::now();
+        let epoch = std::time::UNIX_EPOCH;
+        let tumble = Shape {
+            streaming: true,
+            global_aggregate: false,
+            window: Some(Window {
+                kind: "tumble",
+                every: Some(Duration::from_secs(5)),
+            }),
+        };
+        let f = Flow::default();
+        assert_eq!(
+            explain(&tumble, &f, now, epoch + Duration::from_secs(1_000_002)).as_deref(),
+            Some("next emit in ~3 s: 5 s tumble windows emit when they close")
+        );
+        let global = Shape {
+            streaming: true,
+            global_aggregate: true,
+            window: None,
+        };
+        assert_eq!(
+            explain(&global, &f, now, epoch).as_deref(),
+            Some("no events yet — Proton emits only when rows arrive")
+        );
+        let stamp = chrono::Local::now();
+        let quiet = Flow {
+            last_new_events: Some((now - Duration::from_secs(12), stamp)),
+            ..Flow::default()
+        };
+        let text = explain(&global, &quiet, now, epoch).unwrap();
+        assert!(text.starts_with("no new events since "), "{text}");
+        assert!(text.contains(&stamp.format("%H:%M:%S").to_string()));
+        let busy = Flow {
+            last_new_events: Some((now, stamp)),
+            ..Flow::default()
+        };
+        assert!(explain(&global, &busy, now, epoch)
+            .unwrap()
+            .contains("every 2 s"));
+        let plain = Shape {
+            streaming: true,
+            ..Shape::default()
+        };
+        assert_eq!(explain(&plain, &f, now, epoch), None);
+    }
+
+    #[test]
+    fn the_strip_counts_emits_and_events() {
+        let mut s = StatusLine::new(
+            false,
+            false,
+            200,
+            Shape {
+                streaming: true,
+                ..Shape::default()
+            },
+        );
+        s.on_block(0);
+        s.on_block(3);
+        s.on_block(2);
+        s.on_progress(&Progress {
+            rows: 40,
+            bytes: 4000,
+            ..Progress::default()
+        });
+        let text = s.strip_text(
+            5,
+            &Progress {
+                rows: 40,
+                bytes: 4000,
+                ..Progress::default()
+            },
+            Duration::from_secs(4),
+            Instant::now(),
+        );
+        assert!(text.contains("2 emits, last 0.0 s ago"), "{text}");
+        assert!(text.contains("40 read"), "{text}");
+        assert!(text.contains("5 rows out"), "{text}");
+        assert!(text.contains("4.0 kB"), "{text}");
     }
 
     #[test]

@@ -60,6 +60,10 @@ impl Repl<'_> {
                 s.hints = v.unwrap_or(!s.hints);
                 s.note(&format!("hints {}", on_off(s.hints)));
             }
+            Command::Status(v) => {
+                s.status = v.unwrap_or(!s.status);
+                s.note(&format!("status line {}", on_off(s.status)));
+            }
             Command::Refresh => {
                 s.catalog_dirty = true;
                 s.note("refreshing streams, columns and functions in the background");
@@ -256,6 +260,7 @@ impl Repl<'_> {
         println!("format    {}", s.format.map(|f| f.name()).unwrap_or("auto"));
         println!("timing    {}", on_off(s.timing));
         println!("hints     {}", on_off(s.hints));
+        println!("status    {}", on_off(s.status));
         println!(
             "history   {}",
             self.history_path

@@ -46,6 +46,7 @@ impl<'rt> Repl<'rt> {
         session.format = cfg.format.as_deref().and_then(Format::parse);
         session.prompt = cfg.prompt.clone();
         session.json_quote_64bit = cfg.json_quote_64bit;
+        session.status = cfg.status;
         let catalog = Catalog::new();
         {
             let _guard = rt.enter();

@@ -72,6 +72,8 @@ pub struct Session {
     pub(super) prompt: String,
     /// JSON output quotes 64-bit integers, as ClickHouse's JSONEachRow does.
     pub(super) json_quote_64bit: bool,
+    /// The status line (and streaming strip) on stderr while a statement runs (`:status`).
+    pub(super) status: bool,
     /// Settings of the demo commands (`:set demo.<key>=…`, the config file's `[demo]`).
     pub(super) demo: DemoConfig,
 }
@@ -98,6 +100,7 @@ impl Session {
             snippets: SnippetList::default(),
             prompt: crate::cli::DEFAULT_PROMPT.to_string(),
             json_quote_64bit: false,
+            status: true,
             demo: DemoConfig::default(),
         }
     }
@@ -483,9 +486,10 @@ impl Session {
         };
         let opts = ExecOptions {
             settings: &self.settings,
-            status_line: self.term.stderr_tty,
+            status_line: self.term.stderr_tty && self.status,
             color: self.term.err_color(),
             grace: Duration::ZERO,
+            shape: run::Shape::of(sql),
         };
         let stdout = io::stdout();
         let mut out = stdout.lock();

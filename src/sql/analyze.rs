@@ -33,9 +33,99 @@ pub struct Analysis {
     pub aggregate_without_window: bool,
     /// `EMIT CHANGELOG`: rows come with `_tp_delta`.
     pub changelog: bool,
+    /// The first tumble/hop/session window and how often it emits, if any.
+    pub window: Option<Window>,
     /// Names after FROM/JOIN/INTO (unwrapped from `table(x)`, `tumble(x, …)` and friends),
     /// as written (`db.name` when qualified), in order, without duplicates or CTE names.
     pub tables: Vec<String>,
+}
+
+/// A time window of a streaming query, as far as the statement says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// `tumble`, `hop` or `session`.
+    pub kind: &'static str,
+    /// How often windows close: a tumble's size, a hop's step; a session's idle gap.
+    /// `None` when the interval is not a literal the shell reads (`5s`, `INTERVAL 5 SECOND`).
+    pub every: Option<std::time::Duration>,
+}
+
+/// Proton's interval shorthand (`500ms`, `5s`, `2m`, `1h`, `1d`, `1w`, also `us`, `ns`).
+pub fn parse_interval(text: &str) -> Option<std::time::Duration> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let n: u64 = text.get(..digits)?.parse().ok()?;
+    let unit = text[digits..].trim().to_ascii_lowercase();
+    let nanos: u64 = match unit.as_str() {
+        "ns" | "nanosecond" => 1,
+        "us" | "microsecond" => 1_000,
+        "ms" | "millisecond" => 1_000_000,
+        "s" | "second" => 1_000_000_000,
+        "m" | "minute" => 60_000_000_000,
+        "h" | "hour" => 3_600_000_000_000,
+        "d" | "day" => 86_400_000_000_000,
+        "w" | "week" => 604_800_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(nanos).map(std::time::Duration::from_nanos)
+}
+
+/// The top-level arguments of the call whose `(` is `sig[open]`, as token slices.
+fn call_arguments<'s, 'a>(sig: &'s [Sig<'a>], open: usize) -> Vec<&'s [Sig<'a>]> {
+    let mut args = Vec::new();
+    let mut depth = 0usize;
+    let mut start = open + 1;
+    for (i, s) in sig.iter().enumerate().skip(open) {
+        if s.is_op("(") || s.is_op("[") {
+            depth += 1;
+        } else if s.is_op(")") || s.is_op("]") {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                if i > start {
+                    args.push(&sig[start..i]);
+                }
+                break;
+            }
+        } else if s.is_op(",") && depth == 1 {
+            args.push(&sig[start..i]);
+            start = i + 1;
+        }
+    }
+    args
+}
+
+/// An interval argument: `5s` or `INTERVAL 5 SECOND`.
+fn interval_arg(arg: &[Sig]) -> Option<std::time::Duration> {
+    match arg {
+        [one] if one.kind == TokenKind::Number => parse_interval(one.text),
+        [kw, n, unit] if kw.is_kw("interval") && n.kind == TokenKind::Number => {
+            parse_interval(&format!("{}{}", n.text, unit.text.trim_end_matches('s')))
+        }
+        _ => None,
+    }
+}
+
+/// The first window function call and how often its windows close.
+fn window_of(sig: &[Sig]) -> Option<Window> {
+    let at = sig.iter().enumerate().position(|(i, s)| {
+        s.is_name()
+            && WINDOW_FUNCTIONS.contains(&s.text.to_ascii_lowercase().as_str())
+            && sig.get(i + 1).is_some_and(|n| n.is_op("("))
+    })?;
+    let kind = WINDOW_FUNCTIONS
+        .iter()
+        .copied()
+        .find(|k| k.eq_ignore_ascii_case(sig[at].text))?;
+    let intervals: Vec<std::time::Duration> = call_arguments(sig, at + 1)
+        .into_iter()
+        .filter_map(interval_arg)
+        .collect();
+    // tumble(s, [ts,] size); hop(s, [ts,] step, size); session(s, [ts,] gap, …)
+    let every = match kind {
+        "hop" if intervals.len() >= 2 => intervals.get(intervals.len() - 2).copied(),
+        "tumble" => intervals.last().copied(),
+        _ => intervals.first().copied(),
+    };
+    Some(Window { kind, every })
 }
 
 /// Table functions whose first argument is a stream: the query streams unless it is `table(…)`.
@@ -255,6 +345,7 @@ pub fn analyze(stmt: &str) -> Analysis {
     let changelog = sig
         .windows(2)
         .any(|w| w[0].is_kw("emit") && w[1].is_kw("changelog"));
+    let window = window_of(&sig);
 
     // CTE names: `WITH name AS (` … , `name AS (` …
     let mut ctes: Vec<String> = Vec::new();
@@ -364,6 +455,7 @@ pub fn analyze(stmt: &str) -> Analysis {
         streaming,
         aggregate_without_window,
         changelog,
+        window,
         tables,
     }
 }

@@ -10,7 +10,7 @@ mod quote;
 mod secret;
 mod split;
 
-pub use analyze::{analyze, table_aliases, Analysis, StatementKind};
+pub use analyze::{analyze, table_aliases, Analysis, StatementKind, Window};
 pub use lexer::{tokenize, tokenize_with_state, Token, TokenKind, KEYWORDS};
 pub use quote::{quote_ident, quote_name, set_statement, sql_string};
 pub use secret::has_secret;
@@ -296,6 +296,42 @@ mod tests {
         assert!(has_content("SELECT"));
         assert!(!has_content(" -- x\n /* y */ "));
         assert!(has_content("'open"));
+    }
+
+    #[test]
+    fn windows_and_how_often_they_emit() {
+        use std::time::Duration;
+        let w = |sql: &str| analyze(sql).window;
+        assert_eq!(
+            w("SELECT window_start, count() FROM tumble(devices, 5s) GROUP BY window_start"),
+            Some(Window {
+                kind: "tumble",
+                every: Some(Duration::from_secs(5))
+            })
+        );
+        assert_eq!(
+            w("SELECT 1 FROM hop(devices, _tp_time, 2s, 10s) GROUP BY window_start"),
+            Some(Window {
+                kind: "hop",
+                every: Some(Duration::from_secs(2))
+            })
+        );
+        assert_eq!(
+            w("SELECT 1 FROM session(devices, 3s) PARTITION BY d GROUP BY d"),
+            Some(Window {
+                kind: "session",
+                every: Some(Duration::from_secs(3))
+            })
+        );
+        assert_eq!(
+            w("SELECT 1 FROM tumble(s, INTERVAL 1 MINUTE)").and_then(|w| w.every),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(w("SELECT count() FROM s"), None);
+        use super::analyze::parse_interval;
+        assert_eq!(parse_interval("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_interval("99999999999999999999s"), None);
+        assert_eq!(parse_interval("5x"), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod live_proton;
 mod redesign;
 mod render_formats;
 mod shell_pty;
+mod streaming_strip;
 mod wire_clickhouse;
 mod wire_fixture;
 mod wire_vectors;
