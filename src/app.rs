@@ -101,6 +101,10 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
             settings: cfg.settings.clone(),
             print_time: cfg.print_time,
             demo,
+            tee: match cfg.tee.clone() {
+                Some(spec) => Some(crate::tee::Tee::open(spec).map_err(AppError::Usage)?),
+                None => None,
+            },
         };
         rt.block_on(batch::run(&mut conn, &mut batch, &mut interrupts))
             .map(|()| ExitCode::SUCCESS)

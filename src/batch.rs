@@ -30,6 +30,8 @@ pub struct Batch {
     pub print_time: bool,
     /// Settings of the demo macros (`-q ':validate'`).
     pub demo: DemoConfig,
+    /// `--tee`: the rows shown also go to a file.
+    pub tee: Option<crate::tee::Tee>,
 }
 
 /// Run every entry; the first failure stops the run.
@@ -58,7 +60,7 @@ pub async fn run(
 
 async fn run_statement(
     conn: &mut Connection,
-    batch: &Batch,
+    batch: &mut Batch,
     sql: &str,
     format: Format,
     interrupts: &mut Interrupts,
@@ -74,7 +76,13 @@ async fn run_statement(
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    let ended = run::execute(conn, sql, &opts, sink.as_mut(), &mut out, interrupts).await;
+    let ended = match batch.tee.as_mut() {
+        Some(tee) => {
+            let mut teed = tee.wrap(sink.as_mut());
+            run::execute(conn, sql, &opts, &mut teed, &mut out, interrupts).await
+        }
+        None => run::execute(conn, sql, &opts, sink.as_mut(), &mut out, interrupts).await,
+    };
     drop(out);
     if ended.needs_drain()
         && conn.drain(run::CANCEL_DEADLINE).await == crate::wire::CancelOutcome::Dropped

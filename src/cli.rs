@@ -71,6 +71,18 @@ pub struct Args {
     /// [default: {user}@{host}:{database}]
     #[arg(long, env = "PROTON_SHELL_PROMPT", value_name = "TEMPLATE")]
     pub prompt: Option<String>,
+    /// Also write every row shown to FILE (JSON lines, CSV or TSV by its extension)
+    #[arg(long, value_name = "FILE")]
+    pub tee: Option<PathBuf>,
+    /// The --tee file's format: jsonl, csv or tsv
+    #[arg(long, value_name = "FORMAT", requires = "tee")]
+    pub tee_format: Option<String>,
+    /// Start a new --tee part at this size or age (100MB, 1h): FILE-0001.EXT, …
+    #[arg(long, value_name = "SIZE|AGE", requires = "tee")]
+    pub tee_rotate: Option<String>,
+    /// Keep this many --tee parts (the oldest are deleted)
+    #[arg(long, value_name = "N", requires = "tee")]
+    pub tee_keep: Option<String>,
     /// JSON output quotes 64-bit and wider integers, as ClickHouse's JSONEachRow does
     /// (default: plain JSON numbers)
     #[arg(long)]
@@ -96,6 +108,8 @@ pub struct Config {
     pub prompt: String,
     /// JSON output quotes 64-bit integers (`--json-quote-64bit`, `json_quote_64bit = true`).
     pub json_quote_64bit: bool,
+    /// `--tee FILE …`: rows shown also go to a file.
+    pub tee: Option<crate::tee::TeeSpec>,
     /// Colour is allowed (not `--no-color`, not `NO_COLOR`, not `color = false`); the
     /// terminal check comes on top of this.
     pub color: bool,
@@ -146,12 +160,31 @@ impl Args {
             self.format.or(file.format)
         };
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let tee = match &self.tee {
+            None => None,
+            Some(path) => {
+                let mut words = vec![path.to_string_lossy().into_owned()];
+                for (flag, v) in [
+                    ("--format", &self.tee_format),
+                    ("--rotate", &self.tee_rotate),
+                    ("--keep", &self.tee_keep),
+                ] {
+                    if let Some(v) = v {
+                        words.push(flag.to_string());
+                        words.push(v.clone());
+                    }
+                }
+                let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+                Some(crate::tee::TeeSpec::parse(&refs).map_err(AppError::Usage)?)
+            }
+        };
         Ok(Config {
             connect,
             password_prompt,
             format,
             history_file: self.history_file.or(file.history_file),
             json_quote_64bit: self.json_quote_64bit || file.json_quote_64bit.unwrap_or(false),
+            tee,
             prompt: self
                 .prompt
                 .or(file.prompt)

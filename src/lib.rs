@@ -18,6 +18,7 @@ mod shell;
 mod snippets;
 mod sql;
 mod style;
+mod tee;
 #[cfg(test)]
 mod testutil;
 pub mod wire;

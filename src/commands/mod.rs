@@ -26,6 +26,8 @@ pub enum Command {
     Hints(Option<bool>),
     /// `:status [on|off]`: the status line and streaming strip; with no argument, toggle.
     Status(Option<bool>),
+    /// `:tee FILE [--format F] [--rotate R] [--keep N]`, `:tee off`, `:tee` (what is teed).
+    Tee(Option<TeeArg>),
     /// `:refresh`: reload the completion catalog.
     Refresh,
     /// `:connect host[:port]`
@@ -62,6 +64,13 @@ impl Command {
     }
 }
 
+/// What `:tee` was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeeArg {
+    Off,
+    On(crate::tee::TeeSpec),
+}
+
 /// Where a command is listed in `:help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
@@ -96,6 +105,8 @@ pub enum Completion {
     Snippets,
     /// A macro's flags.
     Flags,
+    /// These words, anywhere after the name.
+    Words(&'static [&'static str]),
 }
 
 /// A built-in command's text and parser.
@@ -181,6 +192,7 @@ impl CommandInfo {
                 .chain(COMMANDS.iter().map(|c| c.name))
                 .map(String::from)
                 .collect(),
+            Completion::Words(words) => words.iter().map(|w| w.to_string()).collect(),
             Completion::Flags => match &self.body {
                 Body::Macro(m) => m.flags().map(String::from).collect(),
                 Body::Builtin(_) => Vec::new(),
@@ -394,6 +406,31 @@ pub static COMMANDS: &[CommandInfo] = &[
          read, rows out and the elapsed time. It is redrawn in place on stderr, on a terminal \
          only, and never mixes with the rows.",
         |a| on_off(a).map(Command::Status),
+    ),
+    builtin(
+        "tee",
+        &[],
+        Group::Shell,
+        Completion::Words(&["off", "--format", "--rotate", "--keep"]),
+        "FILE [OPTIONS]|off",
+        "also write every row shown to a file (JSON lines, CSV, TSV), rotated by size or time",
+        "`:tee FILE [--format jsonl|csv|tsv] [--rotate 100MB|1h] [--keep N]`. Every row that \
+         is shown is appended to FILE in that format (by default from its extension, else \
+         JSON lines) and flushed per block, so after Ctrl-C or a lost connection the file holds \
+         exactly the rows you saw and ends on a whole line. With --rotate the rows go to parts \
+         FILE-0001.EXT, FILE-0002.EXT, … and --keep N deletes the oldest. `:tee off` stops; \
+         `:tee` says what is teed. A write error (full disk) stops the tee, not the query.",
+        |a| {
+            if a.is_empty() {
+                return Ok(Command::Tee(None));
+            }
+            if a.eq_ignore_ascii_case("off") {
+                return Ok(Command::Tee(Some(TeeArg::Off)));
+            }
+            let words = demos::split_args(a)?;
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            crate::tee::TeeSpec::parse(&refs).map(|s| Command::Tee(Some(TeeArg::On(s))))
+        },
     ),
     builtin(
         "history",

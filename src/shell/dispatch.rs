@@ -2,12 +2,13 @@
 
 use super::repl::{Flow, Repl};
 use super::session::StmtOutcome;
-use crate::commands::{help, Command};
+use crate::commands::{help, Command, TeeArg};
 use crate::demos::{self, DemoInvocation, DemoOut};
 use crate::render::Format;
 use crate::run::EchoOff;
 use crate::snippets::{self, SnippetStore};
 use crate::sql;
+use crate::tee::Tee;
 use reedline::{SearchDirection, SearchQuery};
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
@@ -64,6 +65,21 @@ impl Repl<'_> {
                 s.status = v.unwrap_or(!s.status);
                 s.note(&format!("status line {}", on_off(s.status)));
             }
+            Command::Tee(None) => match &s.tee {
+                Some(t) => s.note(&t.spec().describe()),
+                None => s.note("no tee: `:tee FILE` writes the rows shown to a file too"),
+            },
+            Command::Tee(Some(TeeArg::Off)) => match s.tee.take() {
+                Some(t) => s.note(&format!("tee off ({} kept)", t.current_path().display())),
+                None => s.note("no tee was on"),
+            },
+            Command::Tee(Some(TeeArg::On(spec))) => match Tee::open(spec) {
+                Ok(t) => {
+                    s.note(&t.spec().describe());
+                    s.tee = Some(t);
+                }
+                Err(e) => s.error(&e),
+            },
             Command::Refresh => {
                 s.catalog_dirty = true;
                 s.note("refreshing streams, columns and functions in the background");

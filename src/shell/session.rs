@@ -74,6 +74,8 @@ pub struct Session {
     pub(super) json_quote_64bit: bool,
     /// The status line (and streaming strip) on stderr while a statement runs (`:status`).
     pub(super) status: bool,
+    /// Rows shown are also written here (`:tee`).
+    pub(super) tee: Option<crate::tee::Tee>,
     /// Settings of the demo commands (`:set demo.<key>=…`, the config file's `[demo]`).
     pub(super) demo: DemoConfig,
 }
@@ -101,6 +103,7 @@ impl Session {
             prompt: crate::cli::DEFAULT_PROMPT.to_string(),
             json_quote_64bit: false,
             status: true,
+            tee: None,
             demo: DemoConfig::default(),
         }
     }
@@ -493,7 +496,13 @@ impl Session {
         };
         let stdout = io::stdout();
         let mut out = stdout.lock();
-        let ended = run::execute(conn, sql, &opts, sink, &mut out, &mut self.interrupts).await;
+        let ended = match self.tee.as_mut() {
+            Some(tee) => {
+                let mut teed = tee.wrap(sink);
+                run::execute(conn, sql, &opts, &mut teed, &mut out, &mut self.interrupts).await
+            }
+            None => run::execute(conn, sql, &opts, sink, &mut out, &mut self.interrupts).await,
+        };
         drop(out);
         self.last_used = Instant::now();
         if ended.needs_drain() {

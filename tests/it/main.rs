@@ -11,6 +11,7 @@ mod redesign;
 mod render_formats;
 mod shell_pty;
 mod streaming_strip;
+mod tee;
 mod wire_clickhouse;
 mod wire_fixture;
 mod wire_vectors;
