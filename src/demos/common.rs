@@ -153,6 +153,17 @@ impl DemoError {
         }
     }
 
+    /// The server's exception message, if a statement failed on the server.
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            DemoError::Query { source, .. } => match source.as_ref() {
+                WireError::Server(exception) => Some(exception.message.as_str()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The hint shown after the error, if any.
     pub fn hint(&self) -> Option<&str> {
         match self {
