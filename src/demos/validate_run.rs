@@ -132,9 +132,11 @@ impl ValidateOpts {
                     let value = flags.value(name, inline)?;
                     match value.trim().parse::<u32>() {
                         Ok(n) if n > 0 && n <= MAX_PARTITIONS => opts.partitions = Some(n),
-                        _ => return Err(flags.error(&format!(
+                        _ => {
+                            return Err(flags.error(&format!(
                             "--partitions needs a number from 1 to {MAX_PARTITIONS}, not `{value}`"
-                        ))),
+                        )))
+                        }
                     }
                 }
                 _ => return Err(flags.unknown(name)),
@@ -155,6 +157,54 @@ pub fn view_sql(cfg: &DemoConfig) -> String {
         cfg.view_ident(),
         cfg.stream_ident()
     )
+}
+
+/// `SHOW CREATE schools`: the existing view's definition, to compare with [`view_sql`].
+pub fn show_view_sql(cfg: &DemoConfig) -> String {
+    format!("SHOW CREATE {}", cfg.view_ident())
+}
+
+/// How an existing view's definition (as `SHOW CREATE` prints it) differs
+/// from the one [`view_sql`] creates: one phrase per difference, empty when
+/// it is the same view. The comparison looks at what matters, not the text,
+/// since Proton stores the query reformatted (`raw:edfidoc` becomes
+/// `json_value(raw, …)`, names get their database): the kind of object, the
+/// stream it reads, the `edfidoc` column and the School / not-deleted filter.
+pub fn view_differences(statement: &str, cfg: &DemoConfig) -> Vec<String> {
+    let text: String = statement
+        .to_lowercase()
+        .replace(['`', '"'], "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut out = Vec::new();
+    if !text.starts_with("create materialized view") {
+        out.push("it is not a materialized view".to_owned());
+        return out;
+    }
+    let source = text.split_once(" from ").map(|(_, rest)| {
+        let token: String = rest
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | ',' | ';'))
+            .collect();
+        token.rsplit('.').next().unwrap_or_default().to_owned()
+    });
+    let stream = cfg.stream.to_lowercase();
+    let stream = stream.rsplit('.').next().unwrap_or_default();
+    match source {
+        Some(source) if source == stream => {}
+        Some(source) if !source.is_empty() => {
+            out.push(format!("it reads the stream {source}, not {}", cfg.stream));
+        }
+        _ => out.push(format!("it does not read the stream {}", cfg.stream)),
+    }
+    if !text.contains("edfidoc") {
+        out.push("it has no edfidoc column".to_owned());
+    }
+    if !(text.contains("'school'") && text.contains("__deleted")) {
+        out.push("it does not keep exactly the School documents that are not deleted".to_owned());
+    }
+    out
 }
 
 /// `SELECT * FROM table(schools)`: the view's rows so far.
@@ -251,14 +301,26 @@ async fn run_view(
     stop: &mut Interrupts,
     totals: &mut Summary,
 ) -> Result<(), DemoError> {
+    let Some(existed) = check_existing_view(conn, cfg, io, stop).await? else {
+        return Ok(());
+    };
     let what = format!("creating the materialized view {}", cfg.view);
     if execute(conn, cfg, io, stop, &view_sql(cfg), &what).await? == Ended::Stopped {
         return Ok(());
     }
+    let since = if existed {
+        format!("The view {} already existed", cfg.view)
+    } else {
+        format!(
+            "The view {} was just created, so it is empty until new School documents arrive",
+            cfg.view
+        )
+    };
     io.note(&format!(
         "Checking the schools the view {view} holds so far, then new ones as they arrive. \
-         The view keeps School documents written since it was created; \
-         :validate --resume reads the whole topic instead. Ctrl-C stops.",
+         A materialized view sees only messages written after its creation: {since}; \
+         documents already on the topic (e.g. from an earlier :demo-load) are not in it. \
+         :validate --resume validates the existing data (it reads the topic itself). Ctrl-C stops.",
         view = cfg.view
     ))?;
     let mut on_block = |block: &Block, io: &mut DemoOut<'_>| -> Result<(), DemoError> {
@@ -299,6 +361,64 @@ async fn run_view(
     )
     .await?;
     Ok(())
+}
+
+/// Runs [`show_view_sql`] and warns when the existing view is not the one
+/// [`view_sql`] would create (`IF NOT EXISTS` keeps it silently). `Some(true)`
+/// if the view exists, `Some(false)` if not (or the server would not say),
+/// `None` when stopped.
+async fn check_existing_view(
+    conn: &mut Connection,
+    cfg: &DemoConfig,
+    io: &mut DemoOut<'_>,
+    stop: &mut Interrupts,
+) -> Result<Option<bool>, DemoError> {
+    let mut statement: Option<String> = None;
+    let sql = show_view_sql(cfg);
+    let result = run_query(
+        conn,
+        cfg,
+        io,
+        stop,
+        &sql,
+        "reading the view's definition",
+        |block, _| {
+            if statement.is_none() && block.rows > 0 {
+                statement = block
+                    .columns
+                    .first()
+                    .and_then(|c| c.value(0).as_str())
+                    .map(|s| s.chars().take(64 * 1024).collect());
+            }
+            Ok(())
+        },
+    );
+    match result.await {
+        Ok(Ended::Stopped) => return Ok(None),
+        Ok(Ended::Finished) => {}
+        // No such view (UNKNOWN_STREAM/UNKNOWN_TABLE), or a server that cannot
+        // show it: CREATE … IF NOT EXISTS decides.
+        Err(DemoError::Query { .. }) => return Ok(Some(false)),
+        Err(err) => return Err(err),
+    }
+    let Some(statement) = statement else {
+        return Ok(Some(false));
+    };
+    let differences = view_differences(&statement, cfg);
+    if !differences.is_empty() {
+        io.warn(&format!(
+            "⚠ The view {view} already exists and is not the one :validate creates: {}. \
+             CREATE MATERIALIZED VIEW IF NOT EXISTS keeps it as it is, so what follows checks that view.",
+            differences.join("; "),
+            view = cfg.view
+        ))?;
+        io.warn(&format!(
+            "  To use the demo's view: DROP VIEW {view}, then :validate again; \
+             or keep it and use another name: :validate --view NAME.",
+            view = cfg.view_ident()
+        ))?;
+    }
+    Ok(Some(true))
 }
 
 /// `--resume`: the topic with offsets, after the checkpoint.
@@ -701,6 +821,7 @@ mod tests {
              WHERE raw:resourcename='School' AND raw:__deleted='false'"
         );
         assert_eq!(snapshot_sql(&cfg), "SELECT * FROM table(schools)");
+        assert_eq!(show_view_sql(&cfg), "SHOW CREATE schools");
         assert_eq!(follow_sql(&cfg), "SELECT * FROM schools");
         assert_eq!(
             resume_sql(&cfg, "'37,5'"),
@@ -740,6 +861,28 @@ mod tests {
             ValidateOpts::parse_with_overrides(&["--resume", "--partitions", "100000"])
                 .map(|(o, _)| o.partitions),
             Ok(Some(100_000))
+        );
+    }
+
+    #[test]
+    fn view_definitions_compared_by_what_matters() {
+        let cfg = DemoConfig::default();
+        // As typed, and as Proton reformats it.
+        assert!(view_differences(&view_sql(&cfg), &cfg).is_empty());
+        let stored = "CREATE MATERIALIZED VIEW default.schools\n(\n  `edfidoc` string\n) AS\nSELECT\n  \
+                      json_value(raw, '$.`edfidoc`') AS edfidoc\nFROM\n  default.document\nWHERE \
+                      (json_value(raw, '$.`resourcename`') = 'School') AND (json_value(raw, '$.`__deleted`') = 'false')";
+        assert!(view_differences(stored, &cfg).is_empty());
+        let other = stored.replace("default.document", "default.old_docs");
+        assert_eq!(
+            view_differences(&other, &cfg),
+            vec!["it reads the stream old_docs, not document".to_owned()]
+        );
+        let students = stored.replace("'School'", "'Student'");
+        assert_eq!(view_differences(&students, &cfg).len(), 1);
+        assert_eq!(
+            view_differences("CREATE STREAM default.schools (x int)", &cfg),
+            vec!["it is not a materialized view".to_owned()]
         );
     }
 

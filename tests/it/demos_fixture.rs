@@ -200,13 +200,22 @@ const COUNTS: [u64; 4] = [3, 7, 7, 20];
 pub(crate) struct Served {
     inserted: Mutex<Vec<String>>,
     topic: Mutex<Topic>,
+    /// What `SHOW CREATE schools` answers; `None`: the view does not exist.
+    view: Mutex<Option<String>>,
 }
+
+/// The demo's view as Proton stores and shows it (`raw:x` parsed into `json_value`, names
+/// with their database).
+const STORED_VIEW: &str = "CREATE MATERIALIZED VIEW default.schools\n(\n  `edfidoc` string\n) AS\n\
+SELECT\n  json_value(raw, '$.`edfidoc`') AS edfidoc\nFROM\n  default.document\nWHERE \
+(json_value(raw, '$.`resourcename`') = 'School') AND (json_value(raw, '$.`__deleted`') = 'false')";
 
 impl Default for Served {
     fn default() -> Self {
         Served {
             inserted: Mutex::default(),
             topic: Mutex::new(Topic::sample(PARTITIONS)),
+            view: Mutex::new(Some(STORED_VIEW.to_owned())),
         }
     }
 }
@@ -245,6 +254,19 @@ fn handle(q: &ReceivedQuery, served: &Served) -> Option<Response> {
     }
     if let Some(response) = topic_metadata(&sql, &state) {
         return Some(response);
+    }
+    if sql == "SHOW CREATE schools" {
+        let view = served
+            .view
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        return Some(match view {
+            Some(statement) => {
+                Response::table(&[("statement", "string")], vec![vec![statement.into()]])
+            }
+            None => Response::exception(60, "Stream default.schools doesn't exist"),
+        });
     }
     if sql == "SELECT * FROM table(schools)" {
         let rows = topic
@@ -785,10 +807,21 @@ async fn validate_reports_six_invalid_and_two_unreadable_without_crashing() {
         demo.sqls(),
         vec![
             CREATE_STREAM,
+            "SHOW CREATE schools",
             CREATE_VIEW,
             "SELECT * FROM table(schools)",
             "SELECT * FROM schools"
         ]
+    );
+    assert!(
+        !ran.text().contains("is not the one :validate creates"),
+        "the demo's own view, reformatted by Proton, is not stale: {}",
+        ran.text()
+    );
+    assert!(
+        ran.text().contains("The view schools already existed"),
+        "{}",
+        ran.text()
     );
     let lines = ran.out.lines();
     let invalid: Vec<String> = lines
@@ -845,6 +878,72 @@ async fn validate_view_rows_are_all_checked_once() {
         ran.text().contains("-- ✓ School 255903018 ok\n"),
         "{}",
         ran.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_warns_when_the_existing_view_reads_another_stream() {
+    let mut demo = Demo::start("stale-view").await;
+    *demo.served.view.lock().unwrap() =
+        Some(STORED_VIEW.replace("default.document", "default.old_document"));
+    let ran = demo
+        .run_until(Macro::Validate(ValidateOpts::default()), |t| {
+            t.contains("❌")
+        })
+        .await;
+    assert!(ran.met, "{}", ran.text());
+    let text = ran.text();
+    assert!(
+        text.contains(
+            "⚠ The view schools already exists and is not the one :validate creates: it reads \
+             the stream old_document, not document. CREATE MATERIALIZED VIEW IF NOT EXISTS keeps it"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("DROP VIEW schools, then :validate again"),
+        "{text}"
+    );
+    assert!(text.contains(":validate --view NAME"), "{text}");
+    assert!(
+        text.contains("A materialized view sees only messages written after its creation"),
+        "{text}"
+    );
+    assert!(
+        text.contains(":validate --resume validates the existing data"),
+        "{text}"
+    );
+    // The warning comes before the view is (not) created.
+    let warn = text.find("⚠ The view").expect("warning");
+    let create = text.find(&format!("-- {CREATE_VIEW}")).expect("echo");
+    assert!(warn < create, "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_on_a_new_view_says_it_sees_only_new_messages() {
+    let mut demo = Demo::start("new-view").await;
+    *demo.served.view.lock().unwrap() = None;
+    let ran = demo
+        .run_until(Macro::Validate(ValidateOpts::default()), |t| {
+            t.contains("❌")
+        })
+        .await;
+    assert!(ran.met, "{}", ran.text());
+    let text = ran.text();
+    assert!(!text.contains("⚠ The view"), "{text}");
+    assert!(
+        text.contains(
+            "The view schools was just created, so it is empty until new School documents arrive"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(":validate --resume validates the existing data"),
+        "{text}"
+    );
+    assert_eq!(
+        &demo.sqls()[1..3],
+        &["SHOW CREATE schools".to_owned(), CREATE_VIEW.to_owned()]
     );
 }
 
