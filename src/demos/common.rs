@@ -664,12 +664,9 @@ fn hint_for(err: &WireError, cfg: &DemoConfig) -> Option<String> {
             brokers = cfg.brokers
         ));
     }
-    if exception.code == NO_AVAILABLE_KAFKA_CONSUMER {
-        return Some(format!(
-            "too many queries read the external stream {} at once (Proton allows 50); \
-             stop some, e.g. with KILL QUERY",
-            cfg.stream
-        ));
+    if exception.code == NO_AVAILABLE_KAFKA_CONSUMER || message.contains("reached consumers limit")
+    {
+        return Some(consumers_hint(&cfg.stream));
     }
     let broker_trouble = ["broker", "transport failure", "resolve", "all brokers down"]
         .iter()
@@ -691,6 +688,22 @@ fn hint_for(err: &WireError, cfg: &DemoConfig) -> Option<String> {
         );
     }
     None
+}
+
+/// The hint for NO_AVAILABLE_KAFKA_CONSUMER (2601), thrown by Proton's
+/// `Kafka::getConsumer` (v1.6.1 `Kafka.cpp:565-577`): each query reading a
+/// Kafka external stream holds one of the stream's consumers while it runs,
+/// `external_stream.kafka.max_consumers_per_stream` of them (default 50).
+fn consumers_hint(stream: &str) -> String {
+    format!(
+        "every query reading the external stream {stream} holds one of its Kafka consumers while it \
+         runs (streaming queries until they are stopped, materialized views reading it for as long \
+         as they exist), at most 50 per stream by default, and they are all taken. Stop the \
+         queries you no longer need: list them with `SELECT query_id, query FROM system.processes` \
+         and stop one with `KILL QUERY WHERE query_id='…'`. Or raise \
+         external_stream.kafka.max_consumers_per_stream in the server's configuration \
+         (config.yaml on Proton 1.x, timeplusd.yml on 3.x) and restart it."
+    )
 }
 
 /// The first column of `block` that is not a Proton `_tp_*` column, or the
@@ -770,6 +783,40 @@ mod tests {
         assert!(text.contains("docker compose up -d"), "{text}");
         assert!(text.contains(":demo-load"), "{text}");
         assert_eq!(err.server_code(), Some(2003));
+    }
+
+    #[test]
+    fn consumer_exhaustion_hint() {
+        let exception = |code: i32, message: &str| {
+            WireError::Server(crate::wire::ServerException {
+                code,
+                name: "DB::Exception".into(),
+                message: message.into(),
+                stack_trace: String::new(),
+                nested: Vec::new(),
+            })
+        };
+        // Proton 1.6.1's message, and the same text under another code.
+        let message = "Reached consumers limit 50. Existing queries need to be stopped before running \
+                       other queries. Or update external_stream.kafka.max_consumers_per_stream to a \
+                       bigger number in the config file";
+        for code in [2601, 1002] {
+            let err = query_error("counting", exception(code, message), &DemoConfig::default());
+            let hint = err.hint().expect("a hint");
+            assert!(hint.contains("external stream document"), "{hint}");
+            assert!(hint.contains("at most 50 per stream by default"), "{hint}");
+            assert!(hint.contains("KILL QUERY WHERE query_id="), "{hint}");
+            assert!(hint.contains("system.processes"), "{hint}");
+            assert!(
+                hint.contains("external_stream.kafka.max_consumers_per_stream"),
+                "{hint}"
+            );
+            assert!(hint.contains("timeplusd.yml"), "{hint}");
+            assert!(!hint.contains("--partitions"), "{hint}");
+        }
+        // The code alone is enough (the 3.x message may differ).
+        let err = query_error("x", exception(2601, "no consumer"), &DemoConfig::default());
+        assert!(err.hint().is_some_and(|h| h.contains("Kafka consumers")));
     }
 
     #[test]

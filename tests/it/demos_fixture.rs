@@ -1613,6 +1613,36 @@ async fn a_missing_topic_is_an_error_with_a_hint() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_exhaustion_is_an_error_with_a_hint() {
+    let fixture = ProtonFixture::builder()
+        .handler(|q| {
+            q.sql.starts_with("SELECT ").then(|| {
+                Response::exception(
+                    2601,
+                    "Reached consumers limit 50. Existing queries need to be stopped before running \
+                     other queries. Or update external_stream.kafka.max_consumers_per_stream to a \
+                     bigger number in the config file",
+                )
+            })
+        })
+        .start();
+    let mut demo = Demo::on(fixture, Arc::default(), "consumers").await;
+    for command in ["school-count", "new-docs"] {
+        let ran = demo.run_to_end(Macro::parse(command, &[]), false).await;
+        let err = ran.summary.expect_err("no consumer left");
+        assert_eq!(err.server_code(), Some(2601), "{command}");
+        let text = err.to_string();
+        assert!(text.contains("Reached consumers limit 50"), "{text}");
+        assert!(
+            text.contains("\nhint: every query reading the external stream document holds one"),
+            "{text}"
+        );
+        assert!(text.contains("KILL QUERY"), "{text}");
+        assert!(text.contains("max_consumers_per_stream"), "{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_early_stop_ends_cleanly() {
     let mut demo = Demo::start("early").await;
     for command in ["school-count", "new-docs", "validate", "demo-load"] {
