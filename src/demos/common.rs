@@ -41,8 +41,20 @@ pub struct DemoOut<'a> {
     /// Use ANSI colours (dimmed SQL and notes). Without colour, SQL and notes
     /// are printed as `-- ` comment lines.
     pub color: bool,
-    /// A live line is on screen without its newline yet.
-    live_open: bool,
+    /// What is on screen without its newline yet.
+    live_open: Live,
+}
+
+/// The unfinished line a macro keeps on a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Live {
+    #[default]
+    None,
+    /// A result line rewritten in place (`:school-count`): kept when it ends.
+    Line,
+    /// A status line (`:validate`'s counts): erased when other output comes,
+    /// redrawn after it.
+    Status,
 }
 
 impl<'a> DemoOut<'a> {
@@ -51,7 +63,7 @@ impl<'a> DemoOut<'a> {
             out,
             tty,
             color,
-            live_open: false,
+            live_open: Live::None,
         }
     }
 
@@ -108,17 +120,39 @@ impl<'a> DemoOut<'a> {
     /// Rewrites the live line (TTY) with `text`, without a newline.
     pub(crate) fn live(&mut self, text: &str) -> io::Result<()> {
         write!(self.out, "{}{text}", style::REDRAW_LINE)?;
-        self.live_open = true;
+        self.live_open = Live::Line;
         self.out.flush()
     }
 
-    /// Ends a live line (if one is open) so that the next output starts on a fresh line.
-    pub(crate) fn end_live(&mut self) -> io::Result<()> {
-        if std::mem::take(&mut self.live_open) {
-            writeln!(self.out)?;
-            self.out.flush()?;
+    /// Draws (or redraws) a status line in place, on a terminal only: it is
+    /// erased before any other output, which the caller follows with
+    /// another `status`. Without a terminal nothing is written.
+    pub(crate) fn status(&mut self, text: &str) -> io::Result<()> {
+        if !self.tty {
+            return Ok(());
         }
-        Ok(())
+        if self.live_open == Live::Line {
+            self.end_live()?;
+        }
+        write!(
+            self.out,
+            "{}{}",
+            style::REDRAW_LINE,
+            style::paint(self.color, style::note(), text)
+        )?;
+        self.live_open = Live::Status;
+        self.out.flush()
+    }
+
+    /// Ends a live line (if one is open) so that the next output starts on a
+    /// fresh line: a result line is kept, a status line erased.
+    pub(crate) fn end_live(&mut self) -> io::Result<()> {
+        match std::mem::take(&mut self.live_open) {
+            Live::None => return Ok(()),
+            Live::Line => writeln!(self.out)?,
+            Live::Status => write!(self.out, "{}", style::REDRAW_LINE)?,
+        }
+        self.out.flush()
     }
 }
 
@@ -574,7 +608,7 @@ struct BlockSink<F> {
     on_block: F,
     tty: bool,
     color: bool,
-    live_open: bool,
+    live_open: Live,
     rows: u64,
     failure: Option<DemoError>,
 }
@@ -756,6 +790,49 @@ mod tests {
             String::from_utf8(buf).expect("utf8"),
             "\x1b[2mSELECT 1\x1b[0m\n\r\x1b[Kn: 1\r\x1b[Kn: 2\n"
         );
+    }
+
+    #[test]
+    fn a_status_line_is_erased_around_other_lines_and_only_on_a_terminal() {
+        for color in [false, true] {
+            let mut buf: Vec<u8> = Vec::new();
+            {
+                let mut io = DemoOut::new(&mut buf, true, color);
+                io.status("checked 1").expect("write");
+                io.status("checked 2").expect("write");
+                io.bad("❌ x").expect("write");
+                io.status("checked 3").expect("write");
+                io.line("done").expect("write");
+            }
+            let text = String::from_utf8(buf).expect("utf8");
+            let (dim, reset) = if color {
+                ("\x1b[2m", "\x1b[0m")
+            } else {
+                ("", "")
+            };
+            let bad = if color {
+                "\x1b[31m❌ x\x1b[0m"
+            } else {
+                "❌ x"
+            };
+            assert_eq!(
+                text,
+                format!(
+                    "\r\x1b[K{dim}checked 1{reset}\r\x1b[K{dim}checked 2{reset}\r\x1b[K{bad}\n\
+                     \r\x1b[K{dim}checked 3{reset}\r\x1b[Kdone\n"
+                )
+            );
+        }
+        // Not a terminal: the lines only, as before.
+        let mut buf: Vec<u8> = Vec::new();
+        {
+            let mut io = DemoOut::plain(&mut buf);
+            io.status("checked 1").expect("write");
+            io.bad("❌ x").expect("write");
+            io.status("checked 2").expect("write");
+            io.line("done").expect("write");
+        }
+        assert_eq!(String::from_utf8(buf).expect("utf8"), "❌ x\ndone\n");
     }
 
     #[test]

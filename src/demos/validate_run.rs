@@ -281,11 +281,14 @@ pub async fn validate(
     let mut totals = Summary::default();
     let checkpoint = opts.resume.then(|| checkpoint_path.clone());
     if create_stream(conn, cfg, &mut io, stop).await? == Ended::Finished {
-        if opts.resume {
-            run_resumable(conn, cfg, &opts, &mut io, stop, &mut totals).await?;
+        let result = if opts.resume {
+            run_resumable(conn, cfg, &opts, &mut io, stop, &mut totals).await
         } else {
-            run_view(conn, cfg, &opts, &mut io, stop, &mut totals).await?;
-        }
+            run_view(conn, cfg, &opts, &mut io, stop, &mut totals).await
+        };
+        // The status line goes before an error is shown.
+        io.end_live()?;
+        result?;
     }
     let summary = DemoSummary::Validate { totals, checkpoint };
     io.line(&summary.to_string())?;
@@ -309,10 +312,10 @@ async fn run_view(
         return Ok(());
     }
     let since = if existed {
-        format!("The view {} already existed", cfg.view)
+        format!("the view {} already existed", cfg.view)
     } else {
         format!(
-            "The view {} was just created, so it is empty until new School documents arrive",
+            "the view {} was just created, so it is empty until new School documents arrive",
             cfg.view
         )
     };
@@ -335,6 +338,7 @@ async fn run_view(
             let check = check_school(&text);
             report(io, totals, &check, None, opts.verbose)?;
         }
+        io.status(&status_line(totals))?;
         Ok(())
     };
     let snapshot = run_query(
@@ -527,6 +531,7 @@ async fn run_resumable(
                     io.out.flush()?;
                     checkpoint.save(&data_dir, &cfg.brokers, &cfg.topic)?;
                 }
+                io.status(&status_line(totals))?;
                 Ok(())
             },
         )
@@ -767,6 +772,17 @@ async fn check_positions(
         }
     }
     Ok(Ended::Finished)
+}
+
+/// The live status line of `:validate` on a terminal (redrawn after each block).
+pub fn status_line(totals: &Summary) -> String {
+    format!(
+        "checked {} school{} · {} invalid · {} unreadable · Ctrl-C stops",
+        totals.checked,
+        if totals.checked == 1 { "" } else { "s" },
+        totals.invalid,
+        totals.unreadable
+    )
 }
 
 /// Prints the lines for one checked document and adds it to the totals.

@@ -633,7 +633,7 @@ async fn school_count_on_a_tty_rewrites_one_live_line() {
         &Macro::SchoolCount(SchoolCountOpts::default()),
         Screen::Tty,
         WAIT,
-        |t| t.contains("School messages: 20 "),
+        |t| t.contains("School messages: \x1b[1;33m20\x1b[0m"),
     )
     .await;
     assert!(ran.met, "{:?}", ran.text());
@@ -647,9 +647,12 @@ async fn school_count_on_a_tty_rewrites_one_live_line() {
         text.contains("\r\x1b[KSchool messages: waiting for the first School message…"),
         "{text:?}"
     );
-    for want in ["3", "7", "20"] {
+    // Each change highlighted, with the change since the previous count.
+    for (want, change) in [("3", "first"), ("7", "+4"), ("20", "+13")] {
         assert!(
-            text.contains(&format!("\r\x1b[KSchool messages: {want}  (last change ")),
+            text.contains(&format!(
+                "\r\x1b[KSchool messages: \x1b[1;33m{want}\x1b[0m (\x1b[1;33m{change}\x1b[0m)  (last change "
+            )),
             "{text:?}"
         );
     }
@@ -727,10 +730,38 @@ async fn new_docs_prints_one_line_per_document() {
     assert_eq!(docs.len(), 38);
     assert_eq!(
         docs[0],
-        "GradeLevelDescriptor  c06c3e0c-9ddf-49ac-b3a2-cab7b775f775"
+        "GradeLevelDescriptor    c06c3e0c-9ddf-49ac-b3a2-cab7b775f775"
     );
-    assert!(docs.contains(&"School  90b3f4b1-52c8-4e39-b0f9-6bf318f2ae37".to_owned()));
-    assert!(docs.contains(&"School  fb937fa1-4309-48a0-abd6-e954f37e8c58  DELETED".to_owned()));
+    let school = |id: &str| {
+        docs.iter()
+            .find(|l| l.starts_with("School ") && l.contains(id))
+            .cloned()
+            .unwrap_or_else(|| panic!("{id}: {docs:#?}"))
+    };
+    let line = school("90b3f4b1-52c8-4e39-b0f9-6bf318f2ae37");
+    assert!(
+        line.ends_with("  90b3f4b1-52c8-4e39-b0f9-6bf318f2ae37"),
+        "{line}"
+    );
+    assert!(
+        docs.iter().any(|l| l.starts_with("School ")
+            && l.ends_with("  fb937fa1-4309-48a0-abd6-e954f37e8c58  DELETED")),
+        "{docs:#?}"
+    );
+    // The ids line up: each resource name is padded to 22 characters or to the widest one so
+    // far (the sample's descriptors reach 39).
+    let mut width = 22;
+    let mut widths = BTreeSet::new();
+    for line in &docs {
+        let resource = line.split(' ').next().unwrap_or_default();
+        width = width.max(resource.len());
+        widths.insert(width);
+        let id_at = line[resource.len()..]
+            .find(|c| c != ' ')
+            .map(|i| i + resource.len());
+        assert_eq!(id_at, Some(width + 2), "{line:?}");
+    }
+    assert!(widths.contains(&39), "{widths:?}");
     assert_eq!(docs.iter().filter(|l| l.ends_with("DELETED")).count(), 1);
     assert_eq!(
         ran.out.lines().last().map(String::as_str),
@@ -819,7 +850,7 @@ async fn validate_reports_six_invalid_and_two_unreadable_without_crashing() {
         ran.text()
     );
     assert!(
-        ran.text().contains("The view schools already existed"),
+        ran.text().contains("the view schools already existed"),
         "{}",
         ran.text()
     );
@@ -882,6 +913,55 @@ async fn validate_view_rows_are_all_checked_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_on_a_tty_keeps_a_live_status_line_and_plain_output_has_none() {
+    let mut demo = Demo::start("validate-tty").await;
+    let ran = run_until(
+        &mut demo.conn,
+        &demo.cfg,
+        &Macro::Validate(ValidateOpts::default()),
+        Screen::Tty,
+        WAIT,
+        |t| t.contains("checked 19 schools · 6 invalid · 2 unreadable"),
+    )
+    .await;
+    assert!(ran.met, "{:?}", ran.text());
+    ran.summary();
+    let text = ran.text();
+    // Redrawn in place after each block: first the snapshot's 11, then the live ones.
+    assert!(
+        text.contains("\r\x1b[K\x1b[2mchecked 11 schools · "),
+        "{text:?}"
+    );
+    // Erased (not kept) before each report line and before the summary.
+    assert!(!text.contains("Ctrl-C stops\x1b[0m\n"), "{text:?}");
+    let statuses = text.matches("Ctrl-C stops\x1b[0m").count();
+    assert!(statuses >= 2, "{text:?}");
+    assert_eq!(
+        text.matches("Ctrl-C stops\x1b[0m\r\x1b[K").count(),
+        statuses,
+        "{text:?}"
+    );
+    assert!(
+        text.ends_with("\r\x1b[Kchecked 19 schools: 6 invalid categories, 2 unreadable\n"),
+        "{text:?}"
+    );
+    // Every report line is whole.
+    let reports = text.matches("\x1b[31m❌ School").count();
+    assert_eq!(reports, 6, "{text:?}");
+
+    // Plain output (not a terminal) has no status line at all.
+    let ran = demo
+        .run_until(Macro::Validate(ValidateOpts::default()), |t| {
+            t.matches("⚠ School document").count() == 2
+        })
+        .await;
+    assert!(ran.met);
+    assert!(!ran.text().contains("Ctrl-C stops\n"), "{}", ran.text());
+    assert!(!ran.text().contains('\r'), "{}", ran.text());
+    assert!(!ran.text().contains(" · "), "{}", ran.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_warns_when_the_existing_view_reads_another_stream() {
     let mut demo = Demo::start("stale-view").await;
     *demo.served.view.lock().unwrap() =
@@ -933,7 +1013,7 @@ async fn validate_on_a_new_view_says_it_sees_only_new_messages() {
     assert!(!text.contains("⚠ The view"), "{text}");
     assert!(
         text.contains(
-            "The view schools was just created, so it is empty until new School documents arrive"
+            "the view schools was just created, so it is empty until new School documents arrive"
         ),
         "{text}"
     );
