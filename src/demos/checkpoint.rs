@@ -19,9 +19,21 @@
 //!   "brokers": "dms-kafka1:9092",
 //!   "topic": "edfi.dms.document",
 //!   "updated_at": "2025-04-08T14:03:17.268384+00:00",
+//!   "partitions": 2,
 //!   "offsets": { "0": 41 }
 //! }
 //! ```
+//!
+//! `partitions` is the topic's partition count when the checkpoint was last
+//! saved (absent in files written before it was kept): the next run says so
+//! when the topic gained partitions, and falls back on it when the server does
+//! not tell the count.
+//!
+//! Partition numbers and counts are bounded by [`MAX_PARTITIONS`] (100 000,
+//! far above any real Kafka topic: Kafka's own guidance stops at a few
+//! thousand per broker). A file or a server answer beyond it is rejected
+//! before anything is allocated for it, so a corrupt or hostile number cannot
+//! make the shell allocate gigabytes for a `seek_to` list.
 //!
 //! Saving is atomic: the JSON goes to a temporary file in the same directory,
 //! which is synced and then renamed over the checkpoint.
@@ -36,6 +48,10 @@ use serde::{Deserialize, Serialize};
 
 /// The version written in new checkpoint files.
 const FORMAT_VERSION: u32 = 1;
+
+/// The most partitions a topic may have for `:validate --resume`: partition
+/// numbers are below it, counts at most it.
+pub const MAX_PARTITIONS: u32 = 100_000;
 
 /// Errors reading, writing or deleting a checkpoint file.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +71,8 @@ pub enum CheckpointError {
 pub struct Checkpoint {
     /// Partition (`_tp_shard`) → highest processed offset (`_tp_sn`).
     pub offsets: BTreeMap<i32, i64>,
+    /// The topic's partition count when last saved, if known.
+    pub partitions: Option<u32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -64,6 +82,8 @@ struct CheckpointFile {
     topic: String,
     #[serde(default)]
     updated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    partitions: Option<u32>,
     offsets: BTreeMap<i32, i64>,
 }
 
@@ -99,6 +119,12 @@ impl Checkpoint {
         dir.join(Self::file_name(brokers, topic))
     }
 
+    /// Forgets what was processed in `partition` (e.g. the topic was
+    /// recreated): its documents are checked again from the earliest offset.
+    pub fn forget(&mut self, partition: i32) -> Option<i64> {
+        self.offsets.remove(&partition)
+    }
+
     /// Records that the document at `offset` of `partition` was processed.
     /// Keeps the highest offset per partition; returns whether it advanced.
     pub fn record(&mut self, partition: i32, offset: i64) -> bool {
@@ -130,8 +156,10 @@ impl Checkpoint {
     /// `None` when nothing was recorded (or `partitions` is 0): start the way
     /// the caller would without a checkpoint. Offsets recorded for partitions
     /// at or above `partitions` are not part of the setting.
+    /// `partitions` above [`MAX_PARTITIONS`] gives `None` too: the caller
+    /// validates counts first, and nothing is allocated for an absurd one.
     pub fn seek_to_setting(&self, partitions: usize) -> Option<String> {
-        if self.offsets.is_empty() || partitions == 0 {
+        if self.offsets.is_empty() || partitions == 0 || partitions > MAX_PARTITIONS as usize {
             return None;
         }
         let entries: Vec<String> = (0..partitions)
@@ -180,8 +208,23 @@ impl Checkpoint {
                 "negative partition or offset ({partition}: {offset})"
             )));
         }
+        if let Some(partition) = file
+            .offsets
+            .keys()
+            .find(|p| u32::try_from(**p).map_or(true, |p| p >= MAX_PARTITIONS))
+        {
+            return Err(corrupt(format!(
+                "partition {partition} is out of range (at most {MAX_PARTITIONS} partitions are supported)"
+            )));
+        }
+        if let Some(count) = file.partitions.filter(|n| *n == 0 || *n > MAX_PARTITIONS) {
+            return Err(corrupt(format!(
+                "partition count {count} is out of range (1 to {MAX_PARTITIONS})"
+            )));
+        }
         Ok(Self {
             offsets: file.offsets,
+            partitions: file.partitions,
         })
     }
 
@@ -194,6 +237,7 @@ impl Checkpoint {
             brokers: brokers.to_owned(),
             topic: topic.to_owned(),
             updated_at: Some(chrono::Utc::now().to_rfc3339()),
+            partitions: self.partitions,
             offsets: self.offsets.clone(),
         };
         let mut json = serde_json::to_string_pretty(&file).map_err(|err| CheckpointError::Io {
@@ -426,6 +470,26 @@ mod tests {
                 r#"{"version":1,"brokers":"dms-kafka1:9092","topic":"edfi.dms.document","offsets":{"0":-4}}"#,
                 "negative",
             ),
+            (
+                r#"{"version":1,"brokers":"dms-kafka1:9092","topic":"edfi.dms.document","offsets":{"2147483647":1}}"#,
+                "partition 2147483647 is out of range",
+            ),
+            (
+                r#"{"version":1,"brokers":"dms-kafka1:9092","topic":"edfi.dms.document","offsets":{"20000000":1}}"#,
+                "partition 20000000 is out of range",
+            ),
+            (
+                r#"{"version":1,"brokers":"dms-kafka1:9092","topic":"edfi.dms.document","offsets":{"100000":1}}"#,
+                "partition 100000 is out of range",
+            ),
+            (
+                r#"{"version":1,"brokers":"dms-kafka1:9092","topic":"edfi.dms.document","partitions":20000000,"offsets":{"0":1}}"#,
+                "partition count 20000000 is out of range",
+            ),
+            (
+                r#"{"version":1,"brokers":"dms-kafka1:9092","topic":"edfi.dms.document","partitions":0,"offsets":{}}"#,
+                "partition count 0 is out of range",
+            ),
         ];
         for (content, want) in cases {
             fs::write(&path, content).expect("write");
@@ -451,5 +515,20 @@ mod tests {
         .expect("write");
         let loaded = Checkpoint::load(&dir.0, BROKERS, TOPIC).expect("load");
         assert_eq!(loaded.seek_to_setting(2).as_deref(), Some("'4,10'"));
+        assert_eq!(loaded.partitions, None);
+    }
+
+    #[test]
+    fn the_partition_count_round_trips_and_the_highest_partition_loads() {
+        let dir = TempDir::new("count");
+        let mut checkpoint = Checkpoint::new();
+        checkpoint.record(99_999, 3);
+        checkpoint.partitions = Some(MAX_PARTITIONS);
+        checkpoint.save(&dir.0, BROKERS, TOPIC).expect("save");
+        let loaded = Checkpoint::load(&dir.0, BROKERS, TOPIC).expect("load");
+        assert_eq!(loaded, checkpoint);
+        assert!(loaded.seek_to_setting(MAX_PARTITIONS as usize).is_some());
+        assert_eq!(loaded.seek_to_setting(MAX_PARTITIONS as usize + 1), None);
+        assert_eq!(loaded.seek_to_setting(usize::MAX), None);
     }
 }

@@ -41,8 +41,20 @@ pub struct DemoOut<'a> {
     /// Use ANSI colours (dimmed SQL and notes). Without colour, SQL and notes
     /// are printed as `-- ` comment lines.
     pub color: bool,
-    /// A live line is on screen without its newline yet.
-    live_open: bool,
+    /// What is on screen without its newline yet.
+    live_open: Live,
+}
+
+/// The unfinished line a macro keeps on a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Live {
+    #[default]
+    None,
+    /// A result line rewritten in place (`:school-count`): kept when it ends.
+    Line,
+    /// A status line (`:validate`'s counts): erased when other output comes,
+    /// redrawn after it.
+    Status,
 }
 
 impl<'a> DemoOut<'a> {
@@ -51,7 +63,7 @@ impl<'a> DemoOut<'a> {
             out,
             tty,
             color,
-            live_open: false,
+            live_open: Live::None,
         }
     }
 
@@ -108,17 +120,39 @@ impl<'a> DemoOut<'a> {
     /// Rewrites the live line (TTY) with `text`, without a newline.
     pub(crate) fn live(&mut self, text: &str) -> io::Result<()> {
         write!(self.out, "{}{text}", style::REDRAW_LINE)?;
-        self.live_open = true;
+        self.live_open = Live::Line;
         self.out.flush()
     }
 
-    /// Ends a live line (if one is open) so that the next output starts on a fresh line.
-    pub(crate) fn end_live(&mut self) -> io::Result<()> {
-        if std::mem::take(&mut self.live_open) {
-            writeln!(self.out)?;
-            self.out.flush()?;
+    /// Draws (or redraws) a status line in place, on a terminal only: it is
+    /// erased before any other output, which the caller follows with
+    /// another `status`. Without a terminal nothing is written.
+    pub(crate) fn status(&mut self, text: &str) -> io::Result<()> {
+        if !self.tty {
+            return Ok(());
         }
-        Ok(())
+        if self.live_open == Live::Line {
+            self.end_live()?;
+        }
+        write!(
+            self.out,
+            "{}{}",
+            style::REDRAW_LINE,
+            style::paint(self.color, style::note(), text)
+        )?;
+        self.live_open = Live::Status;
+        self.out.flush()
+    }
+
+    /// Ends a live line (if one is open) so that the next output starts on a
+    /// fresh line: a result line is kept, a status line erased.
+    pub(crate) fn end_live(&mut self) -> io::Result<()> {
+        match std::mem::take(&mut self.live_open) {
+            Live::None => return Ok(()),
+            Live::Line => writeln!(self.out)?,
+            Live::Status => write!(self.out, "{}", style::REDRAW_LINE)?,
+        }
+        self.out.flush()
     }
 }
 
@@ -147,6 +181,17 @@ impl DemoError {
         match self {
             DemoError::Query { source, .. } => match source.as_ref() {
                 WireError::Server(exception) => Some(exception.code),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The server's exception message, if a statement failed on the server.
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            DemoError::Query { source, .. } => match source.as_ref() {
+                WireError::Server(exception) => Some(exception.message.as_str()),
                 _ => None,
             },
             _ => None,
@@ -563,7 +608,7 @@ struct BlockSink<F> {
     on_block: F,
     tty: bool,
     color: bool,
-    live_open: bool,
+    live_open: Live,
     rows: u64,
     failure: Option<DemoError>,
 }
@@ -653,12 +698,9 @@ fn hint_for(err: &WireError, cfg: &DemoConfig) -> Option<String> {
             brokers = cfg.brokers
         ));
     }
-    if exception.code == NO_AVAILABLE_KAFKA_CONSUMER {
-        return Some(format!(
-            "too many queries read the external stream {} at once (Proton allows 50); \
-             stop some, e.g. with KILL QUERY",
-            cfg.stream
-        ));
+    if exception.code == NO_AVAILABLE_KAFKA_CONSUMER || message.contains("reached consumers limit")
+    {
+        return Some(consumers_hint(&cfg.stream));
     }
     let broker_trouble = ["broker", "transport failure", "resolve", "all brokers down"]
         .iter()
@@ -680,6 +722,22 @@ fn hint_for(err: &WireError, cfg: &DemoConfig) -> Option<String> {
         );
     }
     None
+}
+
+/// The hint for NO_AVAILABLE_KAFKA_CONSUMER (2601), thrown by Proton's
+/// `Kafka::getConsumer` (v1.6.1 `Kafka.cpp:565-577`): each query reading a
+/// Kafka external stream holds one of the stream's consumers while it runs,
+/// `external_stream.kafka.max_consumers_per_stream` of them (default 50).
+fn consumers_hint(stream: &str) -> String {
+    format!(
+        "every query reading the external stream {stream} holds one of its Kafka consumers while it \
+         runs (streaming queries until they are stopped, materialized views reading it for as long \
+         as they exist), at most 50 per stream by default, and they are all taken. Stop the \
+         queries you no longer need: list them with `SELECT query_id, query FROM system.processes` \
+         and stop one with `KILL QUERY WHERE query_id='…'`. Or raise \
+         external_stream.kafka.max_consumers_per_stream in the server's configuration \
+         (config.yaml on Proton 1.x, timeplusd.yml on 3.x) and restart it."
+    )
 }
 
 /// The first column of `block` that is not a Proton `_tp_*` column, or the
@@ -735,6 +793,49 @@ mod tests {
     }
 
     #[test]
+    fn a_status_line_is_erased_around_other_lines_and_only_on_a_terminal() {
+        for color in [false, true] {
+            let mut buf: Vec<u8> = Vec::new();
+            {
+                let mut io = DemoOut::new(&mut buf, true, color);
+                io.status("checked 1").expect("write");
+                io.status("checked 2").expect("write");
+                io.bad("❌ x").expect("write");
+                io.status("checked 3").expect("write");
+                io.line("done").expect("write");
+            }
+            let text = String::from_utf8(buf).expect("utf8");
+            let (dim, reset) = if color {
+                ("\x1b[2m", "\x1b[0m")
+            } else {
+                ("", "")
+            };
+            let bad = if color {
+                "\x1b[31m❌ x\x1b[0m"
+            } else {
+                "❌ x"
+            };
+            assert_eq!(
+                text,
+                format!(
+                    "\r\x1b[K{dim}checked 1{reset}\r\x1b[K{dim}checked 2{reset}\r\x1b[K{bad}\n\
+                     \r\x1b[K{dim}checked 3{reset}\r\x1b[Kdone\n"
+                )
+            );
+        }
+        // Not a terminal: the lines only, as before.
+        let mut buf: Vec<u8> = Vec::new();
+        {
+            let mut io = DemoOut::plain(&mut buf);
+            io.status("checked 1").expect("write");
+            io.bad("❌ x").expect("write");
+            io.status("checked 2").expect("write");
+            io.line("done").expect("write");
+        }
+        assert_eq!(String::from_utf8(buf).expect("utf8"), "❌ x\ndone\n");
+    }
+
+    #[test]
     fn topic_missing_hint() {
         let err = query_error(
             "creating the external stream document",
@@ -759,6 +860,40 @@ mod tests {
         assert!(text.contains("docker compose up -d"), "{text}");
         assert!(text.contains(":demo-load"), "{text}");
         assert_eq!(err.server_code(), Some(2003));
+    }
+
+    #[test]
+    fn consumer_exhaustion_hint() {
+        let exception = |code: i32, message: &str| {
+            WireError::Server(crate::wire::ServerException {
+                code,
+                name: "DB::Exception".into(),
+                message: message.into(),
+                stack_trace: String::new(),
+                nested: Vec::new(),
+            })
+        };
+        // Proton 1.6.1's message, and the same text under another code.
+        let message = "Reached consumers limit 50. Existing queries need to be stopped before running \
+                       other queries. Or update external_stream.kafka.max_consumers_per_stream to a \
+                       bigger number in the config file";
+        for code in [2601, 1002] {
+            let err = query_error("counting", exception(code, message), &DemoConfig::default());
+            let hint = err.hint().expect("a hint");
+            assert!(hint.contains("external stream document"), "{hint}");
+            assert!(hint.contains("at most 50 per stream by default"), "{hint}");
+            assert!(hint.contains("KILL QUERY WHERE query_id="), "{hint}");
+            assert!(hint.contains("system.processes"), "{hint}");
+            assert!(
+                hint.contains("external_stream.kafka.max_consumers_per_stream"),
+                "{hint}"
+            );
+            assert!(hint.contains("timeplusd.yml"), "{hint}");
+            assert!(!hint.contains("--partitions"), "{hint}");
+        }
+        // The code alone is enough (the 3.x message may differ).
+        let err = query_error("x", exception(2601, "no consumer"), &DemoConfig::default());
+        assert!(err.hint().is_some_and(|h| h.contains("Kafka consumers")));
     }
 
     #[test]

@@ -139,6 +139,41 @@ impl DocLine {
     }
 }
 
+/// The narrowest resource column of `:new-docs`: most DMS resource names fit
+/// (`GradeLevelDescriptor` is 20 characters).
+pub const RESOURCE_WIDTH: usize = 22;
+/// The widest the resource column grows to; longer names overflow it.
+pub const MAX_RESOURCE_WIDTH: usize = 48;
+
+impl DocLine {
+    /// The resource name as shown, if this is a document.
+    fn resource_shown(&self) -> Option<String> {
+        match self {
+            DocLine::Document { resource, .. } => Some(
+                resource
+                    .as_deref()
+                    .map_or_else(|| "(no resourcename)".to_owned(), one_line),
+            ),
+            DocLine::Unreadable { .. } => None,
+        }
+    }
+
+    /// The one-line form with the resource name padded to `*width`
+    /// characters; `*width` grows (up to [`MAX_RESOURCE_WIDTH`]) to the
+    /// widest name seen, so the ids line up as the stream goes on.
+    pub fn aligned(&self, width: &mut usize) -> String {
+        let Some(resource) = self.resource_shown() else {
+            return self.to_string();
+        };
+        let chars = resource.chars().count();
+        *width = (*width).max(chars.min(MAX_RESOURCE_WIDTH));
+        let pad = width.saturating_sub(chars);
+        let plain = self.to_string();
+        let rest = plain.get(resource.len()..).unwrap_or_default();
+        format!("{resource}{}{rest}", " ".repeat(pad))
+    }
+}
+
 impl fmt::Display for DocLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -196,6 +231,39 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aligned_lines_pad_the_resource_to_the_widest_seen() {
+        let doc = |resource: &str, deleted: bool| {
+            summarize(&format!(
+                r#"{{"resourcename":"{resource}","documentuuid":"u-{resource}","__deleted":"{deleted}"}}"#
+            ))
+        };
+        let mut width = RESOURCE_WIDTH;
+        assert_eq!(
+            doc("School", false).aligned(&mut width),
+            format!("School{}  u-School", " ".repeat(16))
+        );
+        assert_eq!(
+            doc("School", true).aligned(&mut width),
+            format!("School{}  u-School  DELETED", " ".repeat(16))
+        );
+        let long = "EducationOrganizationCategoryDescriptor";
+        assert_eq!(
+            doc(long, false).aligned(&mut width),
+            format!("{long}  u-{long}")
+        );
+        assert_eq!(width, long.len());
+        // Later short names line up with the widest seen so far.
+        let school = doc("School", false).aligned(&mut width);
+        assert_eq!(school.find("u-School"), Some(long.len() + 2), "{school}");
+        // A huge name does not widen the column beyond the cap.
+        let huge = "X".repeat(200);
+        doc(&huge, false).aligned(&mut width);
+        assert_eq!(width, MAX_RESOURCE_WIDTH);
+        let unreadable = summarize("nope");
+        assert_eq!(unreadable.aligned(&mut width), unreadable.to_string());
+    }
 
     fn sample_line(id: u64) -> &'static str {
         let prefix = format!("{{\"id\":{id},");

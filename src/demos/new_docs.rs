@@ -5,9 +5,13 @@
 //! is shown as [`super::docs::summarize`] renders it:
 //!
 //! ```text
-//! School  90b3f4b1-52c8-4e39-b0f9-6bf318f2ae37
-//! School  fb937fa1-4309-48a0-abd6-e954f37e8c58  DELETED
+//! School                  90b3f4b1-52c8-4e39-b0f9-6bf318f2ae37
+//! School                  fb937fa1-4309-48a0-abd6-e954f37e8c58  DELETED
+//! GradeLevelDescriptor    c06c3e0c-9ddf-49ac-b3a2-cab7b775f775
 //! ```
+//!
+//! The resource names are padded to 22 characters, or to the widest name
+//! seen so far (at most 48), so the ids line up.
 //!
 //! * `--json` prints each whole message as pretty JSON instead.
 //! * `--resource School` keeps one resource type, filtered by Proton:
@@ -23,7 +27,7 @@ use super::common::{
     create_stream, run_query, text_column, DemoError, DemoOut, DemoSummary, Ended, Flags, Opt,
 };
 use super::config::DemoConfig;
-use super::docs::{summarize, DocLine, DELETED_MARKER};
+use super::docs::{summarize, DocLine, DELETED_MARKER, RESOURCE_WIDTH};
 use crate::sql::sql_string;
 use crate::wire::Connection;
 
@@ -119,6 +123,7 @@ pub async fn new_docs(
             cfg.topic
         ))?;
         let sql = new_docs_sql(cfg, &opts);
+        let mut width = RESOURCE_WIDTH;
         run_query(
             conn,
             cfg,
@@ -142,11 +147,11 @@ pub async fn new_docs(
                     } else if opts.json {
                         io.line(&doc.to_json_pretty())?;
                     } else if doc.is_deleted() && io.color {
-                        let text = doc.to_string();
+                        let text = doc.aligned(&mut width);
                         let plain = text.strip_suffix(DELETED_MARKER).unwrap_or(&text);
                         io.line(&format!("{plain}\x1b[31m{DELETED_MARKER}\x1b[0m"))?;
                     } else {
-                        io.line(&doc.to_string())?;
+                        io.line(&doc.aligned(&mut width))?;
                     }
                 }
                 Ok(())

@@ -27,11 +27,13 @@
 //!   this is the number of schools that exist, among those the query has
 //!   seen. With `--all` that is every school on the topic.
 //!
-//! On a terminal the count is one live line, rewritten in place with the time
-//! of the last change; otherwise each change is one line
-//! `School messages: <n>  (last change HH:MM:SS)`.
+//! On a terminal the count is one live line, rewritten in place with the
+//! change since the previous count and the time of the last change, the count
+//! and the change highlighted on a colour terminal; otherwise each change is
+//! one line `School messages: <n>  (last change HH:MM:SS)`.
 
 use crate::run::Interrupts;
+use crate::style;
 
 use super::common::{create_stream, run_query, DemoError, DemoOut, DemoSummary, Ended, Flags, Opt};
 use super::config::DemoConfig;
@@ -143,15 +145,10 @@ pub async fn school_count(
             if count == Some(latest) {
                 return Ok(());
             }
-            count = Some(latest);
+            let previous = count.replace(latest);
             changes += 1;
-            let when = chrono::Local::now().format("%H:%M:%S");
-            let text = format!("{label}: {latest}  (last change {when})");
-            if io.tty {
-                io.live(&text)?;
-            } else {
-                io.line(&text)?;
-            }
+            let when = chrono::Local::now().format("%H:%M:%S").to_string();
+            show_count(io, label, previous, latest, &when)?;
             Ok(())
         },
     )
@@ -163,6 +160,44 @@ pub async fn school_count(
     let summary = summary(count, changes);
     io.line(&summary.to_string())?;
     Ok(summary)
+}
+
+/// Shows a new count. Without a terminal: one line per change,
+/// `School messages: 20  (last change 12:00:03)`. On a terminal: the live
+/// line, rewritten, with the change since the last count
+/// (`School messages: 20 (+13)  (last change …)`), the count and the change
+/// highlighted (bold yellow) on a colour terminal.
+fn show_count(
+    io: &mut DemoOut<'_>,
+    label: &str,
+    previous: Option<i128>,
+    latest: i128,
+    when: &str,
+) -> Result<(), DemoError> {
+    if !io.tty {
+        io.line(&format!("{label}: {latest}  (last change {when})"))?;
+        return Ok(());
+    }
+    let change = match previous {
+        Some(previous) => {
+            let delta = latest.saturating_sub(previous);
+            if delta >= 0 {
+                format!("+{delta}")
+            } else {
+                format!("−{}", delta.unsigned_abs())
+            }
+        }
+        None => "first".to_owned(),
+    };
+    let (on, off) = if io.color {
+        (style::HIGHLIGHT, style::RESET)
+    } else {
+        ("", "")
+    };
+    io.live(&format!(
+        "{label}: {on}{latest}{off} ({on}{change}{off})  (last change {when})"
+    ))?;
+    Ok(())
 }
 
 fn intro(cfg: &DemoConfig, opts: &SchoolCountOpts) -> String {
@@ -230,6 +265,43 @@ mod tests {
             "SELECT unique_exact(raw:documentuuid) - unique_exact_if(raw:documentuuid, raw:__deleted='true') \
              FROM document WHERE raw:resourcename='School' SETTINGS seek_to='earliest'"
         );
+    }
+
+    fn shown(tty: bool, color: bool) -> String {
+        let mut buf: Vec<u8> = Vec::new();
+        {
+            let mut io = DemoOut::new(&mut buf, tty, color);
+            show_count(&mut io, "School messages", None, 3, "12:00:01").expect("write");
+            show_count(&mut io, "School messages", Some(3), 20, "12:00:03").expect("write");
+            show_count(&mut io, "School messages", Some(20), 18, "12:00:05").expect("write");
+            io.end_live().expect("write");
+        }
+        String::from_utf8(buf).expect("utf8")
+    }
+
+    #[test]
+    fn a_change_of_the_count_is_highlighted_on_a_colour_terminal() {
+        assert_eq!(
+            shown(true, true),
+            "\r\x1b[KSchool messages: \x1b[1;33m3\x1b[0m (\x1b[1;33mfirst\x1b[0m)  (last change 12:00:01)\
+             \r\x1b[KSchool messages: \x1b[1;33m20\x1b[0m (\x1b[1;33m+17\x1b[0m)  (last change 12:00:03)\
+             \r\x1b[KSchool messages: \x1b[1;33m18\x1b[0m (\x1b[1;33m−2\x1b[0m)  (last change 12:00:05)\n"
+        );
+        assert_eq!(
+            shown(true, false),
+            "\r\x1b[KSchool messages: 3 (first)  (last change 12:00:01)\
+             \r\x1b[KSchool messages: 20 (+17)  (last change 12:00:03)\
+             \r\x1b[KSchool messages: 18 (−2)  (last change 12:00:05)\n"
+        );
+        // Not a terminal: unchanged, one plain line per change.
+        for color in [false, true] {
+            assert_eq!(
+                shown(false, color),
+                "School messages: 3  (last change 12:00:01)\n\
+                 School messages: 20  (last change 12:00:03)\n\
+                 School messages: 18  (last change 12:00:05)\n"
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,24 @@
 //! query, the materialized view `schools` holds the School documents'
 //! `raw:edfidoc`, and streaming queries end in `Idle` (heartbeats until
 //! Cancel), as Proton's do.
+//!
+//! The topic is a [`Topic`] a test can change between runs (more partitions,
+//! empty ones, a raised low watermark, a recreated topic), answered the way
+//! Proton v1.6.1 answers (`src/Storages/ExternalStream/Kafka/Kafka.cpp`,
+//! `Consumer.cpp`, `src/Storages/Streaming/SeekToInfo.cpp`):
+//! * `SETTINGS shards='k'` with k ≥ N: error 471 "Invalid topic partition k,
+//!   the topic has only N partitions" (`getShardsToQuery`); `count()` of
+//!   `table(document)` otherwise: high − low watermark (`Kafka::totalRows`);
+//! * a historical read (`table(…)`) clamps a `seek_to` offset below the low
+//!   watermark up to it and one past the high watermark to the end;
+//!   an empty partition gives no rows (`Kafka::read`);
+//! * a streaming read starts at the end for an offset past the high watermark
+//!   (`Consumer::startConsume`) and at the low watermark for one below it
+//!   (librdkafka's offset reset, `auto.offset.reset=earliest`, `Kafka.cpp`
+//!   `createConfFromSettings`);
+//! * a `seek_to` list of neither 1 nor N entries: error 36 "… It expected N
+//!   timestamps or sequence numbers, but only found M was specified"
+//!   (`replicateForShards`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -46,25 +64,85 @@ struct Message {
 
 /// The sample as a 2-partition topic.
 fn topic() -> Vec<Message> {
-    let mut next = [0i64; PARTITIONS as usize];
-    sample_messages()
-        .map(|raw| {
+    Topic::sample(PARTITIONS).messages
+}
+
+/// The Kafka topic behind the stream `document`, as the fixture's Proton sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct Topic {
+    partitions: i32,
+    /// Offsets are contiguous per partition, from 0.
+    messages: Vec<Message>,
+    /// Low watermarks above 0: offsets below were removed (retention).
+    low: BTreeMap<i32, i64>,
+    /// Replaces the answer to the partition probe: a 471 with this message.
+    probe_message: Option<String>,
+}
+
+impl Topic {
+    /// The sample spread over partitions 0 and 1 (`documentpartitionkey % 2`) of a topic with
+    /// `partitions` partitions: those above 1 are empty.
+    fn sample(partitions: i32) -> Topic {
+        let mut topic = Topic {
+            partitions,
+            messages: Vec::new(),
+            low: BTreeMap::new(),
+            probe_message: None,
+        };
+        for raw in sample_messages() {
             let value: Value = serde_json::from_str(raw).expect("sample lines are JSON");
             let key = value["documentpartitionkey"]
                 .as_i64()
                 .expect("partition key");
-            let partition = (key % i64::from(PARTITIONS)) as i32;
-            let offset = next[partition as usize];
-            next[partition as usize] += 1;
-            let school = value["resourcename"] == "School" && value["__deleted"] == "false";
-            Message {
-                partition,
-                offset,
-                raw: raw.to_owned(),
-                school,
-            }
-        })
-        .collect()
+            topic.append((key % 2) as i32, raw);
+        }
+        topic
+    }
+
+    /// Appends a message to `partition`.
+    fn append(&mut self, partition: i32, raw: &str) {
+        let value: Value = serde_json::from_str(raw).expect("JSON");
+        let school = value["resourcename"] == "School" && value["__deleted"] == "false";
+        let offset = self.high(partition);
+        self.messages.push(Message {
+            partition,
+            offset,
+            raw: raw.to_owned(),
+            school,
+        });
+    }
+
+    /// The next offset of `partition`.
+    fn high(&self, partition: i32) -> i64 {
+        self.messages
+            .iter()
+            .filter(|m| m.partition == partition)
+            .map(|m| m.offset + 1)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn low(&self, partition: i32) -> i64 {
+        self.low
+            .get(&partition)
+            .copied()
+            .unwrap_or(0)
+            .min(self.high(partition))
+    }
+
+    /// The messages still in the topic.
+    fn present(&self) -> impl Iterator<Item = &Message> {
+        self.messages
+            .iter()
+            .filter(|m| m.offset >= self.low(m.partition))
+    }
+
+    fn school_positions(&self) -> BTreeSet<(i32, i64)> {
+        self.present()
+            .filter(|m| m.school)
+            .map(|m| (m.partition, m.offset))
+            .collect()
+    }
 }
 
 /// What Proton's `raw:edfidoc` gives: an object as JSON text, a string unquoted.
@@ -87,7 +165,31 @@ fn school_positions() -> BTreeSet<(i32, i64)> {
 const CREATE_STREAM: &str = "CREATE EXTERNAL STREAM IF NOT EXISTS document(raw string) SETTINGS type='kafka', brokers='dms-kafka1:9092', topic='edfi.dms.document', skip_ssl_cert_check='true'";
 const CREATE_VIEW: &str = "CREATE MATERIALIZED VIEW IF NOT EXISTS schools AS SELECT raw:edfidoc AS edfidoc FROM document WHERE raw:resourcename='School' AND raw:__deleted='false'";
 const COUNT: &str = "SELECT count() FROM document WHERE raw:resourcename='School'";
-const PROBE: &str = "SELECT max(_tp_shard) + 1 FROM table(document)";
+const PROBE: &str = "SELECT count() FROM table(document) SETTINGS shards='100000'";
+
+/// The bounded one-message read that checks a checkpointed position.
+fn position(partition: i32, offset: i64) -> String {
+    format!("SELECT _tp_sn FROM table(document) LIMIT 1 SETTINGS shards='{partition}', seek_to='{offset}'")
+}
+
+/// No statement reads the whole topic: no `max(_tp_shard)`, and every `table(document)` is the
+/// partition probe or a read of at most one message of one partition.
+fn assert_no_scan(sqls: &[String]) {
+    for sql in sqls {
+        assert!(
+            !sql.contains("_tp_shard)"),
+            "a full-topic scan was sent: {sql}"
+        );
+        if sql.contains("table(document)") {
+            let probe = sql.starts_with("SELECT count() FROM table(document) SETTINGS shards='");
+            let one = sql.contains(" LIMIT 1 SETTINGS shards='");
+            assert!(
+                probe || one,
+                "an unbounded read of the topic was sent: {sql}"
+            );
+        }
+    }
+}
 const RESUME_PREFIX: &str = "SELECT _tp_shard, _tp_sn, raw FROM document WHERE raw:resourcename='School' AND raw:__deleted='false' SETTINGS seek_to='";
 /// How many School documents the view holds at the snapshot; the rest come live.
 const SNAPSHOT_ROWS: usize = 11;
@@ -95,18 +197,76 @@ const SNAPSHOT_ROWS: usize = 11;
 /// Counts the count query emits: cumulative, one repeated (as `--distinct` can).
 const COUNTS: [u64; 4] = [3, 7, 7, 20];
 
-#[derive(Default)]
 pub(crate) struct Served {
     inserted: Mutex<Vec<String>>,
+    topic: Mutex<Topic>,
+    /// What `SHOW CREATE schools` answers; `None`: the view does not exist.
+    view: Mutex<Option<String>>,
+}
+
+/// The demo's view as Proton stores and shows it (`raw:x` parsed into `json_value`, names
+/// with their database).
+const STORED_VIEW: &str = "CREATE MATERIALIZED VIEW default.schools\n(\n  `edfidoc` string\n) AS\n\
+SELECT\n  json_value(raw, '$.`edfidoc`') AS edfidoc\nFROM\n  default.document\nWHERE \
+(json_value(raw, '$.`resourcename`') = 'School') AND (json_value(raw, '$.`__deleted`') = 'false')";
+
+impl Default for Served {
+    fn default() -> Self {
+        Served {
+            inserted: Mutex::default(),
+            topic: Mutex::new(Topic::sample(PARTITIONS)),
+            view: Mutex::new(Some(STORED_VIEW.to_owned())),
+        }
+    }
+}
+
+impl Served {
+    fn topic(&self) -> Topic {
+        self.topic.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Changes the topic (between runs).
+    fn change(&self, f: impl FnOnce(&mut Topic)) {
+        f(&mut self.topic.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+/// The value of `name='…'` in a statement's SETTINGS.
+fn setting<'a>(sql: &'a str, name: &str) -> Option<&'a str> {
+    let at = sql.find(&format!("{name}='"))? + name.len() + 2;
+    sql[at..].split('\'').next()
 }
 
 /// Proton's answers for the demo statements; `None` falls through to the
 /// fixture's built-in router.
 fn handle(q: &ReceivedQuery, served: &Served) -> Option<Response> {
     let sql = normalize_sql(&q.sql);
-    let topic = topic();
+    let state = served.topic();
+    let topic: Vec<Message> = state.present().cloned().collect();
     if sql.starts_with("CREATE EXTERNAL STREAM") || sql.starts_with("CREATE MATERIALIZED VIEW") {
         return Some(Response::ddl());
+    }
+    if sql.contains("max(_tp_shard)") {
+        return Some(Response::exception(
+            1001,
+            "fixture: a full-topic scan is refused",
+        ));
+    }
+    if let Some(response) = topic_metadata(&sql, &state) {
+        return Some(response);
+    }
+    if sql == "SHOW CREATE schools" {
+        let view = served
+            .view
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        return Some(match view {
+            Some(statement) => {
+                Response::table(&[("statement", "string")], vec![vec![statement.into()]])
+            }
+            None => Response::exception(60, "Stream default.schools doesn't exist"),
+        });
     }
     if sql == "SELECT * FROM table(schools)" {
         let rows = topic
@@ -144,36 +304,46 @@ fn handle(q: &ReceivedQuery, served: &Served) -> Option<Response> {
             .collect();
         return Some(streaming(&[("raw", "string")], rows, 10));
     }
-    if sql == PROBE {
-        return Some(Response::table(
-            &[("plus(max(_tp_shard), 1)", "int64")],
-            vec![vec![FValue::Int(i64::from(PARTITIONS))]],
-        ));
-    }
     if let Some(rest) = sql.strip_prefix(RESUME_PREFIX) {
         let list = rest.strip_suffix('\'')?;
         let entries: Vec<&str> = list.split(',').collect();
-        if entries.len() != 1 && entries.len() != PARTITIONS as usize {
+        let n = state.partitions;
+        if entries.len() != 1 && entries.len() != n as usize {
             return Some(Response::exception(
                 36,
                 format!(
-                    "Invalid seek_to setting: {} entries for {PARTITIONS} partitions",
+                    "Invalid seek to. 'seek_to' supports to seek to a timestamp or a sequence number for each shard. \
+                     It expected {n} timestamps or sequence numbers, but only found {} was specified",
                     entries.len()
                 ),
             ));
         }
-        let mut start = [0i64; PARTITIONS as usize];
-        for (partition, slot) in start.iter_mut().enumerate() {
-            let entry = entries.get(partition).unwrap_or(&entries[0]).trim();
-            *slot = match entry {
-                "earliest" => 0,
-                "latest" => i64::MAX,
-                number => number.parse().ok()?,
+        let mut start = BTreeMap::new();
+        for partition in 0..n {
+            let entry = entries
+                .get(partition as usize)
+                .unwrap_or(&entries[0])
+                .trim();
+            let (low, high) = (state.low(partition), state.high(partition));
+            let at = match entry {
+                "earliest" => low,
+                "latest" => high,
+                number => {
+                    let offset: i64 = number.parse().ok()?;
+                    // Past the end: Consumer::startConsume seeks to the end. Below the low
+                    // watermark: librdkafka resets to the earliest offset left.
+                    if offset > high {
+                        high
+                    } else {
+                        offset.max(low)
+                    }
+                }
             };
+            start.insert(partition, at);
         }
         let rows = topic
             .iter()
-            .filter(|m| m.school && m.offset >= start[m.partition as usize])
+            .filter(|m| m.school && m.offset >= start[&m.partition])
             .map(|m| {
                 vec![
                     FValue::Int(i64::from(m.partition)),
@@ -203,6 +373,44 @@ fn handle(q: &ReceivedQuery, served: &Served) -> Option<Response> {
         return Some(Response::insert(n, n * 100));
     }
     None
+}
+
+/// The partition probe and the one-message position read (`table(document)` with `shards`).
+fn topic_metadata(sql: &str, state: &Topic) -> Option<Response> {
+    let probe = sql.starts_with("SELECT count() FROM table(document) SETTINGS ");
+    let position = sql.starts_with("SELECT _tp_sn FROM table(document) LIMIT 1 SETTINGS ");
+    if !probe && !position {
+        return None;
+    }
+    let shard: i64 = setting(sql, "shards")?.parse().ok()?;
+    if let (true, Some(message)) = (probe, &state.probe_message) {
+        return Some(Response::exception(471, message.clone()));
+    }
+    if shard >= i64::from(state.partitions) {
+        return Some(Response::exception(
+            471,
+            format!(
+                "Invalid topic partition {shard}, the topic has only {} partitions",
+                state.partitions
+            ),
+        ));
+    }
+    let partition = shard as i32;
+    let (low, high) = (state.low(partition), state.high(partition));
+    if probe {
+        return Some(Response::table(
+            &[("count()", "uint64")],
+            vec![vec![FValue::UInt((high - low) as u64)]],
+        ));
+    }
+    let seek: i64 = setting(sql, "seek_to")?.parse().ok()?;
+    // Kafka::read: an empty partition is a NullSource; an offset below the low watermark
+    // starts there, one at or past the high watermark has nothing to read.
+    let first = (low < high && seek < high).then(|| seek.max(low));
+    Some(Response::table(
+        &[("_tp_sn", "int64")],
+        first.map(|o| vec![FValue::Int(o)]).into_iter().collect(),
+    ))
 }
 
 /// A streaming answer: the rows in blocks of `per_block` with a pause after
@@ -425,7 +633,7 @@ async fn school_count_on_a_tty_rewrites_one_live_line() {
         &Macro::SchoolCount(SchoolCountOpts::default()),
         Screen::Tty,
         WAIT,
-        |t| t.contains("School messages: 20 "),
+        |t| t.contains("School messages: \x1b[1;33m20\x1b[0m"),
     )
     .await;
     assert!(ran.met, "{:?}", ran.text());
@@ -439,9 +647,12 @@ async fn school_count_on_a_tty_rewrites_one_live_line() {
         text.contains("\r\x1b[KSchool messages: waiting for the first School message…"),
         "{text:?}"
     );
-    for want in ["3", "7", "20"] {
+    // Each change highlighted, with the change since the previous count.
+    for (want, change) in [("3", "first"), ("7", "+4"), ("20", "+13")] {
         assert!(
-            text.contains(&format!("\r\x1b[KSchool messages: {want}  (last change ")),
+            text.contains(&format!(
+                "\r\x1b[KSchool messages: \x1b[1;33m{want}\x1b[0m (\x1b[1;33m{change}\x1b[0m)  (last change "
+            )),
             "{text:?}"
         );
     }
@@ -519,10 +730,38 @@ async fn new_docs_prints_one_line_per_document() {
     assert_eq!(docs.len(), 38);
     assert_eq!(
         docs[0],
-        "GradeLevelDescriptor  c06c3e0c-9ddf-49ac-b3a2-cab7b775f775"
+        "GradeLevelDescriptor    c06c3e0c-9ddf-49ac-b3a2-cab7b775f775"
     );
-    assert!(docs.contains(&"School  90b3f4b1-52c8-4e39-b0f9-6bf318f2ae37".to_owned()));
-    assert!(docs.contains(&"School  fb937fa1-4309-48a0-abd6-e954f37e8c58  DELETED".to_owned()));
+    let school = |id: &str| {
+        docs.iter()
+            .find(|l| l.starts_with("School ") && l.contains(id))
+            .cloned()
+            .unwrap_or_else(|| panic!("{id}: {docs:#?}"))
+    };
+    let line = school("90b3f4b1-52c8-4e39-b0f9-6bf318f2ae37");
+    assert!(
+        line.ends_with("  90b3f4b1-52c8-4e39-b0f9-6bf318f2ae37"),
+        "{line}"
+    );
+    assert!(
+        docs.iter().any(|l| l.starts_with("School ")
+            && l.ends_with("  fb937fa1-4309-48a0-abd6-e954f37e8c58  DELETED")),
+        "{docs:#?}"
+    );
+    // The ids line up: each resource name is padded to 22 characters or to the widest one so
+    // far (the sample's descriptors reach 39).
+    let mut width = 22;
+    let mut widths = BTreeSet::new();
+    for line in &docs {
+        let resource = line.split(' ').next().unwrap_or_default();
+        width = width.max(resource.len());
+        widths.insert(width);
+        let id_at = line[resource.len()..]
+            .find(|c| c != ' ')
+            .map(|i| i + resource.len());
+        assert_eq!(id_at, Some(width + 2), "{line:?}");
+    }
+    assert!(widths.contains(&39), "{widths:?}");
     assert_eq!(docs.iter().filter(|l| l.ends_with("DELETED")).count(), 1);
     assert_eq!(
         ran.out.lines().last().map(String::as_str),
@@ -599,10 +838,21 @@ async fn validate_reports_six_invalid_and_two_unreadable_without_crashing() {
         demo.sqls(),
         vec![
             CREATE_STREAM,
+            "SHOW CREATE schools",
             CREATE_VIEW,
             "SELECT * FROM table(schools)",
             "SELECT * FROM schools"
         ]
+    );
+    assert!(
+        !ran.text().contains("is not the one :validate creates"),
+        "the demo's own view, reformatted by Proton, is not stale: {}",
+        ran.text()
+    );
+    assert!(
+        ran.text().contains("the view schools already existed"),
+        "{}",
+        ran.text()
     );
     let lines = ran.out.lines();
     let invalid: Vec<String> = lines
@@ -659,6 +909,121 @@ async fn validate_view_rows_are_all_checked_once() {
         ran.text().contains("-- ✓ School 255903018 ok\n"),
         "{}",
         ran.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_on_a_tty_keeps_a_live_status_line_and_plain_output_has_none() {
+    let mut demo = Demo::start("validate-tty").await;
+    let ran = run_until(
+        &mut demo.conn,
+        &demo.cfg,
+        &Macro::Validate(ValidateOpts::default()),
+        Screen::Tty,
+        WAIT,
+        |t| t.contains("checked 19 schools · 6 invalid · 2 unreadable"),
+    )
+    .await;
+    assert!(ran.met, "{:?}", ran.text());
+    ran.summary();
+    let text = ran.text();
+    // Redrawn in place after each block: first the snapshot's 11, then the live ones.
+    assert!(
+        text.contains("\r\x1b[K\x1b[2mchecked 11 schools · "),
+        "{text:?}"
+    );
+    // Erased (not kept) before each report line and before the summary.
+    assert!(!text.contains("Ctrl-C stops\x1b[0m\n"), "{text:?}");
+    let statuses = text.matches("Ctrl-C stops\x1b[0m").count();
+    assert!(statuses >= 2, "{text:?}");
+    assert_eq!(
+        text.matches("Ctrl-C stops\x1b[0m\r\x1b[K").count(),
+        statuses,
+        "{text:?}"
+    );
+    assert!(
+        text.ends_with("\r\x1b[Kchecked 19 schools: 6 invalid categories, 2 unreadable\n"),
+        "{text:?}"
+    );
+    // Every report line is whole.
+    let reports = text.matches("\x1b[31m❌ School").count();
+    assert_eq!(reports, 6, "{text:?}");
+
+    // Plain output (not a terminal) has no status line at all.
+    let ran = demo
+        .run_until(Macro::Validate(ValidateOpts::default()), |t| {
+            t.matches("⚠ School document").count() == 2
+        })
+        .await;
+    assert!(ran.met);
+    assert!(!ran.text().contains("Ctrl-C stops\n"), "{}", ran.text());
+    assert!(!ran.text().contains('\r'), "{}", ran.text());
+    assert!(!ran.text().contains(" · "), "{}", ran.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_warns_when_the_existing_view_reads_another_stream() {
+    let mut demo = Demo::start("stale-view").await;
+    *demo.served.view.lock().unwrap() =
+        Some(STORED_VIEW.replace("default.document", "default.old_document"));
+    let ran = demo
+        .run_until(Macro::Validate(ValidateOpts::default()), |t| {
+            t.contains("❌")
+        })
+        .await;
+    assert!(ran.met, "{}", ran.text());
+    let text = ran.text();
+    assert!(
+        text.contains(
+            "⚠ The view schools already exists and is not the one :validate creates: it reads \
+             the stream old_document, not document. CREATE MATERIALIZED VIEW IF NOT EXISTS keeps it"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("DROP VIEW schools, then :validate again"),
+        "{text}"
+    );
+    assert!(text.contains(":validate --view NAME"), "{text}");
+    assert!(
+        text.contains("A materialized view sees only messages written after its creation"),
+        "{text}"
+    );
+    assert!(
+        text.contains(":validate --resume validates the existing data"),
+        "{text}"
+    );
+    // The warning comes before the view is (not) created.
+    let warn = text.find("⚠ The view").expect("warning");
+    let create = text.find(&format!("-- {CREATE_VIEW}")).expect("echo");
+    assert!(warn < create, "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_on_a_new_view_says_it_sees_only_new_messages() {
+    let mut demo = Demo::start("new-view").await;
+    *demo.served.view.lock().unwrap() = None;
+    let ran = demo
+        .run_until(Macro::Validate(ValidateOpts::default()), |t| {
+            t.contains("❌")
+        })
+        .await;
+    assert!(ran.met, "{}", ran.text());
+    let text = ran.text();
+    assert!(!text.contains("⚠ The view"), "{text}");
+    assert!(
+        text.contains(
+            "the view schools was just created, so it is empty until new School documents arrive"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(":validate --resume validates the existing data"),
+        "{text}"
+    );
+    assert_eq!(
+        &demo.sqls()[1..3],
+        &["SHOW CREATE schools".to_owned(), CREATE_VIEW.to_owned()]
     );
 }
 
@@ -733,6 +1098,7 @@ async fn resume_after_interruption_has_no_duplicates_and_no_gaps() {
         after1,
         vec![
             CREATE_STREAM.to_owned(),
+            PROBE.to_owned(),
             format!("{RESUME_PREFIX}earliest'")
         ]
     );
@@ -754,14 +1120,11 @@ async fn resume_after_interruption_has_no_duplicates_and_no_gaps() {
                 .map_or("earliest".to_owned(), |o| (o + 1).to_string())
         })
         .collect();
-    assert_eq!(
-        sent2,
-        vec![
-            CREATE_STREAM.to_owned(),
-            PROBE.to_owned(),
-            format!("{RESUME_PREFIX}{}'", seek.join(","))
-        ]
-    );
+    let mut expected2 = vec![CREATE_STREAM.to_owned(), PROBE.to_owned()];
+    expected2.extend(saved.offsets.iter().map(|(p, o)| position(*p, *o)));
+    expected2.push(format!("{RESUME_PREFIX}{}'", seek.join(",")));
+    assert_eq!(sent2, expected2);
+    assert_no_scan(&demo.sqls());
 
     let mut union: Vec<(i32, i64)> = seen1.clone();
     union.extend(&seen2);
@@ -925,6 +1288,301 @@ async fn reset_forgets_the_checkpoint() {
     );
 }
 
+/// Saves a checkpoint for the demo's topic.
+fn seed(cfg: &DemoConfig, offsets: &[(i32, i64)], partitions: Option<u32>) -> Checkpoint {
+    let mut checkpoint = Checkpoint::new();
+    for (partition, offset) in offsets {
+        checkpoint.record(*partition, *offset);
+    }
+    checkpoint.partitions = partitions;
+    checkpoint
+        .save(&cfg.data_dir, &cfg.brokers, &cfg.topic)
+        .expect("save");
+    checkpoint
+}
+
+/// The `seek_to` list of the resume statement sent last.
+fn last_seek_list(demo: &Demo) -> String {
+    let sql = demo
+        .sqls()
+        .into_iter()
+        .rev()
+        .find(|s| s.starts_with(RESUME_PREFIX))
+        .expect("a resume statement");
+    sql[RESUME_PREFIX.len()..].trim_end_matches('\'').to_owned()
+}
+
+fn assert_once_each(seen: &[(i32, i64)], want: &BTreeSet<(i32, i64)>) {
+    let distinct: BTreeSet<(i32, i64)> = seen.iter().copied().collect();
+    assert_eq!(
+        seen.len(),
+        distinct.len(),
+        "no document validated twice: {seen:?}"
+    );
+    assert_eq!(&distinct, want, "no document skipped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_is_right_with_an_empty_last_partition_and_scans_nothing() {
+    let (fixture, served) = start_fixture();
+    served.change(|t| *t = Topic::sample(3));
+    let all = served.topic().school_positions();
+    let mut demo = Demo::on(fixture, served, "empty-last").await;
+    let cfg = demo.cfg.clone();
+
+    let (_, seen1, _) = resume_run(&mut demo.conn, &cfg, |n| n >= 7).await;
+    let saved = Checkpoint::load(&cfg.data_dir, &cfg.brokers, &cfg.topic).expect("checkpoint");
+    assert_eq!(saved.partitions, Some(3), "the probe's count is kept");
+    assert_eq!(saved.offsets, highest(&seen1));
+
+    let before = seen1.len();
+    let (_, seen2, text2) = resume_run(&mut demo.conn, &cfg, |n| before + n >= all.len()).await;
+    assert!(text2.contains("(3 partitions)"), "{text2}");
+    let want: Vec<String> = (0..3)
+        .map(|p| {
+            saved
+                .offsets
+                .get(&p)
+                .map_or("earliest".to_owned(), |o| (o + 1).to_string())
+        })
+        .collect();
+    assert_eq!(last_seek_list(&demo), want.join(","));
+    assert!(
+        want[2] == "earliest",
+        "the empty partition 2 is in the list"
+    );
+    let union: Vec<(i32, i64)> = seen1.iter().chain(&seen2).copied().collect();
+    assert_once_each(&union, &all);
+    assert_no_scan(&demo.sqls());
+    assert!(demo.sqls().contains(&PROBE.to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partition_added_between_runs_is_read_from_its_earliest_offset() {
+    let mut demo = Demo::start("added").await;
+    let cfg = demo.cfg.clone();
+    let (_, seen1, _) = resume_run(&mut demo.conn, &cfg, |n| n >= 7).await;
+    let saved = Checkpoint::load(&cfg.data_dir, &cfg.brokers, &cfg.topic).expect("checkpoint");
+    assert_eq!(saved.partitions, Some(2));
+
+    let school = topic()
+        .into_iter()
+        .find(|m| m.school)
+        .expect("a school")
+        .raw;
+    demo.served.change(|t| {
+        t.partitions = 3;
+        t.append(2, &school);
+    });
+    let all = demo.served.topic().school_positions();
+    assert!(all.contains(&(2, 0)));
+    let before = seen1.len();
+    let (_, seen2, text2) = resume_run(&mut demo.conn, &cfg, |n| before + n >= all.len()).await;
+    assert!(
+        text2.contains(
+            "Topic edfi.dms.document has 3 partitions now (2 at the last run): \
+             partition 2 starts at the earliest offset."
+        ),
+        "{text2}"
+    );
+    assert!(
+        last_seek_list(&demo).ends_with(",earliest"),
+        "{}",
+        last_seek_list(&demo)
+    );
+    assert_eq!(last_seek_list(&demo).split(',').count(), 3);
+    let union: Vec<(i32, i64)> = seen1.iter().chain(&seen2).copied().collect();
+    assert_once_each(&union, &all);
+    let saved = Checkpoint::load(&cfg.data_dir, &cfg.brokers, &cfg.topic).expect("checkpoint");
+    assert_eq!(saved.partitions, Some(3));
+    assert_no_scan(&demo.sqls());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recreated_topic_is_checked_again_from_its_start() {
+    let mut demo = Demo::start("recreated").await;
+    let cfg = demo.cfg.clone();
+    // The checkpoint of an older, longer topic of the same name: its offsets are past the
+    // new topic's end, where a streaming read would start at the end and the new messages'
+    // low offsets would look checked.
+    seed(&cfg, &[(0, 40), (1, 41)], Some(2));
+    let all = school_positions();
+    let (summary, seen, text) = resume_run(&mut demo.conn, &cfg, |n| n >= all.len()).await;
+    for (partition, offset) in [(0, 40), (1, 41)] {
+        assert!(
+            text.contains(&format!(
+                "Partition {partition}: the checkpoint's offset {offset} is past the end of topic \
+                 edfi.dms.document (the topic was recreated or emptied); checking partition \
+                 {partition} again from its earliest offset."
+            )),
+            "{text}"
+        );
+    }
+    assert_eq!(last_seek_list(&demo), "earliest");
+    assert_once_each(&seen, &all);
+    assert_eq!(checked(&summary), all.len() as u64);
+    let sent = demo.sqls();
+    assert!(
+        sent.contains(&position(0, 40)) && sent.contains(&position(1, 41)),
+        "{sent:?}"
+    );
+    assert_no_scan(&sent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_removed_before_they_were_checked_are_named() {
+    let mut demo = Demo::start("retention").await;
+    let cfg = demo.cfg.clone();
+    demo.served.change(|t| {
+        t.low.insert(0, 6);
+    });
+    let high1 = demo.served.topic().high(1);
+    seed(&cfg, &[(0, 2), (1, high1 - 1)], Some(2));
+    let want: BTreeSet<(i32, i64)> = demo
+        .served
+        .topic()
+        .school_positions()
+        .into_iter()
+        .filter(|(p, _)| *p == 0)
+        .collect();
+    assert!(!want.is_empty());
+    let (_, seen, text) = resume_run(&mut demo.conn, &cfg, |n| n >= want.len()).await;
+    assert!(
+        text.contains(
+            "Partition 0: offsets 3 to 5 are no longer in topic edfi.dms.document (removed by \
+             retention or compaction before they were checked); continuing at offset 6."
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Partition 1:"),
+        "partition 1 is intact: {text}"
+    );
+    // Proton continues at the low watermark by itself (auto.offset.reset=earliest).
+    assert_eq!(last_seek_list(&demo), format!("3,{high1}"));
+    assert_once_each(&seen, &want);
+    assert_no_scan(&demo.sqls());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_the_server_does_not_say_is_corrected_by_its_seek_to_error() {
+    let (fixture, served) = start_fixture();
+    served.change(|t| {
+        *t = Topic::sample(3);
+        t.probe_message = Some("Setting shards is not supported here".to_owned());
+    });
+    let mut demo = Demo::on(fixture, served, "no-count").await;
+    let cfg = demo.cfg.clone();
+    seed(&cfg, &[(0, 0), (1, 0)], Some(2));
+    let want: BTreeSet<(i32, i64)> = school_positions()
+        .into_iter()
+        .filter(|(_, o)| *o > 0)
+        .collect();
+    let (_, seen, text) = resume_run(&mut demo.conn, &cfg, |n| n >= want.len()).await;
+    assert!(
+        text.contains("Proton did not say how many partitions"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Proton expects 3 seek_to entries, one per partition"),
+        "{text}"
+    );
+    let resumes: Vec<String> = demo
+        .sqls()
+        .into_iter()
+        .filter(|s| s.starts_with(RESUME_PREFIX))
+        .collect();
+    assert_eq!(
+        resumes,
+        vec![
+            format!("{RESUME_PREFIX}1,1'"),
+            format!("{RESUME_PREFIX}1,1,earliest'")
+        ]
+    );
+    assert_once_each(&seen, &want);
+    let saved = Checkpoint::load(&cfg.data_dir, &cfg.brokers, &cfg.topic).expect("checkpoint");
+    assert_eq!(saved.partitions, Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_partition_count_from_the_server_is_a_clear_error() {
+    for huge in ["2147483647", "20000000", "99999999999999999999999"] {
+        let (fixture, served) = start_fixture();
+        served.change(|t| {
+            t.probe_message = Some(format!(
+                "Invalid topic partition 100000, the topic has only {huge} partitions"
+            ));
+        });
+        let mut demo = Demo::on(fixture, served, "huge-count").await;
+        let cfg = demo.cfg.clone();
+        for checkpoint in [false, true] {
+            if checkpoint {
+                seed(&cfg, &[(0, 1)], None);
+            }
+            let ran = demo.run_to_end(resume(), false).await;
+            let err = ran.summary.expect_err("an absurd count is refused");
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!(
+                    "the topic has {} partitions",
+                    &huge[..huge.len().min(20)]
+                )),
+                "{text}"
+            );
+            assert!(text.contains("supports 1 to 100000"), "{text}");
+            assert!(
+                demo.sqls().iter().all(|s| !s.starts_with(RESUME_PREFIX)),
+                "{:?}",
+                demo.sqls()
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_with_an_absurd_partition_is_a_clear_error() {
+    let mut demo = Demo::start("absurd").await;
+    let cfg = demo.cfg.clone();
+    let path = Checkpoint::path(&cfg.data_dir, &cfg.brokers, &cfg.topic);
+    std::fs::create_dir_all(&cfg.data_dir).expect("dir");
+    for (offsets, partitions, want) in [
+        (
+            r#"{"2147483647":5}"#,
+            "",
+            "partition 2147483647 is out of range",
+        ),
+        (
+            r#"{"20000000":5}"#,
+            "",
+            "partition 20000000 is out of range",
+        ),
+        (
+            r#"{"0":5}"#,
+            r#""partitions":2147483647,"#,
+            "partition count 2147483647 is out of range",
+        ),
+    ] {
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"version":1,"brokers":"{}","topic":"{}",{partitions}"offsets":{offsets}}}"#,
+                cfg.brokers, cfg.topic
+            ),
+        )
+        .expect("write");
+        let ran = demo.run_to_end(resume(), false).await;
+        let err = ran.summary.expect_err("the checkpoint is refused");
+        let text = err.to_string();
+        assert!(text.contains(want), "{text}");
+        assert!(text.contains("--reset"), "{text}");
+    }
+    assert!(
+        demo.sqls().iter().all(|s| s == CREATE_STREAM),
+        "nothing after the stream: {:?}",
+        demo.sqls()
+    );
+}
+
 // ---------------------------------------------------------------------------
 // :demo-load
 // ---------------------------------------------------------------------------
@@ -1032,6 +1690,36 @@ async fn a_missing_topic_is_an_error_with_a_hint() {
         .sqls()
         .iter()
         .all(|s| s.starts_with("CREATE EXTERNAL STREAM")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_exhaustion_is_an_error_with_a_hint() {
+    let fixture = ProtonFixture::builder()
+        .handler(|q| {
+            q.sql.starts_with("SELECT ").then(|| {
+                Response::exception(
+                    2601,
+                    "Reached consumers limit 50. Existing queries need to be stopped before running \
+                     other queries. Or update external_stream.kafka.max_consumers_per_stream to a \
+                     bigger number in the config file",
+                )
+            })
+        })
+        .start();
+    let mut demo = Demo::on(fixture, Arc::default(), "consumers").await;
+    for command in ["school-count", "new-docs"] {
+        let ran = demo.run_to_end(Macro::parse(command, &[]), false).await;
+        let err = ran.summary.expect_err("no consumer left");
+        assert_eq!(err.server_code(), Some(2601), "{command}");
+        let text = err.to_string();
+        assert!(text.contains("Reached consumers limit 50"), "{text}");
+        assert!(
+            text.contains("\nhint: every query reading the external stream document holds one"),
+            "{text}"
+        );
+        assert!(text.contains("KILL QUERY"), "{text}");
+        assert!(text.contains("max_consumers_per_stream"), "{text}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -233,6 +233,9 @@ async fn demo_load_then_each_macro() {
             text.contains("❌ School 255901004 has invalid category uri://ed-fi.org/EducationOrganizationCategoryDescriptor#Local Education Agency"),
             "{text}"
         );
+        // The view is this run's own: no stale-view warning, and the reason it is empty at first.
+        assert!(!text.contains("is not the one :validate creates"), "{text}");
+        assert!(text.contains("was just created"), "{text}");
     }
 
     // :validate --resume: the whole topic once, nothing again, then exactly one new load.
@@ -276,6 +279,12 @@ async fn demo_load_then_each_macro() {
         );
         let (second, text) = &runs[1];
         assert_eq!(second.checked, 0, "nothing validated twice:\n{text}");
+        // The partition count came from Proton's refusal of partition 100000 (error 471), not
+        // from a scan; the topic was not recreated.
+        assert!(text.contains("Resuming after the checkpoint"), "{text}");
+        assert!(!text.contains("max(_tp_shard)"), "{text}");
+        assert!(!text.contains("past the end of topic"), "{text}");
+        assert!(!text.contains("did not say how many partitions"), "{text}");
         let (third, text) = &runs[2];
         assert_eq!(
             (third.checked, third.invalid, third.unreadable),
