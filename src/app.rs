@@ -8,7 +8,6 @@ use crate::errors::{self, AppError};
 use crate::render::{Format, RenderOpts};
 use crate::run::{self, Interrupts, Terminal};
 use crate::shell::{Repl, Session};
-use crate::wire::Connection;
 use clap::Parser;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -65,12 +64,10 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
     let result = rt.block_on(async {
         let mut interrupts = Interrupts::install()
             .map_err(|e| AppError::io("cannot install the Ctrl-C handler", e))?;
-        let conn = tokio::select! {
-            biased;
-            _ = interrupts.recv() => return Err(AppError::Interrupted),
-            c = Connection::connect(cfg.connect.clone()) => c?,
-        };
-        Ok((conn, interrupts))
+        match run::connect(cfg.connect.clone(), &mut interrupts).await? {
+            Some(conn) => Ok((conn, interrupts)),
+            None => Err(AppError::Interrupted),
+        }
     });
     let (mut conn, mut interrupts) = match result {
         Ok(v) => v,

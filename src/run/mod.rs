@@ -85,6 +85,19 @@ pub struct ExecOptions<'a> {
     pub shape: Shape,
 }
 
+/// Connect to the server, giving up when Ctrl-C arrives first (`Ok(None)`). The one place
+/// that races a connection attempt against Ctrl-C (start-up, reconnects, `:connect`).
+pub async fn connect(
+    opts: wire::ConnectOptions,
+    interrupts: &mut Interrupts,
+) -> Result<Option<Connection>, wire::Error> {
+    tokio::select! {
+        biased;
+        _ = interrupts.recv() => Ok(None),
+        c = Connection::connect(opts) => c.map(Some),
+    }
+}
+
 /// Send `sql` on `conn` and stream its output through `sink` into `out`. See the module docs.
 pub async fn execute<W: Write + ?Sized>(
     conn: &mut Connection,

@@ -240,13 +240,9 @@ impl Session {
             return Ok(true);
         };
         **slot = None;
-        let fresh = tokio::select! {
-            biased;
-            _ = self.interrupts.recv() => {
-                self.notice("Connect cancelled.");
-                return Ok(false);
-            }
-            c = Connection::connect(self.opts.clone()) => c?,
+        let Some(fresh) = run::connect(self.opts.clone(), &mut self.interrupts).await? else {
+            self.notice("Connect cancelled.");
+            return Ok(false);
         };
         self.server = Some(fresh.server_info().clone());
         **slot = Some(fresh);
@@ -289,13 +285,13 @@ impl Session {
         let Some(mut slot) = self.acquire().await else {
             return false;
         };
-        let attempt = tokio::select! {
-            biased;
-            _ = self.interrupts.recv() => {
+        let attempt = match run::connect(opts.clone(), &mut self.interrupts).await {
+            Ok(None) => {
                 self.notice("Connect cancelled.");
                 return false;
             }
-            c = Connection::connect(opts.clone()) => c,
+            Ok(Some(c)) => Ok(c),
+            Err(e) => Err(e),
         };
         match attempt {
             Ok(mut c) => {
