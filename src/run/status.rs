@@ -186,6 +186,7 @@ impl StatusLine {
         parts.push(format!("{} out", rows_text(rows)));
         parts.push(bytes_text(progress.bytes));
         parts.push(clock(elapsed));
+        parts.push("Ctrl-C cancels".into());
         parts.join(" · ")
     }
 }

@@ -455,7 +455,9 @@ fn status_line_shows_while_a_stream_runs() {
     let mut sh = spawn_on_fixture(&fx, dir.path());
     sh.expect(FX_PROMPT);
     sh.line("SELECT * FROM ticker;");
-    sh.expect("rows/s");
+    // A streaming query: the strip with the events read and the emits.
+    sh.expect("events/s");
+    sh.expect("emits, last");
     sh.expect("Ctrl-C cancels");
     sh.send(CTRL_C);
     sh.expect(FX_PROMPT);
