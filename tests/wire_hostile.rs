@@ -4,7 +4,7 @@
 mod hostile;
 
 use hostile::*;
-use proton_shell::wire::{ConnectOptions, Connection, DecodeLimits, Error, Event, Style};
+use proton_shell::wire::{ConnectOptions, Connection, DecodeLimits, Error, Event, Style, TypeDesc};
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_proton-shell");
@@ -542,4 +542,19 @@ async fn clickhouse_http_port_is_diagnosed() {
     };
     assert!(err.to_string().contains("speaks HTTP"), "{err}");
     assert_batch_fails_cleanly(port, &[], "speaks HTTP");
+}
+
+// ---------------------------------------------------------------------------
+// Regressions found by the fuzz targets (scripts/fuzz.sh)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn fuzz_type_names_enum_names_with_backslashes_print_as_they_parse() {
+    // type_names crash-d0d05aaa: an enum name with backslashes printed unescaped, so our
+    // own spelling of the type parsed back to different names.
+    let name = b"enum8('neg'\x00'it\\'s' \\\\\\\\\\\\\\\\\\\\\\=\x00\x00\x00\x00\x00\x00\x00 'inum8('neg'\x00'it\\'s' =\x00\x00\x00\x00\x00\x00\x00 'it\\'s' = 1t\\'s' = 128)";
+    let name = std::str::from_utf8(name).unwrap();
+    let t = TypeDesc::parse(name).expect("the fuzzer's input parses");
+    let shown = t.to_string();
+    assert_eq!(TypeDesc::parse(&shown).expect("our spelling parses"), t);
 }

@@ -458,7 +458,12 @@ impl std::fmt::Display for TypeDesc {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "'{}' = {v}", n.replace('\'', "\\'"))?;
+                    // Escaped as `unquote` reads it back: backslashes first, then quotes.
+                    write!(
+                        f,
+                        "'{}' = {v}",
+                        n.replace('\\', "\\\\").replace('\'', "\\'")
+                    )?;
                 }
                 f.write_str(")")
             }
@@ -555,6 +560,30 @@ mod tests {
             ])
         );
         assert_eq!(p("simple_aggregate_function(sum, uint64)"), p("uint64"));
+    }
+
+    #[test]
+    fn enum_names_with_quotes_and_backslashes_round_trip() {
+        // Found by the type_names fuzz target.
+        let t = p(r"enum8('it\'s \\ \\\' x' = 1, 'a=b' = 2)");
+        assert_eq!(p(&t.to_string()), t);
+        let TypeDesc::Enum8(items) = &t else {
+            panic!("{t:?}")
+        };
+        assert_eq!(items[0].0, r"it's \ \' x");
+    }
+
+    #[test]
+    fn deep_or_degenerate_types_are_refused_briefly() {
+        let deep = format!("{}int8{}", "array(".repeat(2450), ")".repeat(2450));
+        let msg = TypeDesc::parse(&deep).unwrap_err().to_string();
+        assert!(msg.contains("64") && msg.len() < 300, "{msg}");
+        let at_limit = format!("{}int8{}", "array(".repeat(64), ")".repeat(64));
+        assert!(TypeDesc::parse(&at_limit).is_ok());
+        let unknown = format!("{}frob{}", "tuple(".repeat(60), ")".repeat(60));
+        let msg = TypeDesc::parse(&unknown).unwrap_err().to_string();
+        assert!(msg.contains("`frob`") && msg.len() < 400, "{msg}");
+        assert!(TypeDesc::parse("fixed_string(0)").is_err());
     }
 
     #[test]
