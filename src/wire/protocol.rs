@@ -87,12 +87,13 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Add an increment; the counters come from the network, so they saturate instead of overflowing.
     pub fn add(&mut self, d: &Progress) {
-        self.rows += d.rows;
-        self.bytes += d.bytes;
-        self.total_rows += d.total_rows;
-        self.written_rows += d.written_rows;
-        self.written_bytes += d.written_bytes;
+        self.rows = self.rows.saturating_add(d.rows);
+        self.bytes = self.bytes.saturating_add(d.bytes);
+        self.total_rows = self.total_rows.saturating_add(d.total_rows);
+        self.written_rows = self.written_rows.saturating_add(d.written_rows);
+        self.written_bytes = self.written_bytes.saturating_add(d.written_bytes);
     }
 
     pub fn is_zero(&self) -> bool {
