@@ -558,3 +558,29 @@ fn fuzz_type_names_enum_names_with_backslashes_print_as_they_parse() {
     let shown = t.to_string();
     assert_eq!(TypeDesc::parse(&shown).expect("our spelling parses"), t);
 }
+
+#[test]
+fn fuzz_type_names_interval_kinds_are_words() {
+    // type_names crash-699d5a35: `interval` followed by spaces and control bytes parsed as an
+    // interval kind that printed differently; only alphabetic kinds are interval types.
+    let name = b"iNterval                                                                B\x00\x00\x00\x00\x00\x00\x00                                                _";
+    let name = std::str::from_utf8(name).unwrap();
+    assert!(TypeDesc::parse(name).is_err());
+    assert_eq!(
+        TypeDesc::parse("IntervalSecond").unwrap().to_string(),
+        "interval_second"
+    );
+}
+
+#[tokio::test]
+async fn fuzz_packets_rows_without_columns_cannot_expand_a_block() {
+    // Found by the packets target (as a slow unit): a Totals block of no columns and 2^28
+    // rows costs 5 bytes and rendered as 2^28 empty lines.
+    let mut p = Vec::new();
+    put_varint(&mut p, 7); // Totals
+    put_str(&mut p, "");
+    p.extend(block_head(0, 1 << 28));
+    let srv = serve(vec![header_packet("c", "uint8"), p]);
+    let err = query_error(opts(srv.port())).await;
+    assert!(err.to_string().contains("expand"), "{err}");
+}

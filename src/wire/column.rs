@@ -135,6 +135,9 @@ pub fn read_block_within<R: BufRead>(r: &mut R, ctx: &DecodeCtx, budget: &Budget
             rows,
         });
     }
+    // Every row renders as at least a line, even with no columns (which cost no input);
+    // charged last, when the wire count includes the rows' data.
+    budget.charge(nrows)?;
     Ok(Block { columns, rows })
 }
 

@@ -248,7 +248,11 @@ impl TypeDesc {
                 [_f, t] => parse(t)?,
                 _ => return Err(unknown()),
             },
-            (f, false) if f.starts_with("interval") && f.len() > 8 => {
+            (f, false)
+                if f.starts_with("interval")
+                    && f.len() > 8
+                    && f[8..].bytes().all(|b| b.is_ascii_alphabetic()) =>
+            {
                 TypeDesc::Interval(f[8..].to_string())
             }
             _ => return Err(unknown()),
