@@ -584,3 +584,15 @@ async fn fuzz_packets_rows_without_columns_cannot_expand_a_block() {
     let err = query_error(opts(srv.port())).await;
     assert!(err.to_string().contains("expand"), "{err}");
 }
+
+#[test]
+fn fuzz_type_names_element_names_that_need_backquotes_keep_them() {
+    // type_names crash-ae011ffa: a backquoted element name with a space printed bare.
+    for name in [
+        "nested(a uint8, `bc ` array(enum8('x' = 1)))",
+        "tuple(`a b` int8, c string)",
+    ] {
+        let t = TypeDesc::parse(name).expect("parses");
+        assert_eq!(TypeDesc::parse(&t.to_string()).expect("reparses"), t);
+    }
+}

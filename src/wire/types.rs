@@ -417,6 +417,22 @@ fn split_named(s: &str) -> Option<(String, &str)> {
     }
 }
 
+/// A tuple or nested element name as `split_named` reads it back: bare when it is a plain
+/// identifier, in backquotes otherwise (a name holding a backquote can only be bare).
+struct ElementName<'a>(&'a str);
+
+impl std::fmt::Display for ElementName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0;
+        let plain = !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if plain || n.contains('`') {
+            f.write_str(n)
+        } else {
+            write!(f, "`{n}`")
+        }
+    }
+}
+
 impl std::fmt::Display for TypeDesc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let tz = |f: &mut std::fmt::Formatter<'_>, tz: &Option<Tz>| match tz {
@@ -482,7 +498,7 @@ impl std::fmt::Display for TypeDesc {
                         f.write_str(", ")?;
                     }
                     match n {
-                        Some(n) => write!(f, "{n} {t}")?,
+                        Some(n) => write!(f, "{} {t}", ElementName(n))?,
                         None => write!(f, "{t}")?,
                     }
                 }
@@ -494,7 +510,7 @@ impl std::fmt::Display for TypeDesc {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{n} {t}")?;
+                    write!(f, "{} {t}", ElementName(n))?;
                 }
                 f.write_str(")")
             }
