@@ -61,6 +61,10 @@ fn assert_batch_fails_cleanly(port: u16, extra: &[&str], expect: &str) {
     let mut args = vec!["-q", "SELECT 1", "--host", "127.0.0.1", "--port", &port];
     args.extend_from_slice(extra);
     let run = run_binary(BIN, &args);
+    eprintln!(
+        "{expect}: exit {}, peak RSS {} KiB",
+        run.code, run.max_rss_kib
+    );
     assert_eq!(run.signal, None, "killed by a signal: {}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert_eq!(run.code, 3, "exit code; stderr: {}", run.stderr);
@@ -79,6 +83,12 @@ fn assert_batch_fails_cleanly(port: u16, extra: &[&str], expect: &str) {
         "peak RSS {} KiB",
         run.max_rss_kib
     );
+}
+
+/// Runs the binary for `run_binary` when this executable is started as its helper.
+#[test]
+fn rss_helper() {
+    hostile::rss_helper();
 }
 
 fn u64s(vals: &[u64]) -> Vec<u8> {

@@ -301,41 +301,83 @@ pub struct Run {
     pub max_rss_kib: i64,
 }
 
-/// Run `proton-shell` with `args` in a scratch home and reap it with wait4 for its peak RSS.
-// The child is reaped by wait4 (which also gives its rusage), not by `Child::wait`.
-#[allow(clippy::zombie_processes)]
+/// Set in a fresh copy of the test executable that runs only [`rss_helper`].
+pub const HELPER_ENV: &str = "PROTON_SHELL_HOSTILE_HELPER";
+/// The name of the test that calls [`rss_helper`]; every test file using `run_binary` has one.
+pub const HELPER_TEST: &str = "rss_helper";
+
+/// Run `proton-shell` with `args` in a scratch home; stdout, stderr, exit and peak RSS.
+///
+/// Linux records a new program's peak RSS from the address space it replaced, which for a
+/// spawned child is its parent's: a test process that built large payloads would inflate it.
+/// So the binary is started by a fresh copy of the test executable (a few MB), which reaps
+/// it with wait4 and leaves the results in files.
 pub fn run_binary(bin: &str, args: &[&str]) -> Run {
-    use std::os::unix::process::ExitStatusExt;
     use std::process::{Command, Stdio};
     let scratch = std::env::temp_dir().join(format!(
         "proton-shell-hostile-{}-{:?}",
         std::process::id(),
         thread::current().id()
     ));
-    let _ = std::fs::create_dir_all(&scratch);
-    let mut child = Command::new(bin)
-        .args(args)
-        .env("XDG_CONFIG_HOME", scratch.join("config"))
-        .env("XDG_DATA_HOME", scratch.join("data"))
-        .env("HOME", &scratch)
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    let mut spec = vec![bin.to_string()];
+    spec.extend(args.iter().map(|a| a.to_string()));
+    let exe = std::env::current_exe().expect("test executable");
+    let status = Command::new(exe)
+        .args(["--exact", HELPER_TEST, "--nocapture", "--test-threads=1"])
+        .env(HELPER_ENV, spec.join("\u{1f}"))
+        .env("PROTON_SHELL_HOSTILE_DIR", &scratch)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run the helper");
+    assert!(status.success(), "helper failed: {status}");
+    let read = |name: &str| {
+        String::from_utf8_lossy(&std::fs::read(scratch.join(name)).unwrap_or_default()).into_owned()
+    };
+    let result = read("result");
+    let nums: Vec<i64> = result
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert_eq!(nums.len(), 3, "helper result {result:?}");
+    let run = Run {
+        code: nums[0] as i32,
+        signal: (nums[1] != 0).then_some(nums[1] as i32),
+        stdout: read("stdout"),
+        stderr: read("stderr"),
+        max_rss_kib: nums[2],
+    };
+    let _ = std::fs::remove_dir_all(&scratch);
+    run
+}
+
+/// The helper's side of [`run_binary`]; does nothing unless `HELPER_ENV` is set.
+// The child is reaped by wait4 (which also gives its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
+pub fn rss_helper() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let Ok(spec) = std::env::var(HELPER_ENV) else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(std::env::var("PROTON_SHELL_HOSTILE_DIR").expect("dir"));
+    let mut parts = spec.split('\u{1f}');
+    let bin = parts.next().expect("binary");
+    let file = |name: &str| std::fs::File::create(dir.join(name)).expect("output file");
+    let child = Command::new(bin)
+        .args(parts)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("HOME", &dir)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(file("stdout"))
+        .stderr(file("stderr"))
         .spawn()
         .expect("spawn proton-shell");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let t_out = thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let t_err = thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: zeroed rusage is a valid value; wait4 fills it for our own child.
@@ -343,12 +385,14 @@ pub fn run_binary(bin: &str, args: &[&str]) -> Run {
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(r, pid, "wait4 failed");
     let st = std::process::ExitStatus::from_raw(status);
-    let _ = std::fs::remove_dir_all(&scratch);
-    Run {
-        code: st.code().unwrap_or(-1),
-        signal: st.signal(),
-        stdout: String::from_utf8_lossy(&t_out.join().unwrap_or_default()).into_owned(),
-        stderr: String::from_utf8_lossy(&t_err.join().unwrap_or_default()).into_owned(),
-        max_rss_kib: usage.ru_maxrss,
-    }
+    std::fs::write(
+        dir.join("result"),
+        format!(
+            "{} {} {}",
+            st.code().unwrap_or(-1),
+            st.signal().unwrap_or(0),
+            usage.ru_maxrss
+        ),
+    )
+    .expect("result file");
 }
