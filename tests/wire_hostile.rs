@@ -131,6 +131,27 @@ async fn d1_a_type_at_the_depth_limit_decodes_and_renders() {
 }
 
 #[tokio::test]
+async fn d1_maps_and_tuples_at_the_depth_limit_decode_and_render() {
+    // 32 levels of map(string, tuple(…)) = 64 constructors; one entry per level, int8 7 at the leaf.
+    let mut ty = "int8".to_string();
+    for _ in 0..32 {
+        ty = format!("map(string, tuple({ty}))");
+    }
+    let mut data = Vec::new();
+    for _ in 0..32 {
+        data.extend(u64s(&[1]));
+        put_str(&mut data, "k");
+    }
+    data.push(7);
+    let srv = serve(vec![data_packet("c", &ty, 1, &data), end_of_stream()]);
+    let out = run_query(opts(srv.port())).await.expect("depth 64 is allowed");
+    assert_eq!(
+        out,
+        format!("{}7{}\t\n", "{'k':(".repeat(32), ")}".repeat(32))
+    );
+}
+
+#[tokio::test]
 async fn d1_json_prefixes_cannot_chain_past_the_limit() {
     // Each json column announces a concrete tuple that holds another json column.
     let mut data = Vec::new();
