@@ -144,7 +144,9 @@ async fn d1_maps_and_tuples_at_the_depth_limit_decode_and_render() {
     }
     data.push(7);
     let srv = serve(vec![data_packet("c", &ty, 1, &data), end_of_stream()]);
-    let out = run_query(opts(srv.port())).await.expect("depth 64 is allowed");
+    let out = run_query(opts(srv.port()))
+        .await
+        .expect("depth 64 is allowed");
     assert_eq!(
         out,
         format!("{}7{}\t\n", "{'k':(".repeat(32), ")}".repeat(32))
