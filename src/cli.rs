@@ -153,6 +153,7 @@ impl Args {
                 .map(Duration::from_secs)
                 .unwrap_or(defaults.connect_timeout),
             compression: self.compression || file.compression.unwrap_or(false),
+            receive_timeout: defaults.receive_timeout,
         };
         let format = if self.vertical {
             Some("vertical".to_string())

@@ -3,15 +3,16 @@
 use super::column::{Block, DecodeCtx};
 use super::error::{Error, Result};
 use super::io::put_varint;
+use super::limits::DecodeLimits;
 use super::protocol::client as cp;
 use super::protocol::{
     read_hello, read_packet, write_hello, write_query, Packet, ProfileInfo, Progress, QuerySpec,
     ReadCtx, ServerInfo,
 };
-use std::io::{BufReader, Write};
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::io::{BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -23,9 +24,14 @@ pub struct ConnectOptions {
     pub user: String,
     pub password: String,
     pub database: String,
+    /// One deadline for connecting and the whole handshake (not per read).
     pub connect_timeout: Duration,
     /// Ask for LZ4-compressed blocks (off by default: on loopback it only costs CPU).
     pub compression: bool,
+    /// While a query (or ping) waits for the server, the longest silence allowed: any packet,
+    /// Progress heartbeats included, resets the clock. `None` (or zero) waits forever.
+    /// Like clickhouse-client's `receive_timeout`, 300 s by default.
+    pub receive_timeout: Option<Duration>,
 }
 
 impl Default for ConnectOptions {
@@ -38,6 +44,7 @@ impl Default for ConnectOptions {
             database: String::new(),
             connect_timeout: Duration::from_secs(10),
             compression: false,
+            receive_timeout: Some(Duration::from_secs(300)),
         }
     }
 }
@@ -50,6 +57,8 @@ impl std::fmt::Debug for ConnectOptions {
             .field("port", &self.port)
             .field("user", &self.user)
             .field("database", &self.database)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("receive_timeout", &self.receive_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -109,6 +118,129 @@ struct Link {
     writer: TcpStream,
     rx: mpsc::Receiver<Result<Packet>>,
     compression: Arc<AtomicBool>,
+    limits: Arc<Mutex<DecodeLimits>>,
+    watch: Arc<Watch>,
+}
+
+/// What the reader thread needs to know to apply the receive timeout.
+struct Watch {
+    /// Set while the caller waits for the server (a query, ping or drain).
+    awaiting: AtomicBool,
+    /// When the last byte arrived or the last request left, in ms since `epoch`.
+    last_ms: AtomicU64,
+    epoch: Instant,
+    /// Set when a read gave up because of a timeout or deadline.
+    timed_out: AtomicBool,
+}
+
+impl Watch {
+    fn new() -> Self {
+        Watch {
+            awaiting: AtomicBool::new(false),
+            last_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+            timed_out: AtomicBool::new(false),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = self.epoch.elapsed().as_millis() as u64;
+        self.last_ms.fetch_max(ms, Ordering::AcqRel);
+    }
+
+    fn since_last(&self) -> Duration {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(self.last_ms.load(Ordering::Acquire)))
+    }
+
+    /// A request went out: the clock starts now.
+    fn start_waiting(&self) {
+        self.touch();
+        self.awaiting.store(true, Ordering::Release);
+    }
+
+    fn stop_waiting(&self) {
+        self.awaiting.store(false, Ordering::Release);
+    }
+}
+
+/// The socket as the reader sees it: reads give up at the handshake deadline, or after
+/// `receive_timeout` of silence while the caller is waiting for the server.
+struct TimedStream {
+    stream: TcpStream,
+    watch: Arc<Watch>,
+    /// During the handshake: one deadline for all of it.
+    deadline: Option<Instant>,
+    receive_timeout: Option<Duration>,
+    /// The read timeout the socket has now (saves a syscall per read).
+    current: Option<Option<Duration>>,
+}
+
+/// While idle, re-check this often, so a query started while a read is already blocked
+/// gets its full timeout and no more.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+impl TimedStream {
+    fn set_timeout(&mut self, t: Option<Duration>) -> std::io::Result<()> {
+        // A zero timeout means "none" to the OS API and is refused; round up.
+        let t = t.map(|d| d.max(Duration::from_millis(1)));
+        if self.current != Some(t) {
+            self.stream.set_read_timeout(t)?;
+            self.current = Some(t);
+        }
+        Ok(())
+    }
+
+    fn expired(&self) -> std::io::Error {
+        self.watch.timed_out.store(true, Ordering::Release);
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "timed out waiting for the server",
+        )
+    }
+}
+
+impl Read for TimedStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let timeout = if let Some(deadline) = self.deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(self.expired());
+                }
+                Some(left)
+            } else if let Some(limit) = self.receive_timeout {
+                if self.watch.awaiting.load(Ordering::Acquire) {
+                    let left = limit.saturating_sub(self.watch.since_last());
+                    if left.is_zero() {
+                        return Err(self.expired());
+                    }
+                    Some(left)
+                } else {
+                    Some(IDLE_POLL)
+                }
+            } else {
+                None
+            };
+            self.set_timeout(timeout)?;
+            match self.stream.read(buf) {
+                Ok(n) => {
+                    if n > 0 {
+                        self.watch.touch();
+                    }
+                    return Ok(n);
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock
+                            | std::io::ErrorKind::TimedOut
+                            | std::io::ErrorKind::Interrupted
+                    ) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }
 
 impl Drop for Link {
@@ -128,13 +260,54 @@ pub struct Connection {
     /// Old servers (18.x) leave our external-tables block unread after an exception, which
     /// would desynchronise the next query: reconnect quietly before it.
     resync: bool,
+    /// What one block may cost to decode; kept across reconnects.
+    limits: DecodeLimits,
 }
 
 /// Packets buffered between the reader thread and the caller; bounds memory on fast streams.
 const CHANNEL_DEPTH: usize = 4;
 
-fn connect_sync(opts: &ConnectOptions) -> Result<(ServerInfo, Link)> {
+/// Stack of the reader thread: decoding recurses once per type level (at most
+/// `MAX_TYPE_DEPTH`), a few KiB a level in a debug build; this leaves a wide margin.
+const READER_STACK: usize = 16 << 20;
+
+/// How long the Hello may go unanswered before we check whether the port speaks HTTP
+/// (an HTTP server waits silently for the rest of a request it cannot parse).
+const HTTP_PROBE_AFTER: Duration = Duration::from_millis(500);
+
+fn http_port_error(got: &[u8]) -> String {
+    let first = String::from_utf8_lossy(&got[..got.len().min(40)]);
+    format!(
+        "this port speaks HTTP, not the native protocol; Proton's native port is 8463 (got {:?})",
+        first.lines().next().unwrap_or("")
+    )
+}
+
+/// Ask `addr` for `GET /` on a second connection: `Some(reply)` if it answers like HTTP.
+fn probe_http(addr: &SocketAddr, deadline: Instant) -> Option<Vec<u8>> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return None;
+    }
+    let wait = left.min(Duration::from_millis(700));
+    let mut s = TcpStream::connect_timeout(addr, wait).ok()?;
+    s.set_read_timeout(Some(wait)).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    while got.len() < 5 {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    let _ = s.shutdown(Shutdown::Both);
+    got.starts_with(b"HTTP/").then_some(got)
+}
+
+fn connect_sync(opts: &ConnectOptions, limits: DecodeLimits) -> Result<(ServerInfo, Link)> {
     let addr = opts.addr();
+    let deadline = Instant::now() + opts.connect_timeout;
     let fail = |reason: String| Error::Connect {
         addr: addr.clone(),
         reason,
@@ -146,15 +319,19 @@ fn connect_sync(opts: &ConnectOptions) -> Result<(ServerInfo, Link)> {
     let mut last = None;
     let mut stream = None;
     for a in &addrs {
-        match TcpStream::connect_timeout(a, opts.connect_timeout) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match TcpStream::connect_timeout(a, left) {
             Ok(s) => {
-                stream = Some(s);
+                stream = Some((s, *a));
                 break;
             }
             Err(e) => last = Some(e),
         }
     }
-    let stream = match stream {
+    let (stream, peer_addr) = match stream {
         Some(s) => s,
         None => {
             let reason = match last {
@@ -166,63 +343,96 @@ fn connect_sync(opts: &ConnectOptions) -> Result<(ServerInfo, Link)> {
                     format!("no answer within {:?}", opts.connect_timeout)
                 }
                 Some(e) => e.to_string(),
-                None => "host resolved to no addresses".into(),
+                None if addrs.is_empty() => "host resolved to no addresses".into(),
+                None => format!("no answer within {:?}", opts.connect_timeout),
             };
             return Err(fail(reason));
         }
     };
     let _ = stream.set_nodelay(true);
-    stream
-        .set_read_timeout(Some(opts.connect_timeout))
-        .map_err(|e| fail(e.to_string()))?;
     let mut writer = stream.try_clone().map_err(|e| fail(e.to_string()))?;
     let mut hello = Vec::new();
     write_hello(&mut hello, &opts.database, &opts.user, &opts.password);
     writer
         .write_all(&hello)
         .map_err(|e| fail(format!("sending Hello: {e}")))?;
-    let mut reader = BufReader::with_capacity(1 << 20, stream);
-    // A server on an HTTP port answers with text: say so instead of "unknown packet 72".
-    let first = std::io::BufRead::fill_buf(&mut reader).map_err(|e| match e.kind() {
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => fail(format!(
+    let watch = Arc::new(Watch::new());
+    let timed = TimedStream {
+        stream,
+        watch: watch.clone(),
+        // First only until the HTTP probe, then to the end of the handshake.
+        deadline: Some(deadline.min(Instant::now() + HTTP_PROBE_AFTER)),
+        receive_timeout: opts.receive_timeout.filter(|t| !t.is_zero()),
+        current: None,
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, timed);
+    let slow_hello = || {
+        fail(format!(
             "no native-protocol Hello within {:?}; is {} the native TCP port (Proton: 8463), not HTTP (8123/3218)?",
             opts.connect_timeout, opts.port
-        )),
-        _ => fail(format!("reading Hello: {e}")),
-    })?;
+        ))
+    };
+    let first = match std::io::BufRead::fill_buf(&mut reader) {
+        Ok(b) => b.to_vec(),
+        Err(_) if watch.timed_out.load(Ordering::Acquire) => {
+            // Silence: an HTTP server waiting for the rest of its request, or a slow server.
+            if let Some(reply) = probe_http(&peer_addr, deadline) {
+                return Err(fail(http_port_error(&reply)));
+            }
+            watch.timed_out.store(false, Ordering::Release);
+            reader.get_mut().deadline = Some(deadline);
+            match std::io::BufRead::fill_buf(&mut reader) {
+                Ok(b) => b.to_vec(),
+                Err(_) if watch.timed_out.load(Ordering::Acquire) => return Err(slow_hello()),
+                Err(e) => return Err(fail(format!("reading Hello: {e}"))),
+            }
+        }
+        Err(e) => return Err(fail(format!("reading Hello: {e}"))),
+    };
+    reader.get_mut().deadline = Some(deadline);
     if first.is_empty() {
         return Err(fail(
             "the server closed the connection during the handshake".into(),
         ));
     }
-    if first.starts_with(b"HTTP/") {
-        return Err(fail(format!(
-            "this port speaks HTTP, not the native protocol; Proton's native port is 8463 (got {:?})",
-            String::from_utf8_lossy(&first[..first.len().min(40)]).lines().next().unwrap_or("")
-        )));
+    // A native server's first byte is Hello (0) or Exception (2); `H` can only be "HTTP/…".
+    if first[0] == b'H' {
+        return Err(fail(http_port_error(&first)));
     }
     let info = read_hello(&mut reader).map_err(|e| match e {
         Error::Server(ex) => Error::Server(ex),
+        _ if watch.timed_out.load(Ordering::Acquire) => fail(format!(
+            "the server did not complete the handshake within {:?}",
+            opts.connect_timeout
+        )),
         other => fail(format!("bad Hello: {other}")),
     })?;
-    reader
-        .get_ref()
-        .set_read_timeout(None)
-        .map_err(|e| fail(e.to_string()))?;
+    // From now on only the receive timeout applies, and only while a request waits.
+    reader.get_mut().deadline = None;
 
     let tz = info.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
     let compression = Arc::new(AtomicBool::new(false));
+    let shared_limits = Arc::new(Mutex::new(limits));
     let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
     let revision = info.negotiated_revision();
     let flag = compression.clone();
+    let lim = shared_limits.clone();
     let peer = addr.clone();
+    let w = watch.clone();
+    let receive_timeout = opts.receive_timeout;
     std::thread::Builder::new()
         .name("proton-reader".into())
+        .stack_size(READER_STACK)
         .spawn(move || {
             reader_loop(
                 reader,
                 tx,
-                flag,
+                ReaderShared {
+                    compression: flag,
+                    limits: lim,
+                    watch: w,
+                    receive_timeout,
+                },
                 revision,
                 DecodeCtx { server_tz: tz },
                 peer,
@@ -235,20 +445,39 @@ fn connect_sync(opts: &ConnectOptions) -> Result<(ServerInfo, Link)> {
             writer,
             rx,
             compression,
+            limits: shared_limits,
+            watch,
         },
     ))
+}
+
+/// What the reader thread shares with its connection.
+struct ReaderShared {
+    compression: Arc<AtomicBool>,
+    limits: Arc<Mutex<DecodeLimits>>,
+    watch: Arc<Watch>,
+    receive_timeout: Option<Duration>,
 }
 
 /// Decodes packets off the socket on its own thread, so decoding overlaps with rendering
 /// and the caller's receive is cancel-safe.
 fn reader_loop(
-    mut r: BufReader<TcpStream>,
+    mut r: BufReader<TimedStream>,
     tx: mpsc::Sender<Result<Packet>>,
-    compression: Arc<AtomicBool>,
+    shared: ReaderShared,
     revision: u64,
     decode: DecodeCtx,
     addr: String,
 ) {
+    let timed_out = |addr: &str| {
+        Error::ConnectionLost {
+        addr: addr.to_string(),
+        reason: format!(
+            "no data from the server for {:?} (receive timeout); the query may still be running there",
+            shared.receive_timeout.unwrap_or_default()
+        ),
+    }
+    };
     loop {
         // Distinguish a clean close between packets from one mid-packet.
         match std::io::BufRead::fill_buf(&mut r) {
@@ -261,21 +490,32 @@ fn reader_loop(
             }
             Ok(_) => {}
             Err(e) => {
-                let _ = tx.blocking_send(Err(Error::ConnectionLost {
-                    addr,
-                    reason: e.to_string(),
-                }));
+                let err = if shared.watch.timed_out.load(Ordering::Acquire) {
+                    timed_out(&addr)
+                } else {
+                    Error::ConnectionLost {
+                        addr,
+                        reason: e.to_string(),
+                    }
+                };
+                let _ = tx.blocking_send(Err(err));
                 return;
             }
         }
         let ctx = ReadCtx {
             revision,
-            compression: compression.load(Ordering::Acquire),
+            compression: shared.compression.load(Ordering::Acquire),
             decode,
+            limits: shared
+                .limits
+                .lock()
+                .map(|l| *l)
+                .unwrap_or_else(|p| *p.into_inner()),
         };
         let packet = read_packet(&mut r, &ctx);
         let fatal = packet.is_err();
         let packet = packet.map_err(|e| match e {
+            _ if shared.watch.timed_out.load(Ordering::Acquire) => timed_out(&addr),
             Error::Protocol(reason)
                 if reason.contains("connection closed") || reason.contains("reset") =>
             {
@@ -295,8 +535,16 @@ fn reader_loop(
 impl Connection {
     /// Connect and handshake.
     pub async fn connect(opts: ConnectOptions) -> Result<Connection> {
+        Self::connect_with_limits(opts, DecodeLimits::default()).await
+    }
+
+    /// Connect and handshake, decoding blocks within `limits`.
+    pub async fn connect_with_limits(
+        opts: ConnectOptions,
+        limits: DecodeLimits,
+    ) -> Result<Connection> {
         let o = opts.clone();
-        let (info, link) = tokio::task::spawn_blocking(move || connect_sync(&o))
+        let (info, link) = tokio::task::spawn_blocking(move || connect_sync(&o, limits))
             .await
             .map_err(|e| Error::Connect {
                 addr: opts.addr(),
@@ -309,7 +557,30 @@ impl Connection {
             state: State::Idle,
             reconnects: 0,
             resync: false,
+            limits,
         })
+    }
+
+    /// The limits blocks are decoded within.
+    pub fn decode_limits(&self) -> DecodeLimits {
+        self.limits
+    }
+
+    /// Change the decoding limits (from the next packet on, and for reconnects).
+    pub fn set_decode_limits(&mut self, limits: DecodeLimits) {
+        self.limits = limits;
+        if let Some(link) = &self.link {
+            if let Ok(mut l) = link.limits.lock() {
+                *l = limits;
+            }
+        }
+    }
+
+    /// The caller has everything it asked for: silence is fine again.
+    fn stop_waiting(&self) {
+        if let Some(link) = &self.link {
+            link.watch.stop_waiting();
+        }
     }
 
     pub fn server_info(&self) -> &ServerInfo {
@@ -347,6 +618,7 @@ impl Connection {
 
     fn after_exception(&mut self) {
         self.state = State::Idle;
+        self.stop_waiting();
         if self.revision() < super::protocol::REV_CLIENT_WRITE_INFO {
             self.resync = true;
         }
@@ -365,7 +637,7 @@ impl Connection {
             return Ok(false);
         }
         self.link = None;
-        let mut fresh = Connection::connect(self.opts.clone()).await?;
+        let mut fresh = Connection::connect_with_limits(self.opts.clone(), self.limits).await?;
         self.info = fresh.info.clone();
         self.link = fresh.link.take();
         self.state = State::Idle;
@@ -388,6 +660,8 @@ impl Connection {
     fn send(&mut self, bytes: &[u8]) -> Result<()> {
         let addr = self.opts.addr();
         let link = self.link.as_mut().ok_or(Error::NotConnected)?;
+        // Every request expects an answer: the receive timeout runs from here.
+        link.watch.start_waiting();
         if let Err(e) = link.writer.write_all(bytes) {
             self.break_link();
             return Err(Error::ConnectionLost {
@@ -437,6 +711,7 @@ impl Connection {
             match tokio::time::timeout(left, self.recv()).await {
                 Ok(Ok(Packet::EndOfStream)) | Ok(Err(Error::Server(_))) => {
                     self.state = State::Idle;
+                    self.stop_waiting();
                     return CancelOutcome::Drained;
                 }
                 Ok(Ok(_)) => {}
@@ -517,7 +792,10 @@ impl Connection {
         self.send(&b)?;
         loop {
             match self.recv().await? {
-                Packet::Pong => return Ok(()),
+                Packet::Pong => {
+                    self.stop_waiting();
+                    return Ok(());
+                }
                 Packet::Progress(_) | Packet::ProfileEvents(_) => {}
                 other => {
                     self.break_link();
@@ -638,6 +916,7 @@ impl QueryStream<'_> {
                 Packet::EndOfStream => {
                     self.done = true;
                     self.conn.state = State::Idle;
+                    self.conn.stop_waiting();
                     if self.insert_refused {
                         return Err(Error::Unsupported(
                             "this server wants INSERT rows sent as native blocks, which proton-shell does not send yet; \

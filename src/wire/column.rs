@@ -4,7 +4,8 @@ use super::error::{Error, Result};
 use super::io::{
     read_exact_vec, read_into, read_string, read_u64_le, read_u8, read_varint, MAX_ROWS,
 };
-use super::types::{decimal_width, TypeDesc};
+use super::limits::{overflow, Budget, Counted, DecodeLimits};
+use super::types::{decimal_width, TypeDesc, MAX_TYPE_DEPTH};
 use chrono_tz::Tz;
 use std::io::BufRead;
 use std::sync::Arc;
@@ -76,8 +77,18 @@ pub struct DecodeCtx {
     pub server_tz: Tz,
 }
 
-/// Read a block (BlockInfo, then columns) as it follows a Data packet's table name.
+/// Most elements reserved ahead of the bytes that justify them; vectors grow past this as data arrives.
+const RESERVE: usize = 1 << 16;
+
+/// Read a block (BlockInfo, then columns) as it follows a Data packet's table name,
+/// within the default [`DecodeLimits`] measured against the bytes read from `r`.
 pub fn read_block<R: BufRead>(r: &mut R, ctx: &DecodeCtx) -> Result<Block> {
+    let budget = Budget::new(DecodeLimits::default());
+    read_block_within(&mut Counted::new(r, &budget), ctx, &budget)
+}
+
+/// Read a block, charging its cost to `budget` (whose wire count the caller's reader keeps).
+pub fn read_block_within<R: BufRead>(r: &mut R, ctx: &DecodeCtx, budget: &Budget) -> Result<Block> {
     // BlockInfo: field 1 is_overflows (u8), field 2 bucket_num (i32), 0 ends it.
     loop {
         match read_varint(r)? {
@@ -101,15 +112,17 @@ pub fn read_block<R: BufRead>(r: &mut R, ctx: &DecodeCtx) -> Result<Block> {
         return Err(Error::Protocol(format!("block declares {nrows} rows")));
     }
     let rows = nrows as usize;
-    let mut columns = Vec::with_capacity(ncols as usize);
+    let mut columns = Vec::with_capacity((ncols as usize).min(1024));
     for _ in 0..ncols {
         let name = read_string(r)?;
         let type_name = read_string(r)?;
         let declared = TypeDesc::parse(&type_name)?;
         let (ty, data) = if rows > 0 {
-            let ty = read_prefix(r, &declared)?;
+            let ty = read_prefix(r, &declared, 0)?;
             let ty = with_server_tz(ty, ctx.server_tz);
-            let data = read_data(r, &ty, rows)?;
+            let data = read_data(r, &ty, rows, budget)?;
+            // JSON output repeats the column name on every row.
+            budget.charge_mul(rows as u64, name.len() as u64)?;
             (ty, data)
         } else {
             (with_server_tz(declared, ctx.server_tz), empty_data())
@@ -122,6 +135,9 @@ pub fn read_block<R: BufRead>(r: &mut R, ctx: &DecodeCtx) -> Result<Block> {
             rows,
         });
     }
+    // Every row renders as at least a line, even with no columns (which cost no input);
+    // charged last, when the wire count includes the rows' data.
+    budget.charge(nrows)?;
     Ok(Block { columns, rows })
 }
 
@@ -173,7 +189,13 @@ fn map_type(ty: TypeDesc, f: &dyn Fn(TypeDesc) -> TypeDesc) -> TypeDesc {
 
 /// Read the serialization prefixes that precede column data (low_cardinality key version,
 /// json's concrete type), and return the type the data is then read with.
-fn read_prefix<R: BufRead>(r: &mut R, ty: &TypeDesc) -> Result<TypeDesc> {
+fn read_prefix<R: BufRead>(r: &mut R, ty: &TypeDesc, depth: usize) -> Result<TypeDesc> {
+    if depth > MAX_TYPE_DEPTH {
+        return Err(Error::Protocol(format!(
+            "column type nests deeper than the limit of {MAX_TYPE_DEPTH} levels"
+        )));
+    }
+    let d = depth + 1;
     Ok(match ty {
         TypeDesc::LowCardinality(inner) => {
             let version = read_u64_le(r)?;
@@ -184,36 +206,37 @@ fn read_prefix<R: BufRead>(r: &mut R, ty: &TypeDesc) -> Result<TypeDesc> {
             }
             TypeDesc::LowCardinality(inner.clone())
         }
-        TypeDesc::Nullable(t) => TypeDesc::Nullable(Box::new(read_prefix(r, t)?)),
-        TypeDesc::Array(t) => TypeDesc::Array(Box::new(read_prefix(r, t)?)),
+        TypeDesc::Nullable(t) => TypeDesc::Nullable(Box::new(read_prefix(r, t, d)?)),
+        TypeDesc::Array(t) => TypeDesc::Array(Box::new(read_prefix(r, t, d)?)),
         TypeDesc::Map(k, v) => {
-            let k = read_prefix(r, k)?;
-            TypeDesc::Map(Box::new(k), Box::new(read_prefix(r, v)?))
+            let k = read_prefix(r, k, d)?;
+            TypeDesc::Map(Box::new(k), Box::new(read_prefix(r, v, d)?))
         }
         TypeDesc::Tuple(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (n, t) in items {
-                out.push((n.clone(), read_prefix(r, t)?));
+                out.push((n.clone(), read_prefix(r, t, d)?));
             }
             TypeDesc::Tuple(out)
         }
         TypeDesc::Nested(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (n, t) in items {
-                out.push((n.clone(), read_prefix(r, t)?));
+                out.push((n.clone(), read_prefix(r, t, d)?));
             }
             TypeDesc::Nested(out)
         }
         TypeDesc::Json => match read_u8(r)? {
             0 => {
                 let name = read_string(r)?;
-                let tuple = TypeDesc::parse(&name)?;
+                // Counts towards the same nesting limit as the type it sits in.
+                let tuple = TypeDesc::parse_at_depth(&name, d)?;
                 if !matches!(tuple, TypeDesc::Tuple(_)) {
                     return Err(Error::Protocol(format!(
                         "json column carries non-tuple type {name}"
                     )));
                 }
-                TypeDesc::JsonTuple(Box::new(read_prefix(r, &tuple)?))
+                TypeDesc::JsonTuple(Box::new(read_prefix(r, &tuple, d)?))
             }
             1 => TypeDesc::String,
             k => {
@@ -249,13 +272,22 @@ pub fn fixed_width(ty: &TypeDesc) -> Option<usize> {
     })
 }
 
-fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize) -> Result<Data> {
+fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize, budget: &Budget) -> Result<Data> {
     if let Some(width) = fixed_width(ty) {
-        let bytes = read_exact_vec(r, (rows as u64) * width as u64, "column data")?;
+        // Zero-width types are refused when parsed; every row costs at least one input byte.
+        let n = (rows as u64)
+            .checked_mul(width as u64)
+            .ok_or_else(overflow)?;
+        let bytes = read_exact_vec(r, n, "column data")?;
+        if let TypeDesc::Enum8(items) | TypeDesc::Enum16(items) = ty {
+            // Each value is shown as its name.
+            let longest = items.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+            budget.charge_mul(rows as u64, longest as u64)?;
+        }
         return Ok(Data::Fixed { width, bytes });
     }
     Ok(match ty {
-        TypeDesc::String => read_strings(r, rows)?,
+        TypeDesc::String => read_strings(r, rows, budget)?,
         TypeDesc::Nothing => {
             read_exact_vec(r, rows as u64, "nothing column")?;
             Data::Nothing
@@ -264,48 +296,61 @@ fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize) -> Result<Data> 
             let nulls = read_exact_vec(r, rows as u64, "null map")?;
             Data::Nullable {
                 nulls,
-                inner: Box::new(read_data(r, t, rows)?),
+                inner: Box::new(read_data(r, t, rows, budget)?),
             }
         }
-        TypeDesc::Array(t) => read_array(r, rows, |r, n| read_data(r, t, n))?,
+        TypeDesc::Array(t) => read_array(r, rows, |r, n| read_data(r, t, n, budget))?,
         TypeDesc::Map(k, v) => read_array(r, rows, |r, n| {
-            let keys = read_data(r, k, n)?;
-            Ok(Data::Tuple(vec![keys, read_data(r, v, n)?]))
+            let keys = read_data(r, k, n, budget)?;
+            Ok(Data::Tuple(vec![keys, read_data(r, v, n, budget)?]))
         })?,
         TypeDesc::Nested(items) => read_array(r, rows, |r, n| {
             let mut cols = Vec::with_capacity(items.len());
-            for (_, t) in items {
-                cols.push(read_data(r, t, n)?);
+            for (name, t) in items {
+                cols.push(read_data(r, t, n, budget)?);
+                budget.charge_mul(n as u64, name.len() as u64)?;
             }
             Ok(Data::Tuple(cols))
         })?,
         TypeDesc::Tuple(items) => {
             let mut cols = Vec::with_capacity(items.len());
-            for (_, t) in items {
-                cols.push(read_data(r, t, rows)?);
+            for (name, t) in items {
+                cols.push(read_data(r, t, rows, budget)?);
+                // JSON output names a named tuple's elements on every row.
+                let name_len = name.as_ref().map_or(0, |n| n.len());
+                budget.charge_mul(rows as u64, name_len as u64)?;
             }
             Data::Tuple(cols)
         }
-        TypeDesc::JsonTuple(t) => read_data(r, t, rows)?,
-        TypeDesc::LowCardinality(t) => read_low_cardinality(r, t, rows)?,
+        TypeDesc::JsonTuple(t) => read_data(r, t, rows, budget)?,
+        TypeDesc::LowCardinality(t) => read_low_cardinality(r, t, rows, budget)?,
         TypeDesc::Json => return Err(Error::Protocol("json column without its prefix".into())),
         other => return Err(Error::UnknownType(other.to_string())),
     })
 }
 
-fn read_strings<R: BufRead>(r: &mut R, rows: usize) -> Result<Data> {
-    let mut offsets = Vec::with_capacity(rows.min(1 << 20) + 1);
+/// Rows between budget checks in per-row loops (cheap, and bounds the overshoot).
+const CHARGE_EVERY: usize = 4096;
+
+fn read_strings<R: BufRead>(r: &mut R, rows: usize, budget: &Budget) -> Result<Data> {
+    let mut offsets = Vec::with_capacity(rows.min(RESERVE) + 1);
     let mut bytes = Vec::new();
     offsets.push(0);
-    for _ in 0..rows {
+    for i in 0..rows {
+        if i % CHARGE_EVERY == 0 {
+            // Each row keeps an 8-byte offset for as little as one input byte.
+            let n = (rows - i).min(CHARGE_EVERY) as u64;
+            budget.charge_mul(n, std::mem::size_of::<usize>() as u64)?;
+        }
         let len = read_varint(r)?;
         // Fast path: the string is already buffered.
         let buf = r.fill_buf().map_err(super::io::io_err)?;
-        if (len as usize) <= buf.len() {
-            bytes.extend_from_slice(&buf[..len as usize]);
-            r.consume(len as usize);
-        } else {
-            read_into(r, len, &mut bytes, "string column")?;
+        match usize::try_from(len) {
+            Ok(n) if n <= buf.len() => {
+                bytes.extend_from_slice(&buf[..n]);
+                r.consume(n);
+            }
+            _ => read_into(r, len, &mut bytes, "string column")?,
         }
         offsets.push(bytes.len());
     }
@@ -317,7 +362,8 @@ fn read_array<R: BufRead>(
     rows: usize,
     inner: impl FnOnce(&mut R, usize) -> Result<Data>,
 ) -> Result<Data> {
-    let raw = read_exact_vec(r, rows as u64 * 8, "array offsets")?;
+    let n = (rows as u64).checked_mul(8).ok_or_else(overflow)?;
+    let raw = read_exact_vec(r, n, "array offsets")?;
     let offsets: Vec<u64> = raw
         .chunks_exact(8)
         .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
@@ -341,7 +387,12 @@ fn read_array<R: BufRead>(
 const LC_HAS_ADDITIONAL_KEYS: u64 = 1 << 9;
 const LC_NEED_GLOBAL_DICTIONARY: u64 = 1 << 8;
 
-fn read_low_cardinality<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize) -> Result<Data> {
+fn read_low_cardinality<R: BufRead>(
+    r: &mut R,
+    ty: &TypeDesc,
+    rows: usize,
+    budget: &Budget,
+) -> Result<Data> {
     let key_ty = match ty {
         TypeDesc::Nullable(t) => t.as_ref(),
         t => t,
@@ -349,7 +400,7 @@ fn read_low_cardinality<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize) -> Re
     let mut dict: Option<Data> = None;
     let mut dict_len = 0u64;
     let mut base = 0u64;
-    let mut keys = Vec::with_capacity(rows.min(1 << 20));
+    let mut keys = Vec::with_capacity(rows.min(RESERVE));
     while keys.len() < rows {
         let flags = read_u64_le(r)?;
         if flags & LC_NEED_GLOBAL_DICTIONARY != 0 {
@@ -375,36 +426,67 @@ fn read_low_cardinality<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize) -> Re
                     "low_cardinality dictionary of {n} keys"
                 )));
             }
-            let part = read_data(r, key_ty, n as usize)?;
+            let part = read_data(r, key_ty, n as usize, budget)?;
             base = dict_len;
-            dict_len += n;
+            dict_len = dict_len.checked_add(n).ok_or_else(overflow)?;
+            if dict_len > MAX_ROWS {
+                return Err(Error::Protocol(format!(
+                    "low_cardinality dictionary of {dict_len} keys"
+                )));
+            }
             dict = Some(match dict.take() {
                 None => part,
                 Some(d) => append_data(d, part)?,
             });
         }
         let n = read_u64_le(r)?;
-        if n == 0 || n as usize > rows - keys.len() {
+        if n == 0 || n > (rows - keys.len()) as u64 {
             return Err(Error::Protocol(format!(
                 "low_cardinality chunk of {n} rows"
             )));
         }
-        let raw = read_exact_vec(r, n * width as u64, "low_cardinality indexes")?;
+        let len = n.checked_mul(width as u64).ok_or_else(overflow)?;
+        let raw = read_exact_vec(r, len, "low_cardinality indexes")?;
+        // Each row keeps an 8-byte key for as little as one input byte.
+        budget.charge_mul(n, 8)?;
+        let mut shown = 0u64;
         for c in raw.chunks_exact(width) {
             let mut b = [0u8; 8];
             b[..width].copy_from_slice(c);
-            let k = u64::from_le_bytes(b) + base;
-            if k >= dict_len {
-                return Err(Error::Protocol("low_cardinality index out of range".into()));
-            }
+            // A wrong index is an error, never a wrong value.
+            let k = u64::from_le_bytes(b)
+                .checked_add(base)
+                .filter(|k| *k < dict_len)
+                .ok_or_else(|| {
+                    Error::Protocol(format!(
+                        "low_cardinality index {} out of range (dictionary of {dict_len})",
+                        u64::from_le_bytes(b)
+                    ))
+                })?;
+            // Each row is shown as its whole dictionary entry.
+            shown = shown.saturating_add(dict.as_ref().map_or(0, |d| entry_len(d, k)));
             keys.push(k);
         }
+        budget.charge(shown)?;
     }
     let dict = dict.ok_or_else(|| Error::Protocol("low_cardinality column without keys".into()))?;
     Ok(Data::LowCard {
         dict: Box::new(dict),
         keys,
     })
+}
+
+/// Stored byte length of dictionary entry `k` (strings and fixed-width keys).
+fn entry_len(dict: &Data, k: u64) -> u64 {
+    let k = k as usize;
+    match dict {
+        Data::Fixed { width, .. } => *width as u64,
+        Data::Str { offsets, .. } => match (offsets.get(k), offsets.get(k + 1)) {
+            (Some(a), Some(b)) => b.saturating_sub(*a) as u64,
+            _ => 0,
+        },
+        _ => 0,
+    }
 }
 
 fn append_data(a: Data, b: Data) -> Result<Data> {

@@ -1,5 +1,6 @@
 //! LZ4 compressed frames of the native protocol, with CityHash128 v1.0.2 checksums.
 
+use super::limits::Budget;
 use std::io::{self, BufRead, Read};
 
 const METHOD_NONE: u8 = 0x02;
@@ -8,6 +9,9 @@ const METHOD_ZSTD: u8 = 0x90;
 const HEADER: usize = 9;
 /// The server's own limit on one frame.
 const MAX_FRAME: usize = 1 << 30;
+/// LZ4 turns one input byte into at most 255 output bytes (a match length byte adds 255),
+/// so a frame claiming more than this per compressed byte is lying; checked before allocating.
+const LZ4_MAX_RATIO: usize = 256;
 
 /// Marker carried inside an `io::Error` when a frame's checksum does not match.
 #[derive(Debug)]
@@ -52,6 +56,8 @@ pub struct FrameReader<'a, R: BufRead> {
     inner: &'a mut R,
     buf: Vec<u8>,
     pos: usize,
+    /// Charged with every decompressed byte before it is allocated.
+    budget: Option<&'a Budget>,
 }
 
 impl<'a, R: BufRead> FrameReader<'a, R> {
@@ -60,6 +66,15 @@ impl<'a, R: BufRead> FrameReader<'a, R> {
             inner,
             buf: Vec::new(),
             pos: 0,
+            budget: None,
+        }
+    }
+
+    /// A reader whose decompressed bytes count against `budget` (see [`super::limits`]).
+    pub fn with_budget(inner: &'a mut R, budget: &'a Budget) -> Self {
+        FrameReader {
+            budget: Some(budget),
+            ..FrameReader::new(inner)
         }
     }
 
@@ -79,7 +94,8 @@ impl<'a, R: BufRead> FrameReader<'a, R> {
                 "compressed frame declares {compressed} → {size} bytes"
             )));
         }
-        let mut body = Vec::with_capacity(compressed);
+        // Grow as bytes arrive, so a lying length cannot make us allocate it up front.
+        let mut body = Vec::with_capacity(compressed.min(1 << 20));
         body.extend_from_slice(&head[16..]);
         (&mut *self.inner)
             .take((compressed - HEADER) as u64)
@@ -94,6 +110,16 @@ impl<'a, R: BufRead> FrameReader<'a, R> {
             return Err(io::Error::new(io::ErrorKind::InvalidData, ChecksumMismatch));
         }
         let payload = &body[HEADER..];
+        if method == METHOD_LZ4 && size > payload.len().saturating_mul(LZ4_MAX_RATIO) + 64 {
+            return Err(invalid(format!(
+                "LZ4 frame of {compressed} bytes claims to decompress to {size} bytes, more than LZ4 can"
+            )));
+        }
+        if let Some(b) = self.budget {
+            b.charge_decompressed(size as u64)?;
+        }
+        // Release the previous frame before allocating the next.
+        self.buf = Vec::new();
         self.buf = match method {
             METHOD_LZ4 => lz4_flex::block::decompress(payload, size)
                 .map_err(|e| invalid(format!("LZ4 frame does not decompress: {e}")))?,
@@ -157,6 +183,20 @@ mod tests {
             .map(|_| ())
             .unwrap_err();
         assert!(err.get_ref().is_some_and(|e| e.is::<ChecksumMismatch>()));
+    }
+
+    #[test]
+    fn frames_claiming_more_than_lz4_can_produce_are_refused() {
+        let mut f = compress_frame(&[7u8; 100]);
+        f[21..25].copy_from_slice(&(1u32 << 29).to_le_bytes());
+        let body_csum = checksum(&f[16..]);
+        f[..16].copy_from_slice(&body_csum);
+        let mut raw = f.as_slice();
+        let err = FrameReader::new(&mut raw)
+            .fill_buf()
+            .map(|_| ())
+            .unwrap_err();
+        assert!(err.to_string().contains("more than LZ4 can"), "{err}");
     }
 
     #[test]

@@ -58,8 +58,8 @@ pub fn read_exact_vec<R: BufRead>(r: &mut R, n: u64, what: &str) -> Result<Vec<u
             "{what}: {n} bytes exceeds the {MAX_BYTES}-byte limit"
         )));
     }
-    // Grow as bytes arrive, so a lying length cannot make us allocate it up front.
-    let mut v = Vec::with_capacity((n as usize).min(1 << 20));
+    // Grow as bytes arrive, so a lying length cannot make us allocate (and zero) it up front.
+    let mut v = Vec::with_capacity((n as usize).min(1 << 16));
     r.take(n).read_to_end(&mut v).map_err(io_err)?;
     if v.len() as u64 != n {
         return Err(Error::Protocol(format!(

@@ -1,9 +1,10 @@
 //! Packet layouts of the native protocol: client packets encoded, server packets decoded.
 
-use super::column::{read_block, Block, DecodeCtx};
+use super::column::{read_block_within, Block, DecodeCtx};
 use super::compress::{compress_frame, FrameReader};
 use super::error::{Error, Result, ServerException};
 use super::io::{put_str, put_varint, read_i32_le, read_string, read_u8, read_varint};
+use super::limits::{Budget, Counted, DecodeLimits};
 use std::io::BufRead;
 
 /// The revision we advertise (the official Proton drivers' choice; see proton-protocol.md §A.13).
@@ -86,12 +87,13 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Add an increment; the counters come from the network, so they saturate instead of overflowing.
     pub fn add(&mut self, d: &Progress) {
-        self.rows += d.rows;
-        self.bytes += d.bytes;
-        self.total_rows += d.total_rows;
-        self.written_rows += d.written_rows;
-        self.written_bytes += d.written_bytes;
+        self.rows = self.rows.saturating_add(d.rows);
+        self.bytes = self.bytes.saturating_add(d.bytes);
+        self.total_rows = self.total_rows.saturating_add(d.total_rows);
+        self.written_rows = self.written_rows.saturating_add(d.written_rows);
+        self.written_bytes = self.written_bytes.saturating_add(d.written_bytes);
     }
 
     pub fn is_zero(&self) -> bool {
@@ -131,6 +133,8 @@ pub struct ReadCtx {
     pub revision: u64,
     pub compression: bool,
     pub decode: DecodeCtx,
+    /// What one block may cost to decode.
+    pub limits: DecodeLimits,
 }
 
 pub fn write_hello(out: &mut Vec<u8>, database: &str, user: &str, password: &str) {
@@ -299,9 +303,11 @@ pub fn read_exception<R: BufRead>(r: &mut R) -> Result<ServerException> {
 
 fn read_data_block<R: BufRead>(r: &mut R, ctx: &ReadCtx, compressed: bool) -> Result<Block> {
     let _table = read_string(r)?;
+    let budget = Budget::new(ctx.limits);
+    let mut r = Counted::new(r, &budget);
     if compressed {
-        let mut fr = FrameReader::new(r);
-        let block = read_block(&mut fr, &ctx.decode)?;
+        let mut fr = FrameReader::with_budget(&mut r, &budget);
+        let block = read_block_within(&mut fr, &ctx.decode, &budget)?;
         if !fr.is_drained() {
             return Err(Error::Protocol(
                 "compressed frame holds more than one block".into(),
@@ -309,7 +315,7 @@ fn read_data_block<R: BufRead>(r: &mut R, ctx: &ReadCtx, compressed: bool) -> Re
         }
         Ok(block)
     } else {
-        read_block(r, &ctx.decode)
+        read_block_within(&mut r, &ctx.decode, &budget)
     }
 }
 

@@ -57,18 +57,64 @@ pub fn decimal_width(precision: u8) -> usize {
     }
 }
 
+/// Deepest nesting of type constructors we accept (`array(array(…))`, tuples, maps, json).
+/// Real schemas stay far below this; it keeps parsing, decoding and rendering (all recursive)
+/// well within a thread's stack.
+pub const MAX_TYPE_DEPTH: usize = 64;
+/// Longest type name we parse (an `enum16` with thousands of long names still fits).
+pub const MAX_TYPE_NAME: usize = 1 << 20;
+/// How much of a type name an error message quotes.
+const QUOTE_LIMIT: usize = 120;
+
+/// `s` cut to at most `QUOTE_LIMIT` bytes (at a char boundary) with an ellipsis, for messages.
+pub(crate) fn quote_short(s: &str) -> String {
+    if s.len() <= QUOTE_LIMIT {
+        return s.to_string();
+    }
+    let mut end = QUOTE_LIMIT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &s[..end], s.len())
+}
+
 impl TypeDesc {
     /// Parse a type name as the server sends it.
     pub fn parse(name: &str) -> Result<TypeDesc> {
-        Self::parse_inner(name).map_err(|e| match e {
-            Error::UnknownType(part) if part != name && !part.contains(name) => {
-                Error::UnknownType(format!("{name}` (unknown part `{part}`)"))
+        Self::parse_at_depth(name, 0)
+    }
+
+    /// Parse a type name that sits `depth` constructors deep inside another type
+    /// (json's concrete tuple type arrives separately but counts towards the same limit).
+    pub fn parse_at_depth(name: &str, depth: usize) -> Result<TypeDesc> {
+        if name.len() > MAX_TYPE_NAME {
+            return Err(Error::Protocol(format!(
+                "column type name of {} bytes exceeds the {MAX_TYPE_NAME}-byte limit",
+                name.len()
+            )));
+        }
+        // Only the outermost call builds a message, so it stays short at any depth.
+        Self::parse_inner(name, depth).map_err(|e| match e {
+            Error::UnknownType(part) if part != name => Error::UnknownType(format!(
+                "{}` (unknown part `{}`)",
+                quote_short(name),
+                quote_short(&part)
+            )),
+            Error::UnknownType(part) => Error::UnknownType(quote_short(&part)),
+            Error::Protocol(m) if m.starts_with(NESTING) => {
+                Error::Protocol(format!("{m}: `{}`", quote_short(name)))
             }
             other => other,
         })
     }
 
-    fn parse_inner(name: &str) -> Result<TypeDesc> {
+    fn parse_inner(name: &str, depth: usize) -> Result<TypeDesc> {
+        if depth > MAX_TYPE_DEPTH {
+            return Err(Error::Protocol(format!(
+                "{NESTING} {MAX_TYPE_DEPTH} levels"
+            )));
+        }
+        let parse = |t: &str| TypeDesc::parse_inner(t, depth + 1);
         let unknown = || Error::UnknownType(name.to_string());
         let s = name.trim();
         let (family, args) = match s.find('(') {
@@ -92,7 +138,7 @@ impl TypeDesc {
         };
         let one_type = |list: &[&str]| -> Result<Box<TypeDesc>> {
             match list {
-                [t] => Ok(Box::new(TypeDesc::parse(t)?)),
+                [t] => Ok(Box::new(parse(t)?)),
                 _ => Err(unknown()),
             }
         };
@@ -113,9 +159,15 @@ impl TypeDesc {
             ("float64", false) | ("double", false) => TypeDesc::Float64,
             ("bool", false) | ("boolean", false) => TypeDesc::Bool,
             ("string", false) | ("varchar", false) => TypeDesc::String,
-            ("fixedstring", true) => {
-                TypeDesc::FixedString(num_arg(&args_list, 0).ok_or_else(unknown)?)
-            }
+            ("fixedstring", true) => match num_arg(&args_list, 0).ok_or_else(unknown)? {
+                // Zero-width values cost no input bytes, so any row count would be free.
+                0 => {
+                    return Err(Error::Protocol(
+                        "fixed_string(0) has zero width, which no server sends".into(),
+                    ))
+                }
+                n => TypeDesc::FixedString(n),
+            },
             ("decimal", true) => {
                 let p = num_arg(&args_list, 0).ok_or_else(unknown)?;
                 let sc = if args_list.len() > 1 {
@@ -169,17 +221,15 @@ impl TypeDesc {
             ("lowcardinality", true) => TypeDesc::LowCardinality(one_type(&args_list)?),
             ("array", true) => TypeDesc::Array(one_type(&args_list)?),
             ("map", true) => match args_list.as_slice() {
-                [k, v] => {
-                    TypeDesc::Map(Box::new(TypeDesc::parse(k)?), Box::new(TypeDesc::parse(v)?))
-                }
+                [k, v] => TypeDesc::Map(Box::new(parse(k)?), Box::new(parse(v)?)),
                 _ => return Err(unknown()),
             },
             ("tuple", true) => {
                 let mut items = Vec::with_capacity(args_list.len());
                 for a in &args_list {
                     items.push(match split_named(a) {
-                        Some((n, t)) => (Some(n), TypeDesc::parse(t)?),
-                        None => (None, TypeDesc::parse(a)?),
+                        Some((n, t)) => (Some(n), parse(t)?),
+                        None => (None, parse(a)?),
                     });
                 }
                 TypeDesc::Tuple(items)
@@ -188,17 +238,21 @@ impl TypeDesc {
                 let mut items = Vec::with_capacity(args_list.len());
                 for a in &args_list {
                     let (n, t) = split_named(a).ok_or_else(unknown)?;
-                    items.push((n, TypeDesc::parse(t)?));
+                    items.push((n, parse(t)?));
                 }
                 TypeDesc::Nested(items)
             }
             ("nothing", false) => TypeDesc::Nothing,
             ("json", false) | ("object", true) => TypeDesc::Json,
             ("simpleaggregatefunction", true) => match args_list.as_slice() {
-                [_f, t] => TypeDesc::parse(t)?,
+                [_f, t] => parse(t)?,
                 _ => return Err(unknown()),
             },
-            (f, false) if f.starts_with("interval") && f.len() > 8 => {
+            (f, false)
+                if f.starts_with("interval")
+                    && f.len() > 8
+                    && f[8..].bytes().all(|b| b.is_ascii_alphabetic()) =>
+            {
                 TypeDesc::Interval(f[8..].to_string())
             }
             _ => return Err(unknown()),
@@ -255,6 +309,9 @@ impl TypeDesc {
         })
     }
 }
+
+/// How the nesting-limit error starts (the outermost parse appends the quoted name).
+const NESTING: &str = "column type nests deeper than the limit of";
 
 fn int(bits: u16, signed: bool) -> TypeDesc {
     TypeDesc::Int { bits, signed }
@@ -360,6 +417,22 @@ fn split_named(s: &str) -> Option<(String, &str)> {
     }
 }
 
+/// A tuple or nested element name as `split_named` reads it back: bare when it is a plain
+/// identifier, in backquotes otherwise (a name holding a backquote can only be bare).
+struct ElementName<'a>(&'a str);
+
+impl std::fmt::Display for ElementName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0;
+        let plain = !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if plain || n.contains('`') {
+            f.write_str(n)
+        } else {
+            write!(f, "`{n}`")
+        }
+    }
+}
+
 impl std::fmt::Display for TypeDesc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let tz = |f: &mut std::fmt::Formatter<'_>, tz: &Option<Tz>| match tz {
@@ -405,7 +478,12 @@ impl std::fmt::Display for TypeDesc {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "'{}' = {v}", n.replace('\'', "\\'"))?;
+                    // Escaped as `unquote` reads it back: backslashes first, then quotes.
+                    write!(
+                        f,
+                        "'{}' = {v}",
+                        n.replace('\\', "\\\\").replace('\'', "\\'")
+                    )?;
                 }
                 f.write_str(")")
             }
@@ -420,7 +498,7 @@ impl std::fmt::Display for TypeDesc {
                         f.write_str(", ")?;
                     }
                     match n {
-                        Some(n) => write!(f, "{n} {t}")?,
+                        Some(n) => write!(f, "{} {t}", ElementName(n))?,
                         None => write!(f, "{t}")?,
                     }
                 }
@@ -432,7 +510,7 @@ impl std::fmt::Display for TypeDesc {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{n} {t}")?;
+                    write!(f, "{} {t}", ElementName(n))?;
                 }
                 f.write_str(")")
             }
@@ -502,6 +580,30 @@ mod tests {
             ])
         );
         assert_eq!(p("simple_aggregate_function(sum, uint64)"), p("uint64"));
+    }
+
+    #[test]
+    fn enum_names_with_quotes_and_backslashes_round_trip() {
+        // Found by the type_names fuzz target.
+        let t = p(r"enum8('it\'s \\ \\\' x' = 1, 'a=b' = 2)");
+        assert_eq!(p(&t.to_string()), t);
+        let TypeDesc::Enum8(items) = &t else {
+            panic!("{t:?}")
+        };
+        assert_eq!(items[0].0, r"it's \ \' x");
+    }
+
+    #[test]
+    fn deep_or_degenerate_types_are_refused_briefly() {
+        let deep = format!("{}int8{}", "array(".repeat(2450), ")".repeat(2450));
+        let msg = TypeDesc::parse(&deep).unwrap_err().to_string();
+        assert!(msg.contains("64") && msg.len() < 300, "{msg}");
+        let at_limit = format!("{}int8{}", "array(".repeat(64), ")".repeat(64));
+        assert!(TypeDesc::parse(&at_limit).is_ok());
+        let unknown = format!("{}frob{}", "tuple(".repeat(60), ")".repeat(60));
+        let msg = TypeDesc::parse(&unknown).unwrap_err().to_string();
+        assert!(msg.contains("`frob`") && msg.len() < 400, "{msg}");
+        assert!(TypeDesc::parse("fixed_string(0)").is_err());
     }
 
     #[test]
