@@ -108,6 +108,11 @@ else
   [ -n "$CLICKHOUSE_TEST_ADDR" ] || { say "ERROR: test server script printed no CLICKHOUSE_TEST_ADDR"; exit 1; }
 fi
 export CLICKHOUSE_TEST_ADDR
+# The HTTP port too, for the test that diagnoses `--port <http port>` (when we know it).
+if [ -n "${ch_env:-}" ] && [ -z "${CLICKHOUSE_HTTP_PORT:-}" ]; then
+  CLICKHOUSE_HTTP_PORT="$(printf '%s\n' "$ch_env" | sed -n 's/^CLICKHOUSE_HTTP_PORT=//p')"
+fi
+if [ -n "${CLICKHOUSE_HTTP_PORT:-}" ]; then export CLICKHOUSE_HTTP_PORT; fi
 say "CLICKHOUSE_TEST_ADDR=$CLICKHOUSE_TEST_ADDR"
 
 if [ -n "${PROTON_TEST_ADDR:-}" ]; then

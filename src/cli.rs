@@ -67,6 +67,10 @@ pub struct Args {
     /// Connect timeout in seconds [default: 10]
     #[arg(long, value_name = "SECONDS")]
     pub connect_timeout: Option<u64>,
+    /// Longest silence from the server while a query runs, in seconds; 0 waits forever
+    /// (Progress heartbeats count as signs of life) [default: 300]
+    #[arg(long, value_name = "SECONDS")]
+    pub receive_timeout: Option<u64>,
     /// The prompt, with placeholders {user} {host} {port} {database} {display_name}
     /// [default: {user}@{host}:{database}]
     #[arg(long, env = "PROTON_SHELL_PROMPT", value_name = "TEMPLATE")]
@@ -153,7 +157,11 @@ impl Args {
                 .map(Duration::from_secs)
                 .unwrap_or(defaults.connect_timeout),
             compression: self.compression || file.compression.unwrap_or(false),
-            receive_timeout: defaults.receive_timeout,
+            receive_timeout: match self.receive_timeout.or(file.receive_timeout) {
+                Some(0) => None,
+                Some(s) => Some(Duration::from_secs(s)),
+                None => defaults.receive_timeout,
+            },
         };
         let format = if self.vertical {
             Some("vertical".to_string())

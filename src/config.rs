@@ -50,6 +50,8 @@ pub struct FileConfig {
     /// The status line and streaming strip (`:status`).
     pub status: Option<bool>,
     pub connect_timeout: Option<u64>,
+    /// `--receive-timeout` in seconds (0: none).
+    pub receive_timeout: Option<u64>,
     pub compression: Option<bool>,
     /// Session settings sent with every query, like `:set name=value`.
     #[serde(default, deserialize_with = "settings_table")]

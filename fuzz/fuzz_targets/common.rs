@@ -15,7 +15,7 @@ pub fn limits() -> DecodeLimits {
 pub fn render(block: &Block) {
     let mut out = Vec::new();
     for style in [Style::Tsv, Style::Csv] {
-        proton_shell::render::tsv::write_rows(block, style, &mut out);
+        proton_shell::render::write_rows(block, style, &mut out);
         out.clear();
     }
     for col in &block.columns {

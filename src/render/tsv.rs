@@ -37,7 +37,10 @@ impl<'a> TsvColumn<'a> {
             TsvColumn::U64(bytes) => {
                 let mut b = [0u8; 8];
                 b.copy_from_slice(&bytes[row * 8..row * 8 + 8]);
-                put_small(out, itoa::Buffer::new().format(u64::from_le_bytes(b)).as_bytes());
+                put_small(
+                    out,
+                    itoa::Buffer::new().format(u64::from_le_bytes(b)).as_bytes(),
+                );
             }
             TsvColumn::Str(offsets, bytes) => {
                 let s = &bytes[offsets[row]..offsets[row + 1]];
@@ -58,7 +61,10 @@ const SMALL: usize = 24;
 
 #[inline]
 fn needs_tsv_escape(c: u8) -> bool {
-    matches!(c, b'\t' | b'\n' | b'\\' | b'\'' | b'\0' | b'\r' | 0x08 | 0x0c)
+    matches!(
+        c,
+        b'\t' | b'\n' | b'\\' | b'\'' | b'\0' | b'\r' | 0x08 | 0x0c
+    )
 }
 
 /// Append a short slice without a `memcpy` call.

@@ -14,4 +14,5 @@ mod streaming_strip;
 mod tee;
 mod wire_clickhouse;
 mod wire_fixture;
+mod wire_hostile;
 mod wire_vectors;

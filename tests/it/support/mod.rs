@@ -7,6 +7,7 @@
 
 pub mod demo;
 pub mod fixture;
+pub mod hostile;
 pub mod pty;
 
 use std::io::{self, Write};

@@ -304,7 +304,7 @@ pub struct Run {
 /// Set in a fresh copy of the test executable that runs only [`rss_helper`].
 pub const HELPER_ENV: &str = "PROTON_SHELL_HOSTILE_HELPER";
 /// The name of the test that calls [`rss_helper`]; every test file using `run_binary` has one.
-pub const HELPER_TEST: &str = "rss_helper";
+pub const HELPER_TEST: &str = "wire_hostile::rss_helper";
 
 /// Run `proton-shell` with `args` in a scratch home; stdout, stderr, exit and peak RSS.
 ///

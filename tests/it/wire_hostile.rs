@@ -1,9 +1,6 @@
 //! Hostile-server scenarios (issue 9 D1, D2, D5, D6, timeouts; issue 10 point 8): clean errors, bounded memory, no panics.
 
-#[path = "support/hostile.rs"]
-mod hostile;
-
-use hostile::*;
+use crate::support::hostile::*;
 use proton_shell::wire::{ConnectOptions, Connection, DecodeLimits, Error, Event, Style, TypeDesc};
 use std::time::Duration;
 
@@ -88,7 +85,7 @@ fn assert_batch_fails_cleanly(port: u16, extra: &[&str], expect: &str) {
 /// Runs the binary for `run_binary` when this executable is started as its helper.
 #[test]
 fn rss_helper() {
-    hostile::rss_helper();
+    crate::support::hostile::rss_helper();
 }
 
 fn u64s(vals: &[u64]) -> Vec<u8> {
@@ -494,6 +491,15 @@ async fn a_server_that_stalls_mid_query_ends_it_at_the_receive_timeout() {
     assert!(err.to_string().contains("receive timeout"), "{err}");
 }
 
+#[test]
+fn a_stalled_batch_run_ends_with_exit_3_at_its_receive_timeout() {
+    let srv = Hostile::start(
+        Handshake::Proton,
+        vec![Step::Send(header_packet("c", "uint8")), Step::Hold],
+    );
+    assert_batch_fails_cleanly(srv.port(), &["--receive-timeout", "1"], "receive timeout");
+}
+
 #[tokio::test]
 async fn progress_heartbeats_keep_a_streaming_query_alive() {
     // 12 heartbeats 100 ms apart: four times the receive timeout in all.
@@ -585,8 +591,10 @@ fn clickhouse_http_port() -> Option<u16> {
 #[tokio::test]
 async fn clickhouse_http_port_is_diagnosed() {
     let Some(port) = clickhouse_http_port() else {
-        eprintln!("no ClickHouse test server: skipped (scripts/clickhouse-test-server.sh start)");
-        return;
+        panic!(
+            "no ClickHouse HTTP port: set CLICKHOUSE_HTTP_PORT, or run scripts/test.sh \
+             (it starts the server and exports it)"
+        );
     };
     let err = match Connection::connect(opts(port)).await {
         Err(e) => e,
