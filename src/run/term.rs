@@ -56,6 +56,9 @@ impl EchoOff {
         if let Some(t) = get_attr(fd) {
             let mut quiet = t;
             quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
+            // Ctrl-C must not make the kernel discard rows already written (and counted)
+            // but not yet shown: they stay, so the screen ends on the rows counted.
+            quiet.c_lflag |= libc::NOFLSH;
             // Enter typed ahead stays a CR (not turned into LF), so the line editor reads it
             // as Enter and runs every typed-ahead line.
             quiet.c_iflag &= !libc::ICRNL;
@@ -64,6 +67,17 @@ impl EchoOff {
             }
         }
         guard
+    }
+}
+
+impl EchoOff {
+    /// Drop what was typed ahead (Ctrl-C stops the rest of what the user queued, as the
+    /// kernel would have done without the NOFLSH this guard sets).
+    pub fn discard_typeahead(&self) {
+        if self.saved.is_some() {
+            // SAFETY: tcflush on our own stdin descriptor.
+            unsafe { libc::tcflush(self.fd, libc::TCIFLUSH) };
+        }
     }
 }
 

@@ -403,10 +403,8 @@ impl Session {
     pub async fn run_sql(&mut self, stmt: &Statement) -> StmtOutcome {
         let sql = stmt.sql.as_str();
         let a = sql::analyze(sql);
-        let hint = (a.streaming && self.hints && !self.hint_shown).then(|| {
-            self.hint_shown = true;
-            paint(self.term.err_color(), style::notice(), STREAMING_HINT)
-        });
+        let hint = (a.streaming && self.hints && !self.hint_shown)
+            .then(|| paint(self.term.err_color(), style::notice(), STREAMING_HINT));
         let format = self.pick_format(stmt.vertical, &a);
         self.last_sql = Some(sql.to_string());
         let inner = sink_for(format, &self.render_opts());
@@ -415,6 +413,10 @@ impl Session {
         let mut sink = HintFirst { inner, hint };
         let started = Instant::now();
         let ended = self.stream_into(sql, &mut sink).await;
+        // Shown once per session, once it really was shown (not for a query that failed).
+        if a.streaming && sink.hint.is_none() {
+            self.hint_shown = true;
+        }
         if sink.switched_to_vertical() && self.hints {
             self.note(
                 "rows too wide for the terminal: shown vertically (`:format table` keeps a table)",
@@ -476,7 +478,7 @@ impl Session {
             Err(error) => return Ended::Failed { rows: 0, error },
         }
         // Keys typed while rows stream must not be echoed into them (and ^C^C^C neither).
-        let _echo = self.term.stdin_tty.then(EchoOff::stdin);
+        let echo_off = self.term.stdin_tty.then(EchoOff::stdin);
         let Some(conn) = slot.as_mut() else {
             return Ended::Failed {
                 rows: 0,
@@ -501,6 +503,11 @@ impl Session {
         };
         drop(out);
         self.last_used = Instant::now();
+        if ended.interrupted() {
+            if let Some(echo) = &echo_off {
+                echo.discard_typeahead();
+            }
+        }
         if ended.needs_drain() {
             // Cancel was sent; drain later: the prompt must not wait for the server.
             self.spawn_drain(slot);

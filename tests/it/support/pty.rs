@@ -186,15 +186,33 @@ impl Pty {
                 let raw = &s[self.mark.min(s.len())..];
                 let text = strip_ansi(&String::from_utf8_lossy(raw));
                 if let Some(i) = text.find(needle) {
-                    // Advance the mark: find how many raw bytes cover the match.
+                    // Advance the mark: find how many raw bytes cover the match. Usually the
+                    // needle is in the raw bytes as it is (linear); else grow a prefix.
                     let want = &text[..i + needle.len()];
-                    let mut n = 0;
-                    while n < raw.len() {
-                        n += 1;
-                        if strip_ansi(&String::from_utf8_lossy(&raw[..n])).len() >= want.len() {
-                            break;
+                    let literal = raw
+                        .windows(needle.len().max(1))
+                        .position(|w| w == needle.as_bytes())
+                        .map(|p| p + needle.len())
+                        .filter(|&n| {
+                            strip_ansi(&String::from_utf8_lossy(&raw[..n])).len() == want.len()
+                        });
+                    let n = literal.unwrap_or_else(|| {
+                        // The stripped length grows with the prefix: binary search for the
+                        // shortest prefix that covers the match (a flood makes this large).
+                        let covers = |n: usize| {
+                            strip_ansi(&String::from_utf8_lossy(&raw[..n])).len() >= want.len()
+                        };
+                        let (mut lo, mut hi) = (0, raw.len());
+                        while lo < hi {
+                            let mid = (lo + hi) / 2;
+                            if covers(mid) {
+                                hi = mid;
+                            } else {
+                                lo = mid + 1;
+                            }
                         }
-                    }
+                        lo
+                    });
                     self.mark += n;
                     return want.to_string();
                 }
