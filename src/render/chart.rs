@@ -356,6 +356,8 @@ pub struct ChartSink {
     last_block: Option<Instant>,
     last_wall: String,
     drawn_lines: usize,
+    /// The terminal's rows as of the latest block, when known.
+    term_rows: Option<usize>,
     rows: u64,
     seen_rows: bool,
     buf: Vec<u8>,
@@ -379,6 +381,7 @@ impl ChartSink {
             last_block: None,
             last_wall: String::new(),
             drawn_lines: 0,
+            term_rows: None,
             rows: 0,
             seen_rows: false,
             buf: Vec::new(),
@@ -392,6 +395,16 @@ impl ChartSink {
         self.series.clear();
         self.index.clear();
         self.xs.clear();
+    }
+
+    /// Plot rows: the asked height, less when the terminal is too short for the frame to
+    /// be redrawn in place (the cursor cannot move above the top of the screen).
+    fn plot_height(&self) -> usize {
+        let h = self.spec.height();
+        match self.term_rows {
+            Some(rows) => h.min(rows.saturating_sub(6)).max(3),
+            None => h,
+        }
     }
 
     /// The width frames are laid out for.
@@ -421,6 +434,9 @@ impl ChartSink {
             return;
         }
         self.width = self.opts.current_width();
+        if self.opts.is_tty && self.opts.width_now.is_some() {
+            self.term_rows = terminal_rows();
+        }
         self.rows += block.rows as u64;
         self.seen_rows = true;
         if self
@@ -626,7 +642,7 @@ impl ChartSink {
     }
 
     fn line_frame(&self, roles: &Roles, w: usize) -> Vec<String> {
-        let h = self.spec.height();
+        let h = self.plot_height();
         let color = self.opts.color;
         let drawn: Vec<&Series> = self
             .series
@@ -702,7 +718,12 @@ impl ChartSink {
                 "+"
             };
             let mut current: Option<usize> = None;
-            for c in 0..cols {
+            // Up to the last mark on the row: no trailing blanks after a colour reset.
+            let used = (0..cols)
+                .rev()
+                .find(|&c| cells[r * cols + c].0 != 0 || marks[r * cols + c].is_some())
+                .map_or(0, |c| c + 1);
+            for c in 0..used {
                 let i = r * cols + c;
                 if color {
                     let (bits, slot) = cells[i];
@@ -816,7 +837,7 @@ impl ChartSink {
     }
 
     fn bar_frame(&self, w: usize) -> Vec<String> {
-        let h = self.spec.height();
+        let h = self.plot_height();
         let bars: Vec<(&Series, f64)> = self
             .series
             .iter()
@@ -901,6 +922,16 @@ impl ChartSink {
         }
         lines
     }
+}
+
+/// The rows of the terminal on stdout, if it is one.
+fn terminal_rows() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ fills a winsize struct through a valid pointer.
+    let ws = unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) == 0).then_some(ws)
+    }?;
+    (ws.ws_row > 0).then_some(ws.ws_row as usize)
 }
 
 /// A value as the single-value view shows it: exact when it is a modest integer.
@@ -1416,6 +1447,19 @@ mod tests {
         s.block_at(&windows(&[0], &["a"], &[1]), Instant::now(), &mut out);
         let f = frame_text(&s);
         assert!(f[0].starts_with("chart: no column `nope`"), "{f:#?}");
+    }
+
+    #[test]
+    fn a_short_terminal_gets_a_lower_plot() {
+        let mut s = ChartSink::new(&tty(false, 80), ChartSpec::parse("height=20").unwrap());
+        s.set_columns(&windows(&[], &[], &[]));
+        s.ingest(&windows(&[0, 10], &["a", "a"], &[1, 2]));
+        assert_eq!(frame_text(&s).len(), 24);
+        s.term_rows = Some(16);
+        assert_eq!(s.plot_height(), 10);
+        assert_eq!(frame_text(&s).len(), 14, "fits 16 rows with the prompt");
+        s.term_rows = Some(4);
+        assert_eq!(s.plot_height(), 3);
     }
 
     #[test]
