@@ -45,7 +45,7 @@ pub struct Args {
     /// Run the statements in this file and exit (repeatable)
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Vec<PathBuf>,
-    /// Output format: table, vertical, json, csv, tsv, raw, live
+    /// Output format: table, vertical, json, csv, tsv, raw, live, chart
     /// [default: table on a terminal, tsv otherwise]
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,

@@ -20,6 +20,8 @@ pub enum Command {
     Quit,
     /// `:format [NAME]`: with no name, show the current format and the choices.
     Format(Option<String>),
+    /// `:chart [x=COL] [y=COL[,COL]] [by=COL] [height=N]`, `:chart off`.
+    Chart(ChartArg),
     /// `:timing [on|off]`: with no argument, toggle.
     Timing(Option<bool>),
     /// `:hints [on|off]`: with no argument, toggle.
@@ -62,6 +64,15 @@ impl Command {
             Command::Macro(_) | Command::Set { .. } | Command::Unset(_)
         )
     }
+}
+
+/// What `:chart` was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChartArg {
+    /// Back to the automatic format.
+    Off,
+    /// Chart the following statements, with these columns and height.
+    On(crate::render::ChartSpec),
 }
 
 /// What `:tee` was given.
@@ -367,11 +378,36 @@ pub static COMMANDS: &[CommandInfo] = &[
         Group::Shell,
         Completion::Formats,
         "[NAME]",
-        "output format: table, vertical, json, csv, tsv, raw, live (or `auto`)",
+        "output format: table, vertical, json, csv, tsv, raw, live, chart (or `auto`)",
         "With no name, shows the current format. `auto` (the default) picks `table` on a \
          terminal and `live` for a streaming aggregate without a window. A trailing `\\G` \
-         shows one statement vertically whatever the format.",
+         shows one statement vertically whatever the format. `chart` is `:chart` with the \
+         columns chosen automatically.",
         |a| Ok(Command::Format(opt_word(a))),
+    ),
+    builtin(
+        "chart",
+        &[],
+        Group::Shell,
+        Completion::Words(&["x=", "y=", "by=", "height=", "off"]),
+        "[x=COL] [y=COL[,COL]] [by=COL] [height=N]|off",
+        "draw the following queries as a live chart: lines over time, bars per key, one value",
+        "Every following statement is drawn as a chart that redraws in place on each emit, \
+         until `:chart off` or `:format` picks another format; Ctrl-C leaves the last frame \
+         on screen. With a time column (window_end, window_start, _tp_time, or any date or \
+         datetime) it is a line chart, one series per key (the string columns) and numeric \
+         column; with keys but no time, bars of each key's latest value; with neither, the \
+         value in big digits with a sparkline of its history. Name the columns to override \
+         the choice: `x=` the time axis, `y=` the values (comma-separated), `by=` the series \
+         key; `height=` the plot rows (default 12). Re-emitted aggregates update in place, \
+         windows add points as they close, and EMIT CHANGELOG rows (`_tp_delta`) add or \
+         retract. Try `:run docs-per-resource` after `:chart`.",
+        |a| {
+            if a.eq_ignore_ascii_case("off") {
+                return Ok(Command::Chart(ChartArg::Off));
+            }
+            crate::render::ChartSpec::parse(a).map(|s| Command::Chart(ChartArg::On(s)))
+        },
     ),
     builtin(
         "timing",
@@ -910,6 +946,29 @@ mod tests {
         assert!(!is_complete("SELECT ';"));
         assert!(!is_complete("SELECT 1;\nSELECT 2"));
         assert!(is_complete("SELECT 1;\n:help"));
+    }
+
+    #[test]
+    fn chart_takes_columns_and_off() {
+        match p(":chart x=window_end y=cnt,avg by=resource height=8") {
+            Ok(Command::Chart(ChartArg::On(spec))) => {
+                assert_eq!(spec.x.as_deref(), Some("window_end"));
+                assert_eq!(spec.y, ["cnt", "avg"]);
+                assert_eq!(spec.by.as_deref(), Some("resource"));
+                assert_eq!(spec.height(), 8);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            p(":chart"),
+            Ok(Command::Chart(ChartArg::On(Default::default())))
+        );
+        assert_eq!(p(":chart OFF"), Ok(Command::Chart(ChartArg::Off)));
+        assert!(p(":chart height=x").unwrap_err().contains(":chart"));
+        assert!(lookup("chart")
+            .unwrap()
+            .argument_words()
+            .contains(&"by=".to_string()));
     }
 
     #[test]

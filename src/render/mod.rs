@@ -1,4 +1,4 @@
-//! Values to text: the output formats (table, live, vertical, JSON lines, CSV, TSV, raw) shared by batch mode and the shell.
+//! Values to text: the output formats (table, live, chart, vertical, JSON lines, CSV, TSV, raw) shared by batch mode and the shell.
 //!
 //! A query's output goes through a [`Sink`] made by [`sink_for`]: `header` once, `block` for
 //! each block of rows as it arrives, `finish` at the end (or on cancel). Every call appends
@@ -6,6 +6,7 @@
 //! Cell text always comes from `crate::wire::value` (`Style::Plain` for people, the
 //! ClickHouse styles for machine formats); this module only lays it out.
 
+mod chart;
 mod lines;
 mod live;
 mod table;
@@ -16,6 +17,7 @@ mod vertical;
 #[cfg(test)]
 mod testutil;
 
+pub use chart::{ChartSink, ChartSpec};
 pub use lines::{CsvSink, JsonSink, RawSink, TsvSink};
 pub use live::LiveSink;
 pub use table::TableSink;
@@ -42,6 +44,9 @@ pub enum Format {
     Raw,
     /// The latest result set of a streaming aggregate, redrawn in place on each emit.
     Live,
+    /// A chart redrawn in place: lines over a time column, bars per key, or a single value
+    /// with a sparkline (see [`ChartSink`]).
+    Chart,
 }
 
 impl Format {
@@ -53,6 +58,7 @@ impl Format {
         Format::Tsv,
         Format::Raw,
         Format::Live,
+        Format::Chart,
     ];
 
     /// Parse a format name (case-insensitive). ClickHouse's names for the same formats
@@ -66,6 +72,7 @@ impl Format {
             "tsv" | "tabseparated" => Format::Tsv,
             "raw" | "tsvraw" | "tabseparatedraw" => Format::Raw,
             "live" => Format::Live,
+            "chart" => Format::Chart,
             _ => return None,
         })
     }
@@ -80,6 +87,7 @@ impl Format {
             Format::Tsv => "tsv",
             Format::Raw => "raw",
             Format::Live => "live",
+            Format::Chart => "chart",
         }
     }
 }
@@ -193,6 +201,7 @@ pub fn sink_for(format: Format, opts: &RenderOpts) -> Box<dyn Sink> {
         Format::Tsv => Box::new(TsvSink::default()),
         Format::Raw => Box::new(RawSink::default()),
         Format::Live => Box::new(LiveSink::new(opts)),
+        Format::Chart => Box::new(ChartSink::new(opts, ChartSpec::default())),
     }
 }
 
@@ -238,7 +247,7 @@ mod tests {
                     loop {
                         let end = (start + step).min(b.rows);
                         s.block_rows(b, start..end, &mut out);
-                        if format != Format::Live {
+                        if !matches!(format, Format::Live | Format::Chart) {
                             assert_eq!(s.rows(), (seen + end) as u64, "{format} rows()");
                             assert!(out.is_empty() || out.ends_with(b"\n"), "{format}");
                         }
@@ -260,12 +269,9 @@ mod tests {
     fn ranges_concatenate_to_the_whole_block_in_every_format() {
         let blocks = [varied(23), varied(0), varied(9)];
         for &format in Format::ALL {
-            // Live redraws per emit, timed by the clock: give it one block, one emit.
-            let blocks = if format == Format::Live {
-                &blocks[..1]
-            } else {
-                &blocks[..]
-            };
+            // Live and chart redraw per emit, timed by the clock: one block, one emit.
+            let redraws = matches!(format, Format::Live | Format::Chart);
+            let blocks = if redraws { &blocks[..1] } else { &blocks[..] };
             for (color, width, is_tty) in [(false, 0, false), (true, 40, true), (false, 200, true)]
             {
                 let opts = RenderOpts {

@@ -2,7 +2,7 @@
 
 use super::repl::{Flow, Repl};
 use super::session::StmtOutcome;
-use crate::commands::{help, Command, TeeArg};
+use crate::commands::{help, ChartArg, Command, TeeArg};
 use crate::demos::{self, DemoInvocation, DemoOut};
 use crate::render::Format;
 use crate::run::EchoOff;
@@ -43,6 +43,10 @@ impl Repl<'_> {
                     s.format = None;
                     s.note("format: auto");
                 } else if let Some(f) = Format::parse(&name) {
+                    if f == Format::Chart {
+                        // `:format chart` is `:chart` with every column chosen automatically.
+                        s.chart = Default::default();
+                    }
                     s.format = Some(f);
                     s.note(&format!("format: {}", f.name()));
                 } else {
@@ -52,6 +56,20 @@ impl Repl<'_> {
                         all.join(", ")
                     ));
                 }
+            }
+            Command::Chart(ChartArg::Off) => {
+                if s.format == Some(Format::Chart) {
+                    s.format = None;
+                }
+                s.note("chart off; format: auto");
+            }
+            Command::Chart(ChartArg::On(spec)) => {
+                s.note(&format!(
+                    "chart: {} (the following queries; `:chart off` stops)",
+                    spec.describe()
+                ));
+                s.chart = spec;
+                s.format = Some(Format::Chart);
             }
             Command::Timing(v) => {
                 s.timing = v.unwrap_or(!s.timing);
@@ -273,7 +291,10 @@ impl Repl<'_> {
         println!("server    {server} at {}", o.addr());
         println!("user      {}", o.user);
         println!("database  {}", s.database());
-        println!("format    {}", s.format.map(|f| f.name()).unwrap_or("auto"));
+        match s.format {
+            Some(Format::Chart) => println!("format    chart ({})", s.chart.describe()),
+            f => println!("format    {}", f.map(|f| f.name()).unwrap_or("auto")),
+        }
         println!("timing    {}", on_off(s.timing));
         println!("hints     {}", on_off(s.hints));
         println!("status    {}", on_off(s.status));

@@ -9,7 +9,7 @@
 use super::editor::SnippetList;
 use crate::demos::DemoConfig;
 use crate::errors;
-use crate::render::{sink_for, Format, RenderOpts, Sink};
+use crate::render::{sink_for, ChartSink, ChartSpec, Format, RenderOpts, Sink};
 use crate::run::{self, EchoOff, Ended, ExecOptions, Interrupts, Terminal};
 use crate::sql::{self, Analysis, Statement, StatementKind};
 use crate::style::{self, paint};
@@ -56,6 +56,8 @@ pub struct Session {
     pub(super) settings: Vec<(String, String)>,
     /// The format the user chose (`:format`, `--format`); `None` = pick per statement.
     pub(super) format: Option<Format>,
+    /// The columns and height of the chart format (`:chart`).
+    pub(super) chart: ChartSpec,
     pub(super) timing: bool,
     pub(super) hints: bool,
     hint_shown: bool,
@@ -92,6 +94,7 @@ impl Session {
             last_used: Instant::now(),
             settings: Vec::new(),
             format: None,
+            chart: ChartSpec::default(),
             timing: true,
             hints: true,
             hint_shown: false,
@@ -407,7 +410,10 @@ impl Session {
             .then(|| paint(self.term.err_color(), style::notice(), STREAMING_HINT));
         let format = self.pick_format(stmt.vertical, &a);
         self.last_sql = Some(sql.to_string());
-        let inner = sink_for(format, &self.render_opts());
+        let inner: Box<dyn Sink> = match format {
+            Format::Chart => Box::new(ChartSink::new(&self.render_opts(), self.chart.clone())),
+            f => sink_for(f, &self.render_opts()),
+        };
         // The hint comes once the server accepted the query (its header arrived), so an
         // error is never preceded by it.
         let mut sink = HintFirst { inner, hint };

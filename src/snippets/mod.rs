@@ -74,6 +74,10 @@ use std::path::{Path, PathBuf};
 
 /// The shipped snippets, embedded in the binary: (name, file text).
 pub static SHIPPED: &[(&str, &str)] = &[
+    (
+        "docs-per-resource",
+        include_str!("../../snippets/docs-per-resource.sql"),
+    ),
     ("emit", include_str!("../../snippets/emit.sql")),
     ("hop-window", include_str!("../../snippets/hop-window.sql")),
     (
@@ -1162,7 +1166,8 @@ mod tests {
 
     use crate::testutil::TempDir;
 
-    const EXPECTED_SHIPPED: [&str; 13] = [
+    const EXPECTED_SHIPPED: [&str; 14] = [
+        "docs-per-resource",
         "emit",
         "hop-window",
         "json-shortcut",

@@ -3,6 +3,7 @@
 mod support;
 
 mod batch_cli;
+mod chart;
 mod demos_fixture;
 mod demos_live;
 mod fixture_selftest;

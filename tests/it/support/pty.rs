@@ -246,6 +246,20 @@ impl Pty {
         }
     }
 
+    /// Resize the terminal (TIOCSWINSZ on the master; the kernel sends SIGWINCH to the
+    /// foreground process group), as a person dragging the window would.
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        let ws = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCSWINSZ reads a winsize through a valid pointer; the fd is our master.
+        let rc = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+        assert_eq!(rc, 0, "TIOCSWINSZ failed");
+    }
+
     pub fn is_alive(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }
