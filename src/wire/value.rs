@@ -246,6 +246,36 @@ pub(crate) fn write_value(
         None => return out.extend_from_slice(null_token(style, nested)),
     };
     let (ty, data, row) = (v.ty, v.data, v.row);
+    // Types whose text is built here in every style (CSV included: they quote for themselves).
+    match ty {
+        TypeDesc::JsonText => {
+            let Some(b) = str_at(data, row) else { return };
+            // The server's JSON text is shown as the object it is, like any json value.
+            if style == Style::Json && serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok()
+            {
+                out.extend_from_slice(b);
+            } else {
+                write_string(b, style, nested, out);
+            }
+            return;
+        }
+        TypeDesc::JsonObject(paths) => {
+            let Data::Tuple(cols) = data else { return };
+            let mut obj = Vec::new();
+            write_json_object(paths, cols, row, &mut obj);
+            if style == Style::Json {
+                out.extend_from_slice(&obj);
+            } else {
+                write_string(&obj, style, nested, out);
+            }
+            return;
+        }
+        TypeDesc::SharedVariant => {
+            let Some(b) = str_at(data, row) else { return };
+            return write_shared_value(b, style, nested, out);
+        }
+        _ => {}
+    }
     // CSV puts anything that isn't a plain number in double quotes, composites included.
     if style == Style::Csv
         && !nested
@@ -353,30 +383,6 @@ pub(crate) fn write_value(
             if let Some(b) = v.as_bytes() {
                 write_string(b, style, nested, out)
             }
-        }
-        TypeDesc::JsonText => {
-            let Some(b) = str_at(data, row) else { return };
-            // The server's JSON text is shown as the object it is, like any json value.
-            if style == Style::Json && serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok()
-            {
-                out.extend_from_slice(b);
-            } else {
-                write_string(b, style, nested, out);
-            }
-        }
-        TypeDesc::JsonObject(paths) => {
-            let Data::Tuple(cols) = data else { return };
-            let mut obj = Vec::new();
-            write_json_object(paths, cols, row, &mut obj);
-            if style == Style::Json {
-                out.extend_from_slice(&obj);
-            } else {
-                write_string(&obj, style, nested, out);
-            }
-        }
-        TypeDesc::SharedVariant => {
-            let Some(b) = str_at(data, row) else { return };
-            write_shared_value(b, style, nested, out);
         }
         t if t.quoted_inside() => {
             let quote = match style {
