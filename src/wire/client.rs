@@ -264,7 +264,8 @@ pub struct Connection {
     state: State,
     reconnects: u64,
     /// Old servers (18.x) leave our external-tables block unread after an exception, which
-    /// would desynchronise the next query: reconnect quietly before it.
+    /// would desynchronise the next query, and a result with a column type we cannot read
+    /// cannot be skipped: reconnect quietly before the next query.
     resync: bool,
     /// What one block may cost to decode; kept across reconnects.
     limits: DecodeLimits,
@@ -390,7 +391,13 @@ fn connect_once(
     let _ = stream.set_nodelay(true);
     let mut writer = stream.try_clone().map_err(|e| fail(e.to_string()))?;
     let mut hello = Vec::new();
-    write_hello(&mut hello, advertise, &opts.database, &opts.user, &opts.password);
+    write_hello(
+        &mut hello,
+        advertise,
+        &opts.database,
+        &opts.user,
+        &opts.password,
+    );
     writer
         .write_all(&hello)
         .map_err(|e| fail(format!("sending Hello: {e}")))?;
@@ -614,13 +621,12 @@ impl Connection {
         advertise: u64,
     ) -> Result<Connection> {
         let o = opts.clone();
-        let (info, link) =
-            tokio::task::spawn_blocking(move || connect_sync(&o, limits, advertise))
-                .await
-                .map_err(|e| Error::Connect {
-                    addr: opts.addr(),
-                    reason: e.to_string(),
-                })??;
+        let (info, link) = tokio::task::spawn_blocking(move || connect_sync(&o, limits, advertise))
+            .await
+            .map_err(|e| Error::Connect {
+                addr: opts.addr(),
+                reason: e.to_string(),
+            })??;
         Ok(Connection {
             opts,
             advertised: link.advertised,
@@ -686,8 +692,9 @@ impl Connection {
         self.link.is_some() && self.state != State::Broken
     }
 
-    /// The server left unread bytes behind an error (ClickHouse before 19.x): the next query
-    /// reconnects quietly first. Not a lost connection.
+    /// The server left unread bytes behind an error (ClickHouse before 19.x), or a result had a
+    /// column type we cannot decode: the next query reconnects quietly first. Not a lost
+    /// connection.
     pub fn needs_resync(&self) -> bool {
         self.resync
     }
@@ -766,7 +773,13 @@ impl Connection {
         match link.rx.recv().await {
             Some(Ok(p)) => Ok(p),
             Some(Err(e)) => {
-                if e.is_fatal_for_connection() {
+                if let Error::UnknownType(_) = e {
+                    // The server is fine; only this result cannot be read past. Drop the link
+                    // (closing it cancels the query) and reconnect quietly before the next one.
+                    self.link = None;
+                    self.state = State::Idle;
+                    self.resync = true;
+                } else if e.is_fatal_for_connection() {
                     self.break_link();
                 }
                 Err(e)
