@@ -7,6 +7,7 @@ mod demos_fixture;
 mod demos_live;
 mod fixture_selftest;
 mod live_proton;
+mod proton3;
 mod redesign;
 mod render_formats;
 mod shell_pty;
