@@ -745,3 +745,128 @@ fn append_data(a: Data, b: Data) -> Result<Data> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::io::{put_str, put_varint};
+
+    fn block(type_name: &str, rows: u64, column: &[u8]) -> Vec<u8> {
+        let mut b = vec![1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0];
+        put_varint(&mut b, 1);
+        put_varint(&mut b, rows);
+        put_str(&mut b, "c");
+        put_str(&mut b, type_name);
+        b.extend_from_slice(column);
+        b
+    }
+
+    fn read(bytes: &[u8], layout: JsonLayout) -> Result<Block> {
+        let budget = Budget::new(DecodeLimits::default());
+        let ctx = DecodeCtx { server_tz: Tz::UTC };
+        let mut r = bytes;
+        read_block_layout(&mut Counted::new(&mut r, &budget), &ctx, &budget, layout)
+    }
+
+    fn tsv(b: &Block, row: usize) -> String {
+        let mut out = Vec::new();
+        b.columns[0].write_cell(row, crate::wire::Style::Tsv, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn variant_discriminators_must_name_an_alternative() {
+        let mut col = 0u64.to_le_bytes().to_vec();
+        col.extend_from_slice(&[0, 2]); // row 1 names a third alternative
+        col.extend_from_slice(&[1, b'x']);
+        let err = read(&block("variant(string, uint8)", 2, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("discriminator 2"), "{err}");
+        let mut col = 1u64.to_le_bytes().to_vec();
+        col.extend_from_slice(&[255]);
+        let err = read(&block("variant(string)", 1, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("mode 1"), "{err}");
+    }
+
+    fn dynamic_prefix(names: &[&str]) -> Vec<u8> {
+        let mut p = 1u64.to_le_bytes().to_vec();
+        put_varint(&mut p, 32);
+        put_varint(&mut p, names.len() as u64);
+        for n in names {
+            put_str(&mut p, n);
+        }
+        p.extend_from_slice(&0u64.to_le_bytes());
+        p
+    }
+
+    #[test]
+    fn dynamic_sorts_its_types_with_the_shared_variant_in_the_servers_spelling() {
+        // Proton: ipv4 < shared_variant < uint8; ClickHouse: IPv4 < SharedVariant < UInt8
+        // but Int64 < IPv4 only in CamelCase ('n' > 'P'): the order follows the names sent.
+        let mut col = dynamic_prefix(&["uint8", "int64"]);
+        col.extend_from_slice(&[0, 2, 255]); // int64, uint8, NULL
+        col.extend_from_slice(&(-3i64).to_le_bytes());
+        col.push(7);
+        let b = read(&block("dynamic", 3, &col), JsonLayout::V3).unwrap();
+        assert_eq!(
+            (tsv(&b, 0), tsv(&b, 1), tsv(&b, 2)),
+            ("-3".into(), "7".into(), "\\N".into())
+        );
+        let mut col = dynamic_prefix(&["UInt8", "IPv4"]);
+        col.extend_from_slice(&[0, 2]); // IPv4, UInt8 (SharedVariant is 1)
+        col.extend_from_slice(&[1, 0, 0, 127]);
+        col.push(9);
+        let b = read(&block("Dynamic", 2, &col), JsonLayout::V3).unwrap();
+        assert_eq!((tsv(&b, 0), tsv(&b, 1)), ("127.0.0.1".into(), "9".into()));
+    }
+
+    #[test]
+    fn dynamic_and_json_counts_are_bounded_before_allocation() {
+        let mut col = 1u64.to_le_bytes().to_vec();
+        put_varint(&mut col, 32);
+        put_varint(&mut col, 255);
+        let err = read(&block("dynamic", 1, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("255 types"), "{err}");
+        let mut col = 2u64.to_le_bytes().to_vec();
+        put_varint(&mut col, u64::MAX >> 1);
+        let err = read(&block("json", 1, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("dynamic paths"), "{err}");
+        let col = 3u64.to_le_bytes();
+        let err = read(&block("json", 1, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("version 3"), "{err}");
+    }
+
+    #[test]
+    fn dynamic_types_nested_in_dynamic_stop_at_the_depth_limit() {
+        // Each level names a variant holding the next: the prefix reader must refuse, not
+        // overflow the stack.
+        let deep = format!("{}uint8{}", "variant(".repeat(80), ")".repeat(80));
+        let col = dynamic_prefix(&[&deep]);
+        let err = read(&block("dynamic", 1, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("64"), "{err}");
+    }
+
+    #[test]
+    fn json_paths_split_into_at_most_the_depth_limit_of_levels() {
+        // A dynamic path of 10 000 dots renders without deep recursion.
+        let path = "a.".repeat(10_000) + "z";
+        let mut col = 2u64.to_le_bytes().to_vec();
+        put_varint(&mut col, 1);
+        put_str(&mut col, &path);
+        col.extend_from_slice(&dynamic_prefix(&["string"]));
+        col.push(1); // discriminator: string (shared_variant is 0)
+        put_str(&mut col, "v");
+        col.extend_from_slice(&0u64.to_le_bytes()); // shared data: no entries
+        let b = read(&block("json", 1, &col), JsonLayout::V3).unwrap();
+        let text = tsv(&b, 0);
+        assert!(
+            text.contains(r#".a.z":"v"}"#),
+            "{}",
+            &text[text.len() - 40..]
+        );
+        assert_eq!(
+            text.matches('{').count(),
+            65,
+            "64 levels split, the rest one key"
+        );
+    }
+}

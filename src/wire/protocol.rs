@@ -159,7 +159,10 @@ pub enum Packet {
     Exception(ServerException),
     Progress(Progress),
     ProfileInfo(ProfileInfo),
-    TableColumns { table: String, description: String },
+    TableColumns {
+        table: String,
+        description: String,
+    },
     /// Not a packet of its own: the query id a Data packet carried (revision 54461 on),
     /// passed on by the reader before that Data packet whenever it changes.
     QueryId(String),
@@ -418,51 +421,208 @@ pub fn read_packet_with_id<R: BufRead>(
 ) -> Result<(Packet, Option<String>)> {
     let kind = read_varint(r)?;
     let block = |r: &mut R, compressed: bool| read_data_block(r, ctx, compressed, kind);
-    Ok((match kind {
-        server::DATA => {
-            let (b, id) = block(r, ctx.compression)?;
-            return Ok((Packet::Data(b), id));
-        }
-        server::TOTALS => Packet::Totals(block(r, ctx.compression)?.0),
-        server::EXTREMES => Packet::Extremes(block(r, ctx.compression)?.0),
-        // Logs and profile events are never compressed.
-        server::LOG => Packet::Log(block(r, false)?.0),
-        server::PROFILE_EVENTS => Packet::ProfileEvents(block(r, false)?.0),
-        server::EXCEPTION => Packet::Exception(read_exception(r)?),
-        server::PROGRESS => {
-            let mut p = Progress {
+    Ok((
+        match kind {
+            server::DATA => {
+                let (b, id) = block(r, ctx.compression)?;
+                return Ok((Packet::Data(b), id));
+            }
+            server::TOTALS => Packet::Totals(block(r, ctx.compression)?.0),
+            server::EXTREMES => Packet::Extremes(block(r, ctx.compression)?.0),
+            // Logs and profile events are never compressed.
+            server::LOG => Packet::Log(block(r, false)?.0),
+            server::PROFILE_EVENTS => Packet::ProfileEvents(block(r, false)?.0),
+            server::EXCEPTION => Packet::Exception(read_exception(r)?),
+            server::PROGRESS => {
+                let mut p = Progress {
+                    rows: read_varint(r)?,
+                    bytes: read_varint(r)?,
+                    total_rows: read_varint(r)?,
+                    ..Default::default()
+                };
+                if ctx.revision >= REV_CLIENT_WRITE_INFO {
+                    p.written_rows = read_varint(r)?;
+                    p.written_bytes = read_varint(r)?;
+                }
+                if ctx.revision >= REV_PROGRESS_ELAPSED {
+                    p.elapsed_ns = read_varint(r)?;
+                }
+                Packet::Progress(p)
+            }
+            server::PROFILE_INFO => Packet::ProfileInfo(ProfileInfo {
                 rows: read_varint(r)?,
+                blocks: read_varint(r)?,
                 bytes: read_varint(r)?,
-                total_rows: read_varint(r)?,
-                ..Default::default()
-            };
-            if ctx.revision >= REV_CLIENT_WRITE_INFO {
-                p.written_rows = read_varint(r)?;
-                p.written_bytes = read_varint(r)?;
+                applied_limit: read_u8(r)? != 0,
+                rows_before_limit: read_varint(r)?,
+                calculated_rows_before_limit: read_u8(r)? != 0,
+            }),
+            server::TABLE_COLUMNS => Packet::TableColumns {
+                table: read_string(r)?,
+                description: read_string(r)?,
+            },
+            server::PONG => Packet::Pong,
+            server::END_OF_STREAM => Packet::EndOfStream,
+            other => {
+                return Err(Error::Protocol(format!(
+                    "unexpected packet type {other} from the server"
+                )))
             }
-            if ctx.revision >= REV_PROGRESS_ELAPSED {
-                p.elapsed_ns = read_varint(r)?;
-            }
-            Packet::Progress(p)
-        }
-        server::PROFILE_INFO => Packet::ProfileInfo(ProfileInfo {
-            rows: read_varint(r)?,
-            blocks: read_varint(r)?,
-            bytes: read_varint(r)?,
-            applied_limit: read_u8(r)? != 0,
-            rows_before_limit: read_varint(r)?,
-            calculated_rows_before_limit: read_u8(r)? != 0,
-        }),
-        server::TABLE_COLUMNS => Packet::TableColumns {
-            table: read_string(r)?,
-            description: read_string(r)?,
         },
-        server::PONG => Packet::Pong,
-        server::END_OF_STREAM => Packet::EndOfStream,
-        other => {
-            return Err(Error::Protocol(format!(
-                "unexpected packet type {other} from the server"
-            )))
+        None,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::column::DecodeCtx;
+
+    fn ctx(revision: u64) -> ReadCtx {
+        ReadCtx {
+            revision,
+            compression: false,
+            decode: DecodeCtx {
+                server_tz: chrono_tz::Tz::UTC,
+            },
+            limits: DecodeLimits::default(),
         }
-    }, None))
+    }
+
+    fn info(name: &str, revision: u64) -> ServerInfo {
+        ServerInfo {
+            name: name.into(),
+            version_major: 3,
+            version_minor: 0,
+            version_patch: 3,
+            revision,
+            timezone: "UTC".into(),
+            display_name: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_timeplus_servers_at_54461_get_54461() {
+        assert_eq!(advertised_revision(&info("proton", 54461)), 54461);
+        assert_eq!(
+            advertised_revision(&info("Timeplus Enterprise", 54470)),
+            54461
+        );
+        assert_eq!(info("timeplusd", 54470).negotiated_revision(), 54461);
+        assert_eq!(advertised_revision(&info("proton", 54459)), 54453);
+        assert_eq!(advertised_revision(&info("ClickHouse", 54470)), 54453);
+        assert_eq!(info("ClickHouse", 54412).negotiated_revision(), 54412);
+    }
+
+    fn query(rev: u64, advertised: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_query(
+            &mut out,
+            rev,
+            &QuerySpec {
+                query_id: "",
+                sql: "SELECT 1",
+                settings: &[],
+                compression: false,
+                user: "default",
+                advertised,
+            },
+        );
+        out
+    }
+
+    #[test]
+    fn the_parameters_list_follows_the_query_text_from_54459() {
+        let at_53 = query(54453, 54453);
+        let at_61 = query(54461, 54461);
+        // The same packet plus one empty-list byte; the empty Data block ends both.
+        let tail = |q: &[u8]| {
+            let i = q.windows(8).position(|w| w == b"SELECT 1").unwrap() + 8;
+            q[i..].to_vec()
+        };
+        assert_eq!(tail(&at_61), [&[0u8][..], &tail(&at_53)].concat());
+        assert_eq!(at_61.len(), at_53.len() + 1);
+    }
+
+    fn progress_packet(fields: &[u64]) -> Vec<u8> {
+        let mut p = Vec::new();
+        put_varint(&mut p, server::PROGRESS);
+        for f in fields {
+            put_varint(&mut p, *f);
+        }
+        put_varint(&mut p, server::END_OF_STREAM);
+        p
+    }
+
+    #[test]
+    fn progress_reads_elapsed_from_54460_only() {
+        let bytes = progress_packet(&[1, 2, 3, 4, 5, 6_000]);
+        let mut r = bytes.as_slice();
+        let Packet::Progress(p) = read_packet(&mut r, &ctx(54460)).unwrap() else {
+            panic!()
+        };
+        assert_eq!((p.rows, p.written_bytes, p.elapsed_ns), (1, 5, 6_000));
+        assert_eq!(
+            read_packet(&mut r, &ctx(54460)).unwrap(),
+            Packet::EndOfStream
+        );
+        let bytes = progress_packet(&[1, 2, 3, 4, 5]);
+        let mut r = bytes.as_slice();
+        let Packet::Progress(p) = read_packet(&mut r, &ctx(54453)).unwrap() else {
+            panic!()
+        };
+        assert_eq!(p.elapsed_ns, 0);
+        assert_eq!(
+            read_packet(&mut r, &ctx(54453)).unwrap(),
+            Packet::EndOfStream
+        );
+        let mut total = Progress::default();
+        total.add(&Progress {
+            elapsed_ns: 9,
+            ..Progress::default()
+        });
+        total.add(&Progress {
+            elapsed_ns: 4,
+            ..Progress::default()
+        });
+        assert_eq!(total.elapsed_ns, 9);
+    }
+
+    fn empty_block() -> Vec<u8> {
+        vec![1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0, 0, 0]
+    }
+
+    #[test]
+    fn data_packets_carry_the_query_id_from_54461_and_others_do_not() {
+        for kind in [server::DATA, server::TOTALS, server::EXTREMES, server::LOG] {
+            let mut p = Vec::new();
+            put_varint(&mut p, kind);
+            put_str(&mut p, "");
+            if kind == server::DATA {
+                put_str(&mut p, "0f0e0d0c-0b0a-0908-0706-050403020100");
+            }
+            p.extend_from_slice(&empty_block());
+            let mut r = p.as_slice();
+            let (_, id) = read_packet_with_id(&mut r, &ctx(54461)).unwrap();
+            assert!(r.is_empty(), "kind {kind}");
+            assert_eq!(id.is_some(), kind == server::DATA, "kind {kind}");
+        }
+        // Below 54461 the same Data bytes are a table name followed by a block.
+        let mut p = Vec::new();
+        put_varint(&mut p, server::DATA);
+        put_str(&mut p, "");
+        p.extend_from_slice(&empty_block());
+        let (_, id) = read_packet_with_id(&mut p.as_slice(), &ctx(54459)).unwrap();
+        assert_eq!(id, None);
+    }
+
+    #[test]
+    fn an_oversized_query_id_is_refused_before_it_is_read() {
+        let mut p = Vec::new();
+        put_varint(&mut p, server::DATA);
+        put_str(&mut p, "");
+        put_varint(&mut p, u64::MAX >> 1);
+        let err = read_packet(&mut p.as_slice(), &ctx(54461)).unwrap_err();
+        assert!(err.to_string().contains("query id"), "{err}");
+    }
 }

@@ -699,6 +699,46 @@ mod tests {
     }
 
     #[test]
+    fn the_3x_types_parse_in_both_spellings() {
+        assert_eq!(
+            p("variant(string, array(uint8))"),
+            TypeDesc::Variant(vec![p("string"), p("array(uint8)")])
+        );
+        assert_eq!(
+            p("Variant(String, Array(UInt8))"),
+            p("variant(string, array(uint8))")
+        );
+        assert_eq!(p("dynamic"), TypeDesc::Dynamic);
+        assert_eq!(p("dynamic(max_types=8)"), TypeDesc::Dynamic);
+        assert_eq!(p("Dynamic(max_types = 8)"), TypeDesc::Dynamic);
+        assert_eq!(p("shared_variant"), TypeDesc::SharedVariant);
+        assert_eq!(p("SharedVariant"), TypeDesc::SharedVariant);
+        assert_eq!(p("json"), TypeDesc::Json);
+        // Typed paths, sorted; settings and SKIP clauses carry no data.
+        assert_eq!(
+            p("json(max_dynamic_paths=10, z uint8, a.b nullable(string), SKIP x.y, SKIP REGEXP 'q.*')"),
+            TypeDesc::Json3(vec![
+                ("a.b".into(), p("nullable(string)")),
+                ("z".into(), p("uint8"))
+            ])
+        );
+        assert_eq!(
+            p("variant(string, uint64)").to_string(),
+            "variant(string, uint64)"
+        );
+        for bad in [
+            "dynamic(max_types=x)",
+            "dynamic(8)",
+            "variant(frob)",
+            "json(a frob)",
+        ] {
+            assert!(TypeDesc::parse(bad).is_err(), "{bad}");
+        }
+        let many = format!("variant({})", vec!["uint8"; 256].join(", "));
+        assert!(TypeDesc::parse(&many).is_err());
+    }
+
+    #[test]
     fn unknown_types_are_named_in_the_error() {
         for bad in [
             "frobnicate",

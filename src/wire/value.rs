@@ -251,8 +251,7 @@ pub(crate) fn write_value(
         TypeDesc::JsonText => {
             let Some(b) = str_at(data, row) else { return };
             // The server's JSON text is shown as the object it is, like any json value.
-            if style == Style::Json && serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok()
-            {
+            if style == Style::Json && serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok() {
                 out.extend_from_slice(b);
             } else {
                 write_string(b, style, nested, out);
@@ -434,6 +433,8 @@ fn str_at(data: &Data, row: usize) -> Option<&[u8]> {
 struct JsonNode {
     leaf: Option<Vec<u8>>,
     children: Vec<(String, JsonNode)>,
+    /// Key → position in `children`, so a row with many paths costs linear time.
+    index: std::collections::HashMap<String, usize>,
 }
 
 impl JsonNode {
@@ -453,10 +454,11 @@ impl JsonNode {
     }
 
     fn child(&mut self, key: &str) -> &mut JsonNode {
-        let i = match self.children.iter().position(|(k, _)| k == key) {
-            Some(i) => i,
+        let i = match self.index.get(key) {
+            Some(&i) => i,
             None => {
                 self.children.push((key.to_string(), JsonNode::default()));
+                self.index.insert(key.to_string(), self.children.len() - 1);
                 self.children.len() - 1
             }
         };
@@ -487,7 +489,13 @@ impl JsonNode {
 fn write_json_object(paths: &[(String, TypeDesc)], cols: &[Data], row: usize, out: &mut Vec<u8>) {
     let mut root = JsonNode::default();
     for ((path, t), d) in paths.iter().zip(cols) {
-        if (Value { ty: t, data: d, row }).is_null() {
+        if (Value {
+            ty: t,
+            data: d,
+            row,
+        })
+        .is_null()
+        {
             continue;
         }
         let mut v = Vec::new();
@@ -495,7 +503,8 @@ fn write_json_object(paths: &[(String, TypeDesc)], cols: &[Data], row: usize, ou
         root.set(path, v);
     }
     if let Some(Data::Array { offsets, inner }) = cols.get(paths.len()) {
-        if let (Data::Tuple(kv), Some((start, end))) = (inner.as_ref(), array_bounds(offsets, row)) {
+        if let (Data::Tuple(kv), Some((start, end))) = (inner.as_ref(), array_bounds(offsets, row))
+        {
             if let (Some(kd), Some(vd)) = (kv.first(), kv.get(1)) {
                 for r in start..end {
                     let (Some(k), Some(b)) = (str_at(kd, r), str_at(vd, r)) else {
@@ -563,7 +572,13 @@ fn write_shared_value(b: &[u8], style: Style, nested: bool, out: &mut Vec<u8>) {
             }
             None
         }
-        0x2D => (v.len() == 1).then(|| if v[0] != 0 { b"true".to_vec() } else { b"false".to_vec() }),
+        0x2D => (v.len() == 1).then(|| {
+            if v[0] != 0 {
+                b"true".to_vec()
+            } else {
+                b"false".to_vec()
+            }
+        }),
         _ => None,
     };
     match text {

@@ -93,7 +93,10 @@ fn truncated_vectors_are_errors_not_panics() {
 fn proton3_vectors() -> (std::path::PathBuf, Vec<Json>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/proton3-vectors");
     let manifest = std::fs::read_to_string(dir.join("manifest.json")).expect("manifest.json");
-    (dir, serde_json::from_str(&manifest).expect("manifest parses"))
+    (
+        dir,
+        serde_json::from_str(&manifest).expect("manifest parses"),
+    )
 }
 
 fn read_3x(bytes: &[u8]) -> (proton_shell::wire::Result<proton_shell::wire::Block>, usize) {
@@ -133,7 +136,11 @@ fn every_3x_vector_decodes_to_the_expected_text_in_every_format() {
         let col = &block.columns[0];
         assert_eq!(col.type_name, v["type"].as_str().unwrap(), "{file}");
         assert_eq!(block.rows as u64, v["rows"].as_u64().unwrap(), "{file}");
-        for (key, style) in [("tsv", Style::Tsv), ("csv", Style::Csv), ("json", Style::Json)] {
+        for (key, style) in [
+            ("tsv", Style::Tsv),
+            ("csv", Style::Csv),
+            ("json", Style::Json),
+        ] {
             for (row, want) in v[key].as_array().unwrap().iter().enumerate() {
                 let mut out = Vec::new();
                 col.write_cell(row, style, &mut out);
