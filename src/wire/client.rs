@@ -6,8 +6,8 @@ use super::io::put_varint;
 use super::limits::DecodeLimits;
 use super::protocol::client as cp;
 use super::protocol::{
-    read_hello, read_packet, write_hello, write_query, Packet, ProfileInfo, Progress, QuerySpec,
-    ReadCtx, ServerInfo,
+    advertised_revision, read_hello, read_packet_with_id, write_addendum, write_hello, write_query,
+    Packet, ProfileInfo, Progress, QuerySpec, ReadCtx, ServerInfo, CLIENT_REVISION, REV_ADDENDUM,
 };
 use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
@@ -115,6 +115,8 @@ pub enum CancelOutcome {
 }
 
 struct Link {
+    /// The revision this link advertised in its Hello.
+    advertised: u64,
     writer: TcpStream,
     rx: mpsc::Receiver<Result<Packet>>,
     compression: Arc<AtomicBool>,
@@ -254,11 +256,16 @@ impl Drop for Link {
 pub struct Connection {
     opts: ConnectOptions,
     info: ServerInfo,
+    /// The revision the current link advertised; reconnects advertise it first.
+    advertised: u64,
+    /// The query id the server reported for the current or last query.
+    server_query_id: Option<String>,
     link: Option<Link>,
     state: State,
     reconnects: u64,
     /// Old servers (18.x) leave our external-tables block unread after an exception, which
-    /// would desynchronise the next query: reconnect quietly before it.
+    /// would desynchronise the next query, and a result with a column type we cannot read
+    /// cannot be skipped: reconnect quietly before the next query.
     resync: bool,
     /// What one block may cost to decode; kept across reconnects.
     limits: DecodeLimits,
@@ -305,7 +312,39 @@ fn probe_http(addr: &SocketAddr, deadline: Instant) -> Option<Vec<u8>> {
     got.starts_with(b"HTTP/").then_some(got)
 }
 
-fn connect_sync(opts: &ConnectOptions, limits: DecodeLimits) -> Result<(ServerInfo, Link)> {
+/// Connect and handshake, advertising `advertise` first. A Timeplus server at 54461 or later
+/// gets a second connection advertising 54461 (its Hello must be read before we know it, and a
+/// server holds the client to the revision it advertised); any other server keeps 54453.
+/// The revision that worked is what `advertise` should be for the next connection.
+fn connect_sync(
+    opts: &ConnectOptions,
+    limits: DecodeLimits,
+    advertise: u64,
+) -> Result<(ServerInfo, Link)> {
+    let (info, link) = connect_once(opts, limits, advertise)?;
+    let wanted = advertised_revision(&info);
+    if wanted == advertise {
+        return Ok((info, link));
+    }
+    drop(link);
+    let (info, link) = connect_once(opts, limits, wanted)?;
+    if advertised_revision(&info) != wanted {
+        return Err(Error::Connect {
+            addr: opts.addr(),
+            reason: format!(
+                "the server changed its protocol revision between two handshakes ({} then {})",
+                advertise, info.revision
+            ),
+        });
+    }
+    Ok((info, link))
+}
+
+fn connect_once(
+    opts: &ConnectOptions,
+    limits: DecodeLimits,
+    advertise: u64,
+) -> Result<(ServerInfo, Link)> {
     let addr = opts.addr();
     let deadline = Instant::now() + opts.connect_timeout;
     let fail = |reason: String| Error::Connect {
@@ -352,7 +391,13 @@ fn connect_sync(opts: &ConnectOptions, limits: DecodeLimits) -> Result<(ServerIn
     let _ = stream.set_nodelay(true);
     let mut writer = stream.try_clone().map_err(|e| fail(e.to_string()))?;
     let mut hello = Vec::new();
-    write_hello(&mut hello, &opts.database, &opts.user, &opts.password);
+    write_hello(
+        &mut hello,
+        advertise,
+        &opts.database,
+        &opts.user,
+        &opts.password,
+    );
     writer
         .write_all(&hello)
         .map_err(|e| fail(format!("sending Hello: {e}")))?;
@@ -399,7 +444,7 @@ fn connect_sync(opts: &ConnectOptions, limits: DecodeLimits) -> Result<(ServerIn
     if first[0] == b'H' {
         return Err(fail(http_port_error(&first)));
     }
-    let info = read_hello(&mut reader).map_err(|e| match e {
+    let info = read_hello(&mut reader, advertise).map_err(|e| match e {
         Error::Server(ex) => Error::Server(ex),
         _ if watch.timed_out.load(Ordering::Acquire) => fail(format!(
             "the server did not complete the handshake within {:?}",
@@ -409,12 +454,21 @@ fn connect_sync(opts: &ConnectOptions, limits: DecodeLimits) -> Result<(ServerIn
     })?;
     // From now on only the receive timeout applies, and only while a request waits.
     reader.get_mut().deadline = None;
+    // The server expects the addendum whenever the revision we advertised asks for it, even if
+    // we are about to reconnect at another revision. Only a link that stays sends it.
+    let revision = info.revision.min(advertise);
+    if advertise == advertised_revision(&info) && revision >= REV_ADDENDUM {
+        let mut addendum = Vec::new();
+        write_addendum(&mut addendum);
+        writer
+            .write_all(&addendum)
+            .map_err(|e| fail(format!("sending the addendum: {e}")))?;
+    }
 
     let tz = info.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
     let compression = Arc::new(AtomicBool::new(false));
     let shared_limits = Arc::new(Mutex::new(limits));
     let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
-    let revision = info.negotiated_revision();
     let flag = compression.clone();
     let lim = shared_limits.clone();
     let peer = addr.clone();
@@ -442,6 +496,7 @@ fn connect_sync(opts: &ConnectOptions, limits: DecodeLimits) -> Result<(ServerIn
     Ok((
         info,
         Link {
+            advertised: advertise,
             writer,
             rx,
             compression,
@@ -478,6 +533,7 @@ fn reader_loop(
         ),
     }
     };
+    let mut last_query_id: Option<String> = None;
     loop {
         // Distinguish a clean close between packets from one mid-packet.
         match std::io::BufRead::fill_buf(&mut r) {
@@ -512,7 +568,20 @@ fn reader_loop(
                 .map(|l| *l)
                 .unwrap_or_else(|p| *p.into_inner()),
         };
-        let packet = read_packet(&mut r, &ctx);
+        let packet = match read_packet_with_id(&mut r, &ctx) {
+            Ok((p, Some(id))) => {
+                // Every Data packet repeats the id; pass it on only when it changes.
+                if last_query_id.as_deref() != Some(id.as_str()) {
+                    last_query_id = Some(id.clone());
+                    if tx.blocking_send(Ok(Packet::QueryId(id))).is_err() {
+                        return;
+                    }
+                }
+                Ok(p)
+            }
+            Ok((p, None)) => Ok(p),
+            Err(e) => Err(e),
+        };
         let fatal = packet.is_err();
         let packet = packet.map_err(|e| match e {
             _ if shared.watch.timed_out.load(Ordering::Acquire) => timed_out(&addr),
@@ -543,8 +612,16 @@ impl Connection {
         opts: ConnectOptions,
         limits: DecodeLimits,
     ) -> Result<Connection> {
+        Self::connect_advertising(opts, limits, CLIENT_REVISION).await
+    }
+
+    async fn connect_advertising(
+        opts: ConnectOptions,
+        limits: DecodeLimits,
+        advertise: u64,
+    ) -> Result<Connection> {
         let o = opts.clone();
-        let (info, link) = tokio::task::spawn_blocking(move || connect_sync(&o, limits))
+        let (info, link) = tokio::task::spawn_blocking(move || connect_sync(&o, limits, advertise))
             .await
             .map_err(|e| Error::Connect {
                 addr: opts.addr(),
@@ -552,13 +629,27 @@ impl Connection {
             })??;
         Ok(Connection {
             opts,
+            advertised: link.advertised,
             info,
             link: Some(link),
             state: State::Idle,
             reconnects: 0,
             resync: false,
             limits,
+            server_query_id: None,
         })
+    }
+
+    /// The revision this connection advertised in its Hello (54453, or 54461 to a Timeplus
+    /// server that reports 54461 or later); reconnects start from it.
+    pub fn advertised_revision(&self) -> u64 {
+        self.advertised
+    }
+
+    /// The query id the server reported in the last query's Data packets (revision 54461 on:
+    /// the one it generated when we sent none). `None` before any, or from older servers.
+    pub fn server_query_id(&self) -> Option<&str> {
+        self.server_query_id.as_deref()
     }
 
     /// The limits blocks are decoded within.
@@ -593,7 +684,7 @@ impl Connection {
 
     /// The revision everything after the handshake is encoded for.
     pub fn revision(&self) -> u64 {
-        self.info.negotiated_revision()
+        self.info.revision.min(self.advertised)
     }
 
     /// False once the link broke; the next query reconnects.
@@ -601,8 +692,9 @@ impl Connection {
         self.link.is_some() && self.state != State::Broken
     }
 
-    /// The server left unread bytes behind an error (ClickHouse before 19.x): the next query
-    /// reconnects quietly first. Not a lost connection.
+    /// The server left unread bytes behind an error (ClickHouse before 19.x), or a result had a
+    /// column type we cannot decode: the next query reconnects quietly first. Not a lost
+    /// connection.
     pub fn needs_resync(&self) -> bool {
         self.resync
     }
@@ -637,8 +729,11 @@ impl Connection {
             return Ok(false);
         }
         self.link = None;
-        let mut fresh = Connection::connect_with_limits(self.opts.clone(), self.limits).await?;
+        let mut fresh =
+            Connection::connect_advertising(self.opts.clone(), self.limits, self.advertised)
+                .await?;
         self.info = fresh.info.clone();
+        self.advertised = fresh.advertised;
         self.link = fresh.link.take();
         self.state = State::Idle;
         self.resync = false;
@@ -678,7 +773,13 @@ impl Connection {
         match link.rx.recv().await {
             Some(Ok(p)) => Ok(p),
             Some(Err(e)) => {
-                if e.is_fatal_for_connection() {
+                if let Error::UnknownType(_) = e {
+                    // The server is fine; only this result cannot be read past. Drop the link
+                    // (closing it cancels the query) and reconnect quietly before the next one.
+                    self.link = None;
+                    self.state = State::Idle;
+                    self.resync = true;
+                } else if e.is_fatal_for_connection() {
                     self.break_link();
                 }
                 Err(e)
@@ -745,7 +846,9 @@ impl Connection {
             settings,
             compression,
             user: &self.opts.user,
+            advertised: self.advertised,
         };
+        self.server_query_id = None;
         write_query(&mut buf, self.revision(), &spec);
         self.send(&buf)?;
         self.state = State::InQuery;
@@ -796,7 +899,7 @@ impl Connection {
                     self.stop_waiting();
                     return Ok(());
                 }
-                Packet::Progress(_) | Packet::ProfileEvents(_) => {}
+                Packet::Progress(_) | Packet::ProfileEvents(_) | Packet::QueryId(_) => {}
                 other => {
                     self.break_link();
                     return Err(Error::Protocol(format!("expected Pong, got {other:?}")));
@@ -926,6 +1029,10 @@ impl QueryStream<'_> {
                     }
                     return Ok(None);
                 }
+                Packet::QueryId(id) => {
+                    self.conn.server_query_id = Some(id);
+                    continue;
+                }
                 Packet::Pong => {
                     self.done = true;
                     self.conn.break_link();
@@ -938,6 +1045,11 @@ impl QueryStream<'_> {
     /// Progress totals so far.
     pub fn progress(&self) -> Progress {
         self.progress
+    }
+
+    /// The query id the server reported for this query so far (revision 54461 on).
+    pub fn server_query_id(&self) -> Option<&str> {
+        self.conn.server_query_id()
     }
 
     /// Send Cancel now and return at once; the connection drains the rest on its next use

@@ -38,6 +38,25 @@ pub enum Data {
         keys: Vec<u64>,
     },
     Nothing,
+    /// `variant`/`dynamic`: per row the alternative (255 = NULL) and the row's index within
+    /// that alternative's column.
+    Variant {
+        discriminators: Vec<u8>,
+        index: Vec<usize>,
+        alternatives: Vec<Data>,
+    },
+}
+
+/// How `json` columns are laid out: it cannot be told from the bytes (both start with 0 or 1),
+/// so the connection decides from the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JsonLayout {
+    /// Proton 1.x: `u8` kind, then a concrete tuple type (0) or JSON text (1).
+    #[default]
+    V1,
+    /// Proton 3.x (ClickHouse's new JSON): `u64` version, then the object form
+    /// (0, or 2 without `max_dynamic_paths`) or JSON text (1).
+    V3,
 }
 
 /// One decoded column of a block.
@@ -88,7 +107,18 @@ pub fn read_block<R: BufRead>(r: &mut R, ctx: &DecodeCtx) -> Result<Block> {
 }
 
 /// Read a block, charging its cost to `budget` (whose wire count the caller's reader keeps).
+/// `json` columns are read in the 1.x layout.
 pub fn read_block_within<R: BufRead>(r: &mut R, ctx: &DecodeCtx, budget: &Budget) -> Result<Block> {
+    read_block_layout(r, ctx, budget, JsonLayout::V1)
+}
+
+/// Read a block as [`read_block_within`] does, with `json` columns in `layout`.
+pub fn read_block_layout<R: BufRead>(
+    r: &mut R,
+    ctx: &DecodeCtx,
+    budget: &Budget,
+    layout: JsonLayout,
+) -> Result<Block> {
     // BlockInfo: field 1 is_overflows (u8), field 2 bucket_num (i32), 0 ends it.
     loop {
         match read_varint(r)? {
@@ -118,7 +148,7 @@ pub fn read_block_within<R: BufRead>(r: &mut R, ctx: &DecodeCtx, budget: &Budget
         let type_name = read_string(r)?;
         let declared = TypeDesc::parse(&type_name)?;
         let (ty, data) = if rows > 0 {
-            let ty = read_prefix(r, &declared, 0)?;
+            let ty = read_prefix(r, &declared, 0, layout)?;
             let ty = with_server_tz(ty, ctx.server_tz);
             let data = read_data(r, &ty, rows, budget)?;
             // JSON output repeats the column name on every row.
@@ -183,13 +213,27 @@ fn map_type(ty: TypeDesc, f: &dyn Fn(TypeDesc) -> TypeDesc) -> TypeDesc {
                 .collect(),
         ),
         TypeDesc::JsonTuple(t) => TypeDesc::JsonTuple(b(t)),
+        TypeDesc::Variant(alts) => {
+            TypeDesc::Variant(alts.into_iter().map(|t| map_type(t, f)).collect())
+        }
+        TypeDesc::JsonObject(paths) => TypeDesc::JsonObject(
+            paths
+                .into_iter()
+                .map(|(n, t)| (n, map_type(t, f)))
+                .collect(),
+        ),
         other => other,
     })
 }
 
 /// Read the serialization prefixes that precede column data (low_cardinality key version,
 /// json's concrete type), and return the type the data is then read with.
-fn read_prefix<R: BufRead>(r: &mut R, ty: &TypeDesc, depth: usize) -> Result<TypeDesc> {
+fn read_prefix<R: BufRead>(
+    r: &mut R,
+    ty: &TypeDesc,
+    depth: usize,
+    layout: JsonLayout,
+) -> Result<TypeDesc> {
     if depth > MAX_TYPE_DEPTH {
         return Err(Error::Protocol(format!(
             "column type nests deeper than the limit of {MAX_TYPE_DEPTH} levels"
@@ -206,26 +250,37 @@ fn read_prefix<R: BufRead>(r: &mut R, ty: &TypeDesc, depth: usize) -> Result<Typ
             }
             TypeDesc::LowCardinality(inner.clone())
         }
-        TypeDesc::Nullable(t) => TypeDesc::Nullable(Box::new(read_prefix(r, t, d)?)),
-        TypeDesc::Array(t) => TypeDesc::Array(Box::new(read_prefix(r, t, d)?)),
+        TypeDesc::Nullable(t) => TypeDesc::Nullable(Box::new(read_prefix(r, t, d, layout)?)),
+        TypeDesc::Array(t) => TypeDesc::Array(Box::new(read_prefix(r, t, d, layout)?)),
         TypeDesc::Map(k, v) => {
-            let k = read_prefix(r, k, d)?;
-            TypeDesc::Map(Box::new(k), Box::new(read_prefix(r, v, d)?))
+            let k = read_prefix(r, k, d, layout)?;
+            TypeDesc::Map(Box::new(k), Box::new(read_prefix(r, v, d, layout)?))
         }
         TypeDesc::Tuple(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (n, t) in items {
-                out.push((n.clone(), read_prefix(r, t, d)?));
+                out.push((n.clone(), read_prefix(r, t, d, layout)?));
             }
             TypeDesc::Tuple(out)
         }
         TypeDesc::Nested(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (n, t) in items {
-                out.push((n.clone(), read_prefix(r, t, d)?));
+                out.push((n.clone(), read_prefix(r, t, d, layout)?));
             }
             TypeDesc::Nested(out)
         }
+        TypeDesc::Json if layout == JsonLayout::V3 => read_json3_prefix(r, &[], d, layout)?,
+        TypeDesc::Json3(typed) => read_json3_prefix(r, typed, d, layout)?,
+        TypeDesc::Variant(alts) => {
+            read_variant_mode(r)?;
+            let mut out = Vec::with_capacity(alts.len());
+            for t in alts {
+                out.push(read_prefix(r, t, d, layout)?);
+            }
+            TypeDesc::Variant(out)
+        }
+        TypeDesc::Dynamic => read_dynamic_prefix(r, d, layout)?,
         TypeDesc::Json => match read_u8(r)? {
             0 => {
                 let name = read_string(r)?;
@@ -236,7 +291,7 @@ fn read_prefix<R: BufRead>(r: &mut R, ty: &TypeDesc, depth: usize) -> Result<Typ
                         "json column carries non-tuple type {name}"
                     )));
                 }
-                TypeDesc::JsonTuple(Box::new(read_prefix(r, &tuple, d)?))
+                TypeDesc::JsonTuple(Box::new(read_prefix(r, &tuple, d, layout)?))
             }
             1 => TypeDesc::String,
             k => {
@@ -247,6 +302,115 @@ fn read_prefix<R: BufRead>(r: &mut R, ty: &TypeDesc, depth: usize) -> Result<Typ
         },
         other => other.clone(),
     })
+}
+
+/// Most types a `dynamic` column may name (discriminators are a byte; 255 is NULL and one
+/// more is the shared variant).
+const MAX_DYNAMIC_TYPES: u64 = 254;
+/// Most dynamic paths a 3.x `json` column may declare in one block (ClickHouse caps
+/// `max_dynamic_paths` at 10 000).
+const MAX_JSON_PATHS: u64 = 100_000;
+
+fn read_variant_mode<R: BufRead>(r: &mut R) -> Result<()> {
+    match read_u64_le(r)? {
+        0 => Ok(()),
+        m => Err(Error::Protocol(format!(
+            "variant discriminators mode {m}, expected 0 (basic)"
+        ))),
+    }
+}
+
+/// The `dynamic` prefix: structure version (1 with `max_types`, 2 without), the type names,
+/// then the variant prefix over those types and the shared variant, sorted by name.
+fn read_dynamic_prefix<R: BufRead>(
+    r: &mut R,
+    depth: usize,
+    layout: JsonLayout,
+) -> Result<TypeDesc> {
+    if depth > MAX_TYPE_DEPTH {
+        return Err(Error::Protocol(format!(
+            "column type nests deeper than the limit of {MAX_TYPE_DEPTH} levels"
+        )));
+    }
+    match read_u64_le(r)? {
+        1 => {
+            read_varint(r)?; // max_types
+        }
+        2 => {}
+        v => {
+            return Err(Error::Protocol(format!(
+                "dynamic serialization version {v}, expected 1 or 2"
+            )))
+        }
+    }
+    let n = read_varint(r)?;
+    if n > MAX_DYNAMIC_TYPES {
+        return Err(Error::Protocol(format!("dynamic column of {n} types")));
+    }
+    let mut named = Vec::with_capacity(n as usize + 1);
+    for _ in 0..n {
+        let name = read_string(r)?;
+        let ty = TypeDesc::parse_at_depth(&name, depth)?;
+        named.push((name, ty));
+    }
+    // The shared variant in the server's spelling (ClickHouse: CamelCase, Proton: snake_case),
+    // so that the sort below matches the server's own.
+    let camel = named
+        .iter()
+        .any(|(n, _)| n.starts_with(|c: char| c.is_ascii_uppercase()));
+    let shared = if camel {
+        "SharedVariant"
+    } else {
+        "shared_variant"
+    };
+    named.push((shared.to_string(), TypeDesc::SharedVariant));
+    named.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    read_variant_mode(r)?;
+    let mut alts = Vec::with_capacity(named.len());
+    for (_, t) in &named {
+        alts.push(read_prefix(r, t, depth + 1, layout)?);
+    }
+    Ok(TypeDesc::Variant(alts))
+}
+
+/// The 3.x `json` prefix: `u64` version; 1 is the string form, 0 and 2 the object form:
+/// [varuint max_dynamic_paths (0 only)], varuint P, P path names, the typed paths' prefixes,
+/// P `dynamic` prefixes (the shared data, an array of string pairs, has none).
+fn read_json3_prefix<R: BufRead>(
+    r: &mut R,
+    typed: &[(String, TypeDesc)],
+    depth: usize,
+    layout: JsonLayout,
+) -> Result<TypeDesc> {
+    let version = read_u64_le(r)?;
+    match version {
+        1 => return Ok(TypeDesc::JsonText),
+        0 => {
+            read_varint(r)?; // max_dynamic_paths
+        }
+        2 => {}
+        v => {
+            return Err(Error::Protocol(format!(
+                "json serialization version {v}, expected 0, 1 or 2"
+            )))
+        }
+    }
+    let n = read_varint(r)?;
+    if n > MAX_JSON_PATHS {
+        return Err(Error::Protocol(format!("json column of {n} dynamic paths")));
+    }
+    let mut names = Vec::with_capacity((n as usize).min(1024));
+    for _ in 0..n {
+        names.push(read_string(r)?);
+    }
+    let mut paths = Vec::with_capacity(typed.len() + names.len());
+    for (p, t) in typed {
+        paths.push((p.clone(), read_prefix(r, t, depth, layout)?));
+    }
+    for p in names {
+        paths.push((p, read_dynamic_prefix(r, depth, layout)?));
+    }
+    Ok(TypeDesc::JsonObject(paths))
 }
 
 /// Bytes per value for fixed-width types.
@@ -323,11 +487,75 @@ fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize, budget: &Budget)
             Data::Tuple(cols)
         }
         TypeDesc::JsonTuple(t) => read_data(r, t, rows, budget)?,
+        TypeDesc::Variant(alts) => read_variant(r, alts, rows, budget)?,
+        TypeDesc::SharedVariant | TypeDesc::JsonText => read_strings(r, rows, budget)?,
+        TypeDesc::JsonObject(paths) => {
+            let mut cols = Vec::with_capacity(paths.len() + 1);
+            for (name, t) in paths {
+                cols.push(read_data(r, t, rows, budget)?);
+                // The object repeats each path on every row.
+                budget.charge_mul(rows as u64, name.len() as u64 + 4)?;
+            }
+            // Shared data: array(tuple(path string, value string)).
+            cols.push(read_array(r, rows, |r, n| {
+                let paths = read_strings(r, n, budget)?;
+                Ok(Data::Tuple(vec![paths, read_strings(r, n, budget)?]))
+            })?);
+            Data::Tuple(cols)
+        }
+        TypeDesc::Dynamic | TypeDesc::Json3(_) => {
+            return Err(Error::Protocol(format!("{ty} column without its prefix")))
+        }
         TypeDesc::LowCardinality(t) => read_low_cardinality(r, t, rows, budget)?,
         TypeDesc::Json => return Err(Error::Protocol("json column without its prefix".into())),
         other => return Err(Error::UnknownType(other.to_string())),
     })
 }
+
+/// Variant data: a discriminator byte per row, then each alternative's column holding
+/// exactly the rows that chose it.
+fn read_variant<R: BufRead>(
+    r: &mut R,
+    alts: &[TypeDesc],
+    rows: usize,
+    budget: &Budget,
+) -> Result<Data> {
+    let discriminators = read_exact_vec(r, rows as u64, "variant discriminators")?;
+    // Each row keeps an index into its alternative for as little as one input byte.
+    budget.charge_mul(rows as u64, std::mem::size_of::<usize>() as u64)?;
+    let mut counts = vec![0usize; alts.len()];
+    let mut index = Vec::with_capacity(rows.min(RESERVE));
+    for &d in &discriminators {
+        if d == NULL_DISCRIMINATOR {
+            index.push(0);
+            continue;
+        }
+        let c = counts.get_mut(d as usize).ok_or_else(|| {
+            Error::Protocol(format!(
+                "variant discriminator {d} for a variant of {} types",
+                alts.len()
+            ))
+        })?;
+        index.push(*c);
+        *c += 1;
+    }
+    let mut alternatives = Vec::with_capacity(alts.len());
+    for (t, &n) in alts.iter().zip(&counts) {
+        alternatives.push(if n == 0 {
+            empty_data()
+        } else {
+            read_data(r, t, n, budget)?
+        });
+    }
+    Ok(Data::Variant {
+        discriminators,
+        index,
+        alternatives,
+    })
+}
+
+/// The discriminator of a NULL row in variant data.
+pub const NULL_DISCRIMINATOR: u8 = 255;
 
 /// Rows between budget checks in per-row loops (cheap, and bounds the overshoot).
 const CHARGE_EVERY: usize = 4096;
@@ -516,4 +744,129 @@ fn append_data(a: Data, b: Data) -> Result<Data> {
             ))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::io::{put_str, put_varint};
+
+    fn block(type_name: &str, rows: u64, column: &[u8]) -> Vec<u8> {
+        let mut b = vec![1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0];
+        put_varint(&mut b, 1);
+        put_varint(&mut b, rows);
+        put_str(&mut b, "c");
+        put_str(&mut b, type_name);
+        b.extend_from_slice(column);
+        b
+    }
+
+    fn read(bytes: &[u8], layout: JsonLayout) -> Result<Block> {
+        let budget = Budget::new(DecodeLimits::default());
+        let ctx = DecodeCtx { server_tz: Tz::UTC };
+        let mut r = bytes;
+        read_block_layout(&mut Counted::new(&mut r, &budget), &ctx, &budget, layout)
+    }
+
+    fn tsv(b: &Block, row: usize) -> String {
+        let mut out = Vec::new();
+        b.columns[0].write_cell(row, crate::wire::Style::Tsv, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn variant_discriminators_must_name_an_alternative() {
+        let mut col = 0u64.to_le_bytes().to_vec();
+        col.extend_from_slice(&[0, 2]); // row 1 names a third alternative
+        col.extend_from_slice(&[1, b'x']);
+        let err = read(&block("variant(string, uint8)", 2, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("discriminator 2"), "{err}");
+        let mut col = 1u64.to_le_bytes().to_vec();
+        col.extend_from_slice(&[255]);
+        let err = read(&block("variant(string)", 1, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("mode 1"), "{err}");
+    }
+
+    fn dynamic_prefix(names: &[&str]) -> Vec<u8> {
+        let mut p = 1u64.to_le_bytes().to_vec();
+        put_varint(&mut p, 32);
+        put_varint(&mut p, names.len() as u64);
+        for n in names {
+            put_str(&mut p, n);
+        }
+        p.extend_from_slice(&0u64.to_le_bytes());
+        p
+    }
+
+    #[test]
+    fn dynamic_sorts_its_types_with_the_shared_variant_in_the_servers_spelling() {
+        // Proton: ipv4 < shared_variant < uint8; ClickHouse: IPv4 < SharedVariant < UInt8
+        // but Int64 < IPv4 only in CamelCase ('n' > 'P'): the order follows the names sent.
+        let mut col = dynamic_prefix(&["uint8", "int64"]);
+        col.extend_from_slice(&[0, 2, 255]); // int64, uint8, NULL
+        col.extend_from_slice(&(-3i64).to_le_bytes());
+        col.push(7);
+        let b = read(&block("dynamic", 3, &col), JsonLayout::V3).unwrap();
+        assert_eq!(
+            (tsv(&b, 0), tsv(&b, 1), tsv(&b, 2)),
+            ("-3".into(), "7".into(), "\\N".into())
+        );
+        let mut col = dynamic_prefix(&["UInt8", "IPv4"]);
+        col.extend_from_slice(&[0, 2]); // IPv4, UInt8 (SharedVariant is 1)
+        col.extend_from_slice(&[1, 0, 0, 127]);
+        col.push(9);
+        let b = read(&block("Dynamic", 2, &col), JsonLayout::V3).unwrap();
+        assert_eq!((tsv(&b, 0), tsv(&b, 1)), ("127.0.0.1".into(), "9".into()));
+    }
+
+    #[test]
+    fn dynamic_and_json_counts_are_bounded_before_allocation() {
+        let mut col = 1u64.to_le_bytes().to_vec();
+        put_varint(&mut col, 32);
+        put_varint(&mut col, 255);
+        let err = read(&block("dynamic", 1, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("255 types"), "{err}");
+        let mut col = 2u64.to_le_bytes().to_vec();
+        put_varint(&mut col, u64::MAX >> 1);
+        let err = read(&block("json", 1, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("dynamic paths"), "{err}");
+        let col = 3u64.to_le_bytes();
+        let err = read(&block("json", 1, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("version 3"), "{err}");
+    }
+
+    #[test]
+    fn dynamic_types_nested_in_dynamic_stop_at_the_depth_limit() {
+        // Each level names a variant holding the next: the prefix reader must refuse, not
+        // overflow the stack.
+        let deep = format!("{}uint8{}", "variant(".repeat(80), ")".repeat(80));
+        let col = dynamic_prefix(&[&deep]);
+        let err = read(&block("dynamic", 1, &col), JsonLayout::V3).unwrap_err();
+        assert!(err.to_string().contains("64"), "{err}");
+    }
+
+    #[test]
+    fn json_paths_split_into_at_most_the_depth_limit_of_levels() {
+        // A dynamic path of 10 000 dots renders without deep recursion.
+        let path = "a.".repeat(10_000) + "z";
+        let mut col = 2u64.to_le_bytes().to_vec();
+        put_varint(&mut col, 1);
+        put_str(&mut col, &path);
+        col.extend_from_slice(&dynamic_prefix(&["string"]));
+        col.push(1); // discriminator: string (shared_variant is 0)
+        put_str(&mut col, "v");
+        col.extend_from_slice(&0u64.to_le_bytes()); // shared data: no entries
+        let b = read(&block("json", 1, &col), JsonLayout::V3).unwrap();
+        let text = tsv(&b, 0);
+        assert!(
+            text.contains(r#".a.z":"v"}"#),
+            "{}",
+            &text[text.len() - 40..]
+        );
+        assert_eq!(
+            text.matches('{').count(),
+            65,
+            "64 levels split, the rest one key"
+        );
+    }
 }

@@ -1,14 +1,20 @@
 //! Packet layouts of the native protocol: client packets encoded, server packets decoded.
 
-use super::column::{read_block_within, Block, DecodeCtx};
+use super::column::{read_block_layout, Block, DecodeCtx, JsonLayout};
 use super::compress::{compress_frame, FrameReader};
 use super::error::{Error, Result, ServerException};
-use super::io::{put_str, put_varint, read_i32_le, read_string, read_u8, read_varint};
+use super::io::{
+    put_str, put_varint, read_exact_vec, read_i32_le, read_string, read_u8, read_varint,
+};
 use super::limits::{Budget, Counted, DecodeLimits};
 use std::io::BufRead;
 
-/// The revision we advertise (the official Proton drivers' choice; see proton-protocol.md §A.13).
+/// The revision we advertise first, and keep with every server that is not a Timeplus server
+/// at 54461 or later (the Python driver's choice; see proton-protocol.md §A.13).
 pub const CLIENT_REVISION: u64 = 54453;
+/// The revision of Timeplus's newest Go driver, advertised (after a reconnect) only to a
+/// Timeplus server whose Hello reports at least this revision (docs/protocol-3x.md §4).
+pub const PROTON3_REVISION: u64 = 54461;
 
 pub const REV_CLIENT_INFO: u64 = 54032;
 pub const REV_SERVER_TIMEZONE: u64 = 54058;
@@ -22,6 +28,14 @@ pub const REV_OPENTELEMETRY: u64 = 54442;
 pub const REV_DISTRIBUTED_DEPTH: u64 = 54448;
 pub const REV_QUERY_START_TIME: u64 = 54449;
 pub const REV_PARALLEL_REPLICAS: u64 = 54453;
+/// The client sends an addendum (the quota key) right after the server's Hello.
+pub const REV_ADDENDUM: u64 = 54458;
+/// A query-parameters list follows the query text.
+pub const REV_PARAMETERS: u64 = 54459;
+/// Progress carries the server's elapsed time (Timeplus numbering, not ClickHouse's).
+pub const REV_PROGRESS_ELAPSED: u64 = 54460;
+/// Data packets carry the (server-generated) query id (Timeplus numbering).
+pub const REV_SERVER_QUERY_ID: u64 = 54461;
 
 pub mod client {
     pub const HELLO: u64 = 0;
@@ -70,9 +84,27 @@ impl ServerInfo {
         )
     }
 
-    /// The revision everything after the handshake is encoded for.
+    /// The revision everything after the handshake is encoded for: the lower of the server's
+    /// and the one we advertise to this server.
     pub fn negotiated_revision(&self) -> u64 {
-        self.revision.min(CLIENT_REVISION)
+        self.revision.min(advertised_revision(self))
+    }
+
+    /// A Timeplus server (Proton or Timeplus Enterprise), by the name in its Hello.
+    pub fn is_timeplus(&self) -> bool {
+        let n = self.name.to_ascii_lowercase();
+        n.contains("proton") || n.contains("timeplus")
+    }
+}
+
+/// The revision to advertise to the server that sent `info`: 54461 to a Timeplus server at
+/// 54461 or later (its gates above 54460 are Timeplus's, not ClickHouse's), 54453 otherwise,
+/// which keeps Proton 1.x and every ClickHouse byte for byte as before.
+pub fn advertised_revision(info: &ServerInfo) -> u64 {
+    if info.is_timeplus() && info.revision >= PROTON3_REVISION {
+        PROTON3_REVISION
+    } else {
+        CLIENT_REVISION
     }
 }
 
@@ -84,11 +116,16 @@ pub struct Progress {
     pub total_rows: u64,
     pub written_rows: u64,
     pub written_bytes: u64,
+    /// The server's time spent on the query, in nanoseconds (revision 54460 on; 0 before).
+    /// Kept as the largest value seen, which is right whether packets carry totals or increments
+    /// that only grow.
+    pub elapsed_ns: u64,
 }
 
 impl Progress {
     /// Add an increment; the counters come from the network, so they saturate instead of overflowing.
     pub fn add(&mut self, d: &Progress) {
+        self.elapsed_ns = self.elapsed_ns.max(d.elapsed_ns);
         self.rows = self.rows.saturating_add(d.rows);
         self.bytes = self.bytes.saturating_add(d.bytes);
         self.total_rows = self.total_rows.saturating_add(d.total_rows);
@@ -122,7 +159,13 @@ pub enum Packet {
     Exception(ServerException),
     Progress(Progress),
     ProfileInfo(ProfileInfo),
-    TableColumns { table: String, description: String },
+    TableColumns {
+        table: String,
+        description: String,
+    },
+    /// Not a packet of its own: the query id a Data packet carried (revision 54461 on),
+    /// passed on by the reader before that Data packet whenever it changes.
+    QueryId(String),
     Pong,
     EndOfStream,
 }
@@ -137,19 +180,26 @@ pub struct ReadCtx {
     pub limits: DecodeLimits,
 }
 
-pub fn write_hello(out: &mut Vec<u8>, database: &str, user: &str, password: &str) {
+/// Encode the client Hello advertising `revision`.
+pub fn write_hello(out: &mut Vec<u8>, revision: u64, database: &str, user: &str, password: &str) {
     put_varint(out, client::HELLO);
     put_str(out, "proton-shell");
     put_varint(out, env!("CARGO_PKG_VERSION_MAJOR").parse().unwrap_or(0));
     put_varint(out, env!("CARGO_PKG_VERSION_MINOR").parse().unwrap_or(0));
-    put_varint(out, CLIENT_REVISION);
+    put_varint(out, revision);
     put_str(out, database);
     put_str(out, user);
     put_str(out, password);
 }
 
-/// Read the server's answer to Hello. Fields are gated on the revision *we* advertised.
-pub fn read_hello<R: BufRead>(r: &mut R) -> Result<ServerInfo> {
+/// The addendum a client at 54458 or later sends right after the server's Hello: the quota key.
+pub fn write_addendum(out: &mut Vec<u8>) {
+    put_str(out, "");
+}
+
+/// Read the server's answer to Hello. Fields are gated on the revision *we* advertised
+/// (`advertised`); every revision we advertise is above all three gates.
+pub fn read_hello<R: BufRead>(r: &mut R, advertised: u64) -> Result<ServerInfo> {
     match read_varint(r)? {
         server::HELLO => {}
         server::EXCEPTION => return Err(Error::Server(read_exception(r)?)),
@@ -163,17 +213,17 @@ pub fn read_hello<R: BufRead>(r: &mut R) -> Result<ServerInfo> {
     let version_major = read_varint(r)?;
     let version_minor = read_varint(r)?;
     let revision = read_varint(r)?;
-    let timezone = if CLIENT_REVISION >= REV_SERVER_TIMEZONE {
+    let timezone = if advertised >= REV_SERVER_TIMEZONE {
         read_string(r)?
     } else {
         String::new()
     };
-    let display_name = if CLIENT_REVISION >= REV_SERVER_DISPLAY_NAME {
+    let display_name = if advertised >= REV_SERVER_DISPLAY_NAME {
         read_string(r)?
     } else {
         String::new()
     };
-    let version_patch = if CLIENT_REVISION >= REV_VERSION_PATCH {
+    let version_patch = if advertised >= REV_VERSION_PATCH {
         read_varint(r)?
     } else {
         0
@@ -196,6 +246,8 @@ pub struct QuerySpec<'a> {
     pub settings: &'a [(String, String)],
     pub compression: bool,
     pub user: &'a str,
+    /// The revision advertised in Hello (ClientInfo repeats it).
+    pub advertised: u64,
 }
 
 /// Encode a Query packet followed by the empty Data block that ends external tables.
@@ -216,7 +268,7 @@ pub fn write_query(out: &mut Vec<u8>, rev: u64, q: &QuerySpec<'_>) {
         put_str(out, "proton-shell"); // client_name
         put_varint(out, env!("CARGO_PKG_VERSION_MAJOR").parse().unwrap_or(0));
         put_varint(out, env!("CARGO_PKG_VERSION_MINOR").parse().unwrap_or(0));
-        put_varint(out, CLIENT_REVISION);
+        put_varint(out, q.advertised);
         if rev >= REV_QUOTA_KEY_IN_CLIENT_INFO {
             put_str(out, ""); // quota_key
         }
@@ -250,6 +302,9 @@ pub fn write_query(out: &mut Vec<u8>, rev: u64, q: &QuerySpec<'_>) {
     put_varint(out, 2); // stage Complete
     put_varint(out, q.compression as u64);
     put_str(out, q.sql);
+    if rev >= REV_PARAMETERS {
+        put_str(out, ""); // no query parameters: just the list's terminator
+    }
     write_empty_data(out, q.compression);
 }
 
@@ -301,66 +356,273 @@ pub fn read_exception<R: BufRead>(r: &mut R) -> Result<ServerException> {
     Ok(first)
 }
 
-fn read_data_block<R: BufRead>(r: &mut R, ctx: &ReadCtx, compressed: bool) -> Result<Block> {
+/// Longest query id we accept from the server (it generates 36-character UUIDs).
+const MAX_QUERY_ID: u64 = 4096;
+
+/// How `json` columns are laid out on a connection: the 3.x object/string forms with a
+/// Timeplus 3.x server (revision 54461, the only servers we negotiate it with), 1.x otherwise.
+pub fn json_layout(revision: u64) -> JsonLayout {
+    if revision >= REV_SERVER_QUERY_ID {
+        JsonLayout::V3
+    } else {
+        JsonLayout::V1
+    }
+}
+
+/// A Data-like packet's body: table name, the query id (Data packets only, from 54461), then
+/// the block. Returns the block and the query id if there was one.
+fn read_data_block<R: BufRead>(
+    r: &mut R,
+    ctx: &ReadCtx,
+    compressed: bool,
+    kind: u64,
+) -> Result<(Block, Option<String>)> {
     let _table = read_string(r)?;
+    // Outside the compressed frame, like the table name (proton-go-driver `readData`).
+    let query_id = if kind == server::DATA && ctx.revision >= REV_SERVER_QUERY_ID {
+        let n = read_varint(r)?;
+        if n > MAX_QUERY_ID {
+            return Err(Error::Protocol(format!(
+                "query id of {n} bytes in a Data packet"
+            )));
+        }
+        let b = read_exact_vec(r, n, "query id")?;
+        Some(String::from_utf8_lossy(&b).into_owned())
+    } else {
+        None
+    };
     let budget = Budget::new(ctx.limits);
     let mut r = Counted::new(r, &budget);
-    if compressed {
+    let layout = json_layout(ctx.revision);
+    let block = if compressed {
         let mut fr = FrameReader::with_budget(&mut r, &budget);
-        let block = read_block_within(&mut fr, &ctx.decode, &budget)?;
+        let block = read_block_layout(&mut fr, &ctx.decode, &budget, layout)?;
         if !fr.is_drained() {
             return Err(Error::Protocol(
                 "compressed frame holds more than one block".into(),
             ));
         }
-        Ok(block)
+        block
     } else {
-        read_block_within(&mut r, &ctx.decode, &budget)
-    }
+        read_block_layout(&mut r, &ctx.decode, &budget, layout)?
+    };
+    Ok((block, query_id))
 }
 
 /// Read one server packet.
 pub fn read_packet<R: BufRead>(r: &mut R, ctx: &ReadCtx) -> Result<Packet> {
+    read_packet_with_id(r, ctx).map(|(p, _)| p)
+}
+
+/// Read one server packet, with the query id a Data packet carries from revision 54461.
+pub fn read_packet_with_id<R: BufRead>(
+    r: &mut R,
+    ctx: &ReadCtx,
+) -> Result<(Packet, Option<String>)> {
     let kind = read_varint(r)?;
-    Ok(match kind {
-        server::DATA => Packet::Data(read_data_block(r, ctx, ctx.compression)?),
-        server::TOTALS => Packet::Totals(read_data_block(r, ctx, ctx.compression)?),
-        server::EXTREMES => Packet::Extremes(read_data_block(r, ctx, ctx.compression)?),
-        // Logs and profile events are never compressed.
-        server::LOG => Packet::Log(read_data_block(r, ctx, false)?),
-        server::PROFILE_EVENTS => Packet::ProfileEvents(read_data_block(r, ctx, false)?),
-        server::EXCEPTION => Packet::Exception(read_exception(r)?),
-        server::PROGRESS => {
-            let mut p = Progress {
-                rows: read_varint(r)?,
-                bytes: read_varint(r)?,
-                total_rows: read_varint(r)?,
-                ..Default::default()
-            };
-            if ctx.revision >= REV_CLIENT_WRITE_INFO {
-                p.written_rows = read_varint(r)?;
-                p.written_bytes = read_varint(r)?;
+    let block = |r: &mut R, compressed: bool| read_data_block(r, ctx, compressed, kind);
+    Ok((
+        match kind {
+            server::DATA => {
+                let (b, id) = block(r, ctx.compression)?;
+                return Ok((Packet::Data(b), id));
             }
-            Packet::Progress(p)
-        }
-        server::PROFILE_INFO => Packet::ProfileInfo(ProfileInfo {
-            rows: read_varint(r)?,
-            blocks: read_varint(r)?,
-            bytes: read_varint(r)?,
-            applied_limit: read_u8(r)? != 0,
-            rows_before_limit: read_varint(r)?,
-            calculated_rows_before_limit: read_u8(r)? != 0,
-        }),
-        server::TABLE_COLUMNS => Packet::TableColumns {
-            table: read_string(r)?,
-            description: read_string(r)?,
+            server::TOTALS => Packet::Totals(block(r, ctx.compression)?.0),
+            server::EXTREMES => Packet::Extremes(block(r, ctx.compression)?.0),
+            // Logs and profile events are never compressed.
+            server::LOG => Packet::Log(block(r, false)?.0),
+            server::PROFILE_EVENTS => Packet::ProfileEvents(block(r, false)?.0),
+            server::EXCEPTION => Packet::Exception(read_exception(r)?),
+            server::PROGRESS => {
+                let mut p = Progress {
+                    rows: read_varint(r)?,
+                    bytes: read_varint(r)?,
+                    total_rows: read_varint(r)?,
+                    ..Default::default()
+                };
+                if ctx.revision >= REV_CLIENT_WRITE_INFO {
+                    p.written_rows = read_varint(r)?;
+                    p.written_bytes = read_varint(r)?;
+                }
+                if ctx.revision >= REV_PROGRESS_ELAPSED {
+                    p.elapsed_ns = read_varint(r)?;
+                }
+                Packet::Progress(p)
+            }
+            server::PROFILE_INFO => Packet::ProfileInfo(ProfileInfo {
+                rows: read_varint(r)?,
+                blocks: read_varint(r)?,
+                bytes: read_varint(r)?,
+                applied_limit: read_u8(r)? != 0,
+                rows_before_limit: read_varint(r)?,
+                calculated_rows_before_limit: read_u8(r)? != 0,
+            }),
+            server::TABLE_COLUMNS => Packet::TableColumns {
+                table: read_string(r)?,
+                description: read_string(r)?,
+            },
+            server::PONG => Packet::Pong,
+            server::END_OF_STREAM => Packet::EndOfStream,
+            other => {
+                return Err(Error::Protocol(format!(
+                    "unexpected packet type {other} from the server"
+                )))
+            }
         },
-        server::PONG => Packet::Pong,
-        server::END_OF_STREAM => Packet::EndOfStream,
-        other => {
-            return Err(Error::Protocol(format!(
-                "unexpected packet type {other} from the server"
-            )))
+        None,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::column::DecodeCtx;
+
+    fn ctx(revision: u64) -> ReadCtx {
+        ReadCtx {
+            revision,
+            compression: false,
+            decode: DecodeCtx {
+                server_tz: chrono_tz::Tz::UTC,
+            },
+            limits: DecodeLimits::default(),
         }
-    })
+    }
+
+    fn info(name: &str, revision: u64) -> ServerInfo {
+        ServerInfo {
+            name: name.into(),
+            version_major: 3,
+            version_minor: 0,
+            version_patch: 3,
+            revision,
+            timezone: "UTC".into(),
+            display_name: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_timeplus_servers_at_54461_get_54461() {
+        assert_eq!(advertised_revision(&info("proton", 54461)), 54461);
+        assert_eq!(
+            advertised_revision(&info("Timeplus Enterprise", 54470)),
+            54461
+        );
+        assert_eq!(info("timeplusd", 54470).negotiated_revision(), 54461);
+        assert_eq!(advertised_revision(&info("proton", 54459)), 54453);
+        assert_eq!(advertised_revision(&info("ClickHouse", 54470)), 54453);
+        assert_eq!(info("ClickHouse", 54412).negotiated_revision(), 54412);
+    }
+
+    fn query(rev: u64, advertised: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_query(
+            &mut out,
+            rev,
+            &QuerySpec {
+                query_id: "",
+                sql: "SELECT 1",
+                settings: &[],
+                compression: false,
+                user: "default",
+                advertised,
+            },
+        );
+        out
+    }
+
+    #[test]
+    fn the_parameters_list_follows_the_query_text_from_54459() {
+        let at_53 = query(54453, 54453);
+        let at_61 = query(54461, 54461);
+        // The same packet plus one empty-list byte; the empty Data block ends both.
+        let tail = |q: &[u8]| {
+            let i = q.windows(8).position(|w| w == b"SELECT 1").unwrap() + 8;
+            q[i..].to_vec()
+        };
+        assert_eq!(tail(&at_61), [&[0u8][..], &tail(&at_53)].concat());
+        assert_eq!(at_61.len(), at_53.len() + 1);
+    }
+
+    fn progress_packet(fields: &[u64]) -> Vec<u8> {
+        let mut p = Vec::new();
+        put_varint(&mut p, server::PROGRESS);
+        for f in fields {
+            put_varint(&mut p, *f);
+        }
+        put_varint(&mut p, server::END_OF_STREAM);
+        p
+    }
+
+    #[test]
+    fn progress_reads_elapsed_from_54460_only() {
+        let bytes = progress_packet(&[1, 2, 3, 4, 5, 6_000]);
+        let mut r = bytes.as_slice();
+        let Packet::Progress(p) = read_packet(&mut r, &ctx(54460)).unwrap() else {
+            panic!()
+        };
+        assert_eq!((p.rows, p.written_bytes, p.elapsed_ns), (1, 5, 6_000));
+        assert_eq!(
+            read_packet(&mut r, &ctx(54460)).unwrap(),
+            Packet::EndOfStream
+        );
+        let bytes = progress_packet(&[1, 2, 3, 4, 5]);
+        let mut r = bytes.as_slice();
+        let Packet::Progress(p) = read_packet(&mut r, &ctx(54453)).unwrap() else {
+            panic!()
+        };
+        assert_eq!(p.elapsed_ns, 0);
+        assert_eq!(
+            read_packet(&mut r, &ctx(54453)).unwrap(),
+            Packet::EndOfStream
+        );
+        let mut total = Progress::default();
+        total.add(&Progress {
+            elapsed_ns: 9,
+            ..Progress::default()
+        });
+        total.add(&Progress {
+            elapsed_ns: 4,
+            ..Progress::default()
+        });
+        assert_eq!(total.elapsed_ns, 9);
+    }
+
+    fn empty_block() -> Vec<u8> {
+        vec![1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0, 0, 0]
+    }
+
+    #[test]
+    fn data_packets_carry_the_query_id_from_54461_and_others_do_not() {
+        for kind in [server::DATA, server::TOTALS, server::EXTREMES, server::LOG] {
+            let mut p = Vec::new();
+            put_varint(&mut p, kind);
+            put_str(&mut p, "");
+            if kind == server::DATA {
+                put_str(&mut p, "0f0e0d0c-0b0a-0908-0706-050403020100");
+            }
+            p.extend_from_slice(&empty_block());
+            let mut r = p.as_slice();
+            let (_, id) = read_packet_with_id(&mut r, &ctx(54461)).unwrap();
+            assert!(r.is_empty(), "kind {kind}");
+            assert_eq!(id.is_some(), kind == server::DATA, "kind {kind}");
+        }
+        // Below 54461 the same Data bytes are a table name followed by a block.
+        let mut p = Vec::new();
+        put_varint(&mut p, server::DATA);
+        put_str(&mut p, "");
+        p.extend_from_slice(&empty_block());
+        let (_, id) = read_packet_with_id(&mut p.as_slice(), &ctx(54459)).unwrap();
+        assert_eq!(id, None);
+    }
+
+    #[test]
+    fn an_oversized_query_id_is_refused_before_it_is_read() {
+        let mut p = Vec::new();
+        put_varint(&mut p, server::DATA);
+        put_str(&mut p, "");
+        put_varint(&mut p, u64::MAX >> 1);
+        let err = read_packet(&mut p.as_slice(), &ctx(54461)).unwrap_err();
+        assert!(err.to_string().contains("query id"), "{err}");
+    }
 }

@@ -45,6 +45,22 @@ pub enum TypeDesc {
     Json,
     /// A `json` column after its wire prefix: the concrete (named) tuple type.
     JsonTuple(Box<TypeDesc>),
+    /// `variant(T1, …)`: each row holds a value of one alternative (or NULL); the order is
+    /// the type name's, which the discriminators index.
+    Variant(Vec<TypeDesc>),
+    /// `dynamic` / `dynamic(max_types=N)` as declared; its prefix names the types, after which
+    /// the column is read as a `Variant` over them and the shared variant.
+    Dynamic,
+    /// `shared_variant`: values of other types in ClickHouse's binary value encoding.
+    SharedVariant,
+    /// The 3.x `json(…)` with arguments: typed paths (sorted by path, as the server
+    /// serializes them). A bare `json` is `Json`, resolved by the connection's layout.
+    Json3(Vec<(String, TypeDesc)>),
+    /// A 3.x `json` column after its prefix, object form: typed paths then dynamic paths
+    /// (each a `Variant`), in the order their data follows; the shared data comes last.
+    JsonObject(Vec<(String, TypeDesc)>),
+    /// A 3.x `json` column after its prefix, string form: one JSON text per row.
+    JsonText,
 }
 
 /// Byte width of a decimal of this precision.
@@ -244,6 +260,24 @@ impl TypeDesc {
             }
             ("nothing", false) => TypeDesc::Nothing,
             ("json", false) | ("object", true) => TypeDesc::Json,
+            ("json", true) => TypeDesc::Json3(json_typed_paths(&args_list, &parse)?),
+            ("variant", true) => {
+                // Discriminators are a byte and 255 means NULL.
+                if args_list.len() > 255 {
+                    return Err(unknown());
+                }
+                let mut alts = Vec::with_capacity(args_list.len());
+                for a in &args_list {
+                    alts.push(parse(a)?);
+                }
+                TypeDesc::Variant(alts)
+            }
+            ("dynamic", false) => TypeDesc::Dynamic,
+            ("dynamic", true) => match args_list.as_slice() {
+                [a] if setting_arg(a, "max_types").is_some() => TypeDesc::Dynamic,
+                _ => return Err(unknown()),
+            },
+            ("sharedvariant", false) => TypeDesc::SharedVariant,
             ("simpleaggregatefunction", true) => match args_list.as_slice() {
                 [_f, t] => parse(t)?,
                 _ => return Err(unknown()),
@@ -325,6 +359,39 @@ fn decimal(precision: usize, scale: usize) -> Option<TypeDesc> {
         precision: precision as u8,
         scale: scale as u8,
     })
+}
+
+/// `name = N` (or `name=N`) → N.
+fn setting_arg(a: &str, name: &str) -> Option<u64> {
+    let (k, v) = a.split_once('=')?;
+    (k.trim().eq_ignore_ascii_case(name))
+        .then(|| v.trim().parse().ok())
+        .flatten()
+}
+
+/// The typed paths of `json(max_dynamic_paths=N, a.b T, SKIP x, SKIP REGEXP 'r', …)`,
+/// sorted by path (ClickHouse's SerializationObject writes them in that order).
+fn json_typed_paths(
+    args: &[&str],
+    parse: &dyn Fn(&str) -> Result<TypeDesc>,
+) -> Result<Vec<(String, TypeDesc)>> {
+    let mut typed = Vec::new();
+    for a in args {
+        let a = a.trim();
+        let first = a.split_whitespace().next().unwrap_or("");
+        if setting_arg(a, "max_dynamic_paths").is_some()
+            || setting_arg(a, "max_dynamic_types").is_some()
+            || first.eq_ignore_ascii_case("skip")
+        {
+            continue;
+        }
+        match split_named(a) {
+            Some((path, t)) => typed.push((path, parse(t)?)),
+            None => return Err(Error::UnknownType(a.to_string())),
+        }
+    }
+    typed.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(typed)
 }
 
 fn num_arg(args: &[&str], i: usize) -> Option<usize> {
@@ -516,7 +583,32 @@ impl std::fmt::Display for TypeDesc {
             }
             TypeDesc::Nothing => f.write_str("nothing"),
             TypeDesc::Interval(k) => write!(f, "interval_{k}"),
-            TypeDesc::Json | TypeDesc::JsonTuple(_) => f.write_str("json"),
+            TypeDesc::Json
+            | TypeDesc::JsonTuple(_)
+            | TypeDesc::JsonObject(_)
+            | TypeDesc::JsonText => f.write_str("json"),
+            TypeDesc::Json3(typed) => {
+                f.write_str("json(")?;
+                for (i, (n, t)) in typed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{} {t}", ElementName(n))?;
+                }
+                f.write_str(")")
+            }
+            TypeDesc::Variant(alts) => {
+                f.write_str("variant(")?;
+                for (i, t) in alts.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                f.write_str(")")
+            }
+            TypeDesc::Dynamic => f.write_str("dynamic"),
+            TypeDesc::SharedVariant => f.write_str("shared_variant"),
         }
     }
 }
@@ -604,6 +696,46 @@ mod tests {
         let msg = TypeDesc::parse(&unknown).unwrap_err().to_string();
         assert!(msg.contains("`frob`") && msg.len() < 400, "{msg}");
         assert!(TypeDesc::parse("fixed_string(0)").is_err());
+    }
+
+    #[test]
+    fn the_3x_types_parse_in_both_spellings() {
+        assert_eq!(
+            p("variant(string, array(uint8))"),
+            TypeDesc::Variant(vec![p("string"), p("array(uint8)")])
+        );
+        assert_eq!(
+            p("Variant(String, Array(UInt8))"),
+            p("variant(string, array(uint8))")
+        );
+        assert_eq!(p("dynamic"), TypeDesc::Dynamic);
+        assert_eq!(p("dynamic(max_types=8)"), TypeDesc::Dynamic);
+        assert_eq!(p("Dynamic(max_types = 8)"), TypeDesc::Dynamic);
+        assert_eq!(p("shared_variant"), TypeDesc::SharedVariant);
+        assert_eq!(p("SharedVariant"), TypeDesc::SharedVariant);
+        assert_eq!(p("json"), TypeDesc::Json);
+        // Typed paths, sorted; settings and SKIP clauses carry no data.
+        assert_eq!(
+            p("json(max_dynamic_paths=10, z uint8, a.b nullable(string), SKIP x.y, SKIP REGEXP 'q.*')"),
+            TypeDesc::Json3(vec![
+                ("a.b".into(), p("nullable(string)")),
+                ("z".into(), p("uint8"))
+            ])
+        );
+        assert_eq!(
+            p("variant(string, uint64)").to_string(),
+            "variant(string, uint64)"
+        );
+        for bad in [
+            "dynamic(max_types=x)",
+            "dynamic(8)",
+            "variant(frob)",
+            "json(a frob)",
+        ] {
+            assert!(TypeDesc::parse(bad).is_err(), "{bad}");
+        }
+        let many = format!("variant({})", vec!["uint8"; 256].join(", "));
+        assert!(TypeDesc::parse(&many).is_err());
     }
 
     #[test]

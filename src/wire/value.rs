@@ -75,6 +75,22 @@ impl<'a> Value<'a> {
                     }),
                 }
             }
+            (
+                TypeDesc::Variant(alts),
+                Data::Variant {
+                    discriminators,
+                    index,
+                    alternatives,
+                },
+            ) => {
+                let d = *discriminators.get(self.row)? as usize;
+                Value {
+                    ty: alts.get(d)?,
+                    data: alternatives.get(d)?,
+                    row: *index.get(self.row)?,
+                }
+                .resolve()
+            }
             (TypeDesc::Nothing, _) => None,
             _ => Some(self),
         }
@@ -230,6 +246,35 @@ pub(crate) fn write_value(
         None => return out.extend_from_slice(null_token(style, nested)),
     };
     let (ty, data, row) = (v.ty, v.data, v.row);
+    // Types whose text is built here in every style (CSV included: they quote for themselves).
+    match ty {
+        TypeDesc::JsonText => {
+            let Some(b) = str_at(data, row) else { return };
+            // The server's JSON text is shown as the object it is, like any json value.
+            if style == Style::Json && serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok() {
+                out.extend_from_slice(b);
+            } else {
+                write_string(b, style, nested, out);
+            }
+            return;
+        }
+        TypeDesc::JsonObject(paths) => {
+            let Data::Tuple(cols) = data else { return };
+            let mut obj = Vec::new();
+            write_json_object(paths, cols, row, &mut obj);
+            if style == Style::Json {
+                out.extend_from_slice(&obj);
+            } else {
+                write_string(&obj, style, nested, out);
+            }
+            return;
+        }
+        TypeDesc::SharedVariant => {
+            let Some(b) = str_at(data, row) else { return };
+            return write_shared_value(b, style, nested, out);
+        }
+        _ => {}
+    }
     // CSV puts anything that isn't a plain number in double quotes, composites included.
     if style == Style::Csv
         && !nested
@@ -372,6 +417,173 @@ pub(crate) fn write_value(
             }
         }
         _ => write_scalar_text(ty, data, row, out),
+    }
+}
+
+/// Row `row` of string data.
+fn str_at(data: &Data, row: usize) -> Option<&[u8]> {
+    match data {
+        Data::Str { offsets, bytes } => bytes.get(*offsets.get(row)?..*offsets.get(row + 1)?),
+        _ => None,
+    }
+}
+
+/// A JSON object under construction: keys in first-seen order.
+#[derive(Default)]
+struct JsonNode {
+    leaf: Option<Vec<u8>>,
+    children: Vec<(String, JsonNode)>,
+    /// Key → position in `children`, so a row with many paths costs linear time.
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl JsonNode {
+    /// Set `value` (JSON text) at the dotted `path`. Paths split into at most
+    /// `MAX_TYPE_DEPTH` levels (the rest stays one key), which bounds the recursion below.
+    fn set(&mut self, path: &str, value: Vec<u8>) {
+        let mut node = self;
+        let mut rest = path;
+        for _ in 0..crate::wire::types::MAX_TYPE_DEPTH {
+            let Some((head, tail)) = rest.split_once('.') else {
+                break;
+            };
+            node = node.child(head);
+            rest = tail;
+        }
+        node.child(rest).leaf = Some(value);
+    }
+
+    fn child(&mut self, key: &str) -> &mut JsonNode {
+        let i = match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                self.children.push((key.to_string(), JsonNode::default()));
+                self.index.insert(key.to_string(), self.children.len() - 1);
+                self.children.len() - 1
+            }
+        };
+        &mut self.children[i].1
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        // A path that is both a value and a prefix of others: the value wins, as a key can
+        // hold one thing.
+        if let Some(v) = &self.leaf {
+            return out.extend_from_slice(v);
+        }
+        out.push(b'{');
+        for (i, (k, n)) in self.children.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_escape_into(k.as_bytes(), out);
+            out.push(b':');
+            n.write(out);
+        }
+        out.push(b'}');
+    }
+}
+
+/// A 3.x json object row: every non-NULL path (typed, dynamic, then shared data) set into
+/// one object, paths split on `.`.
+fn write_json_object(paths: &[(String, TypeDesc)], cols: &[Data], row: usize, out: &mut Vec<u8>) {
+    let mut root = JsonNode::default();
+    for ((path, t), d) in paths.iter().zip(cols) {
+        if (Value {
+            ty: t,
+            data: d,
+            row,
+        })
+        .is_null()
+        {
+            continue;
+        }
+        let mut v = Vec::new();
+        write_value(t, d, row, Style::Json, true, &mut v);
+        root.set(path, v);
+    }
+    if let Some(Data::Array { offsets, inner }) = cols.get(paths.len()) {
+        if let (Data::Tuple(kv), Some((start, end))) = (inner.as_ref(), array_bounds(offsets, row))
+        {
+            if let (Some(kd), Some(vd)) = (kv.first(), kv.get(1)) {
+                for r in start..end {
+                    let (Some(k), Some(b)) = (str_at(kd, r), str_at(vd, r)) else {
+                        continue;
+                    };
+                    let mut v = Vec::new();
+                    write_shared_value(b, Style::Json, true, &mut v);
+                    root.set(&String::from_utf8_lossy(k), v);
+                }
+            }
+        }
+    }
+    root.write(out);
+}
+
+/// A value in ClickHouse's binary value encoding (a type index byte, then the value), as
+/// `dynamic`'s shared variant and json's shared data hold them. The common scalars are
+/// decoded; anything else is shown as its bytes.
+fn write_shared_value(b: &[u8], style: Style, nested: bool, out: &mut Vec<u8>) {
+    let Some((&tag, v)) = b.split_first() else {
+        return write_string(b, style, nested, out);
+    };
+    let int = |width: usize, signed: bool| -> Option<Vec<u8>> {
+        (v.len() == width).then(|| int_le(v, signed).to_string().into_bytes())
+    };
+    let text = match tag {
+        0x00 => return out.extend_from_slice(null_token(style, nested)),
+        0x01 => int(1, false),
+        0x02 => int(2, false),
+        0x03 => int(4, false),
+        0x04 => int(8, false),
+        0x07 => int(1, true),
+        0x08 => int(2, true),
+        0x09 => int(4, true),
+        0x0A => int(8, true),
+        0x0D => (v.len() == 4).then(|| {
+            let mut t = Vec::new();
+            let f = f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
+            write_float(f as f64, format!("{f:e}"), &mut t);
+            t
+        }),
+        0x0E => v.try_into().ok().map(|a: [u8; 8]| {
+            let mut t = Vec::new();
+            let f = f64::from_le_bytes(a);
+            write_float(f, format!("{f:e}"), &mut t);
+            t
+        }),
+        0x15 => {
+            // varuint length, then the bytes.
+            let mut len = 0u64;
+            let mut shift = 0;
+            let mut i = 0;
+            let mut ok = false;
+            while i < v.len() && shift < 64 {
+                len |= u64::from(v[i] & 0x7f) << shift;
+                shift += 7;
+                i += 1;
+                if v[i - 1] & 0x80 == 0 {
+                    ok = true;
+                    break;
+                }
+            }
+            if ok && v.len() - i == len as usize {
+                return write_string(&v[i..], style, nested, out);
+            }
+            None
+        }
+        0x2D => (v.len() == 1).then(|| {
+            if v[0] != 0 {
+                b"true".to_vec()
+            } else {
+                b"false".to_vec()
+            }
+        }),
+        _ => None,
+    };
+    match text {
+        Some(t) => out.extend_from_slice(&t),
+        None => write_string(b, style, nested, out),
     }
 }
 

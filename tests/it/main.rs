@@ -9,6 +9,7 @@ mod demos_live;
 mod fixture_selftest;
 mod live_proton;
 mod polish;
+mod proton3;
 mod redesign;
 mod render_formats;
 mod shell_pty;
