@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks proton-shell against clickhouse-client on a local ClickHouse 18.16 test server (wall time, peak RSS, output identity).
+# Benchmarks proton-shell against clickhouse-client and the server's own time (FORMAT Null over HTTP) on a local ClickHouse 18.16 test server: wall time, peak RSS, output identity.
 #
 # Usage: bench/run.sh
 #
@@ -12,6 +12,7 @@
 #   BENCH_ROWS            rows for the big query (default 10000000)
 #   BENCH_CHECK_ROWS      rows for the byte-identity check (default 100000)
 #   BENCH_NO_HYPERFINE=1  use the plain timing loop even if hyperfine is available
+#   CLICKHOUSE_HTTP_PORT  the server's HTTP port, for the floor (default: from the test-server script)
 #
 # Output: a table on stdout, also written to target/bench-results.txt. Logs go to stderr.
 # Exit code 1 if the two clients' TSV outputs differ.
@@ -99,6 +100,14 @@ HOST="${CLICKHOUSE_TEST_ADDR%:*}"
 PORT="${CLICKHOUSE_TEST_ADDR##*:}"
 [ -n "$HOST" ] && [ -n "$PORT" ] && [ "$HOST" != "$CLICKHOUSE_TEST_ADDR" ] \
   || fail "CLICKHOUSE_TEST_ADDR must be host:port, got '$CLICKHOUSE_TEST_ADDR'"
+if [ -z "${CLICKHOUSE_HTTP_PORT:-}" ] && [ -n "${ch_env:-}" ]; then
+  CLICKHOUSE_HTTP_PORT="$(printf '%s\n' "$ch_env" | sed -n 's/^CLICKHOUSE_HTTP_PORT=//p')"
+fi
+if [ -z "${CLICKHOUSE_HTTP_PORT:-}" ]; then
+  CLICKHOUSE_HTTP_PORT="$("$ROOT/scripts/clickhouse-test-server.sh" env 2>/dev/null | sed -n 's/^CLICKHOUSE_HTTP_PORT=//p')"
+fi
+[ -n "${CLICKHOUSE_HTTP_PORT:-}" ] || fail "the server's HTTP port is unknown: set CLICKHOUSE_HTTP_PORT"
+command -v curl >/dev/null 2>&1 || apt_install curl || fail "curl is missing"
 CH_VERSION="$(timeout 10 clickhouse-client --host "$HOST" --port "$PORT" -q 'SELECT version()' </dev/null)" \
   || fail "no ClickHouse answering at $HOST:$PORT"
 say "server: ClickHouse $CH_VERSION at $HOST:$PORT"
@@ -108,9 +117,17 @@ BIG_Q="SELECT number, toString(number) FROM system.numbers LIMIT $BENCH_ROWS"
 CHECK_Q="SELECT number, toString(number) FROM system.numbers LIMIT $BENCH_CHECK_ROWS"
 
 # name | label | argv (run with stdout to /dev/null, stdin from /dev/null)
-NAMES=(ps_tsv ch_tsv ch_null ps_select1 ch_select1)
+NAMES=(floor ps_tsv ps_tsv_lz4 ps_csv ps_csv_lz4 ps_json ps_json_lz4 ch_tsv ch_csv ch_json ch_null ps_select1 ch_select1)
 declare -A LABEL CMD
+LABEL[floor]="server only (HTTP FORMAT Null) ${BENCH_ROWS} rows"
 LABEL[ps_tsv]="proton-shell      ${BENCH_ROWS} rows TSV"
+LABEL[ps_tsv_lz4]="proton-shell      ${BENCH_ROWS} rows TSV lz4"
+LABEL[ps_csv]="proton-shell      ${BENCH_ROWS} rows CSV"
+LABEL[ps_csv_lz4]="proton-shell      ${BENCH_ROWS} rows CSV lz4"
+LABEL[ps_json]="proton-shell      ${BENCH_ROWS} rows JSON"
+LABEL[ps_json_lz4]="proton-shell      ${BENCH_ROWS} rows JSON lz4"
+LABEL[ch_csv]="clickhouse-client ${BENCH_ROWS} rows CSV"
+LABEL[ch_json]="clickhouse-client ${BENCH_ROWS} rows JSONEachRow"
 LABEL[ch_tsv]="clickhouse-client ${BENCH_ROWS} rows TSV"
 LABEL[ch_null]="clickhouse-client ${BENCH_ROWS} rows Null"
 LABEL[ps_select1]="proton-shell      SELECT 1"
@@ -121,7 +138,15 @@ q() {
   for a in "$@"; do out+="'${a//\'/\'\\\'\'}' "; done
   printf '%s' "${out% }"
 }
+CMD[floor]="$(q curl -sS --fail "http://$HOST:$CLICKHOUSE_HTTP_PORT/" --data-binary "$BIG_Q FORMAT Null")"
 CMD[ps_tsv]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format tsv)"
+CMD[ps_tsv_lz4]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format tsv --compression)"
+CMD[ps_csv]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format csv)"
+CMD[ps_csv_lz4]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format csv --compression)"
+CMD[ps_json]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format json)"
+CMD[ps_json_lz4]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format json --compression)"
+CMD[ch_csv]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format CSV)"
+CMD[ch_json]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format JSONEachRow)"
 CMD[ch_tsv]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format TabSeparated)"
 CMD[ch_null]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format Null)"
 CMD[ps_select1]="$(q "$PS" --host "$HOST" --port "$PORT" -q "SELECT 1")"
@@ -191,11 +216,20 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
       "$(awk -v x="${RSS[$n]}" 'BEGIN{print x/1024}')"
   done
   echo
-  echo "ratios (mean wall time):"
-  printf '  %-52s %s\n' "proton-shell TSV / clickhouse-client TSV:" "$(ratio "${MEAN[ps_tsv]}" "${MEAN[ch_tsv]}")"
-  printf '  %-52s %s\n' "proton-shell TSV / clickhouse-client Null:" "$(ratio "${MEAN[ps_tsv]}" "${MEAN[ch_null]}")"
+  echo "ratios (mean wall time; floor = the server's own time to produce the rows):"
+  printf '  %-14s %12s %16s %16s\n' "format" "ours/floor" "ours/clickhouse" "peak RSS [MiB]"
+  for f in tsv csv json; do
+    for c in "" _lz4; do
+      n="ps_${f}${c}"
+      printf '  %-14s %12s %16s %16.1f\n' "${f}${c:+ lz4}" \
+        "$(ratio "${MEAN[$n]}" "${MEAN[floor]}")" \
+        "$(ratio "${MEAN[$n]}" "${MEAN[ch_$f]}")" \
+        "$(awk -v x="${RSS[$n]}" 'BEGIN{print x/1024}')"
+    done
+  done
+  printf '  %-52s %s\n' "clickhouse-client TSV / floor:" "$(ratio "${MEAN[ch_tsv]}" "${MEAN[floor]}")"
   printf '  %-52s %s\n' "proton-shell SELECT 1 / clickhouse-client SELECT 1:" "$(ratio "${MEAN[ps_select1]}" "${MEAN[ch_select1]}")"
-  echo "peak RSS ratio ($BENCH_ROWS rows TSV, proton-shell / clickhouse-client): $(ratio "${RSS[ps_tsv]}" "${RSS[ch_tsv]}")"
+  echo "goal (issue 12): TSV ours/floor <= 1.5 on a quiet machine; load now: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "output identity ($BENCH_CHECK_ROWS rows TSV, sha256): $IDENTICAL"
   echo "  proton-shell      $ps_sum"

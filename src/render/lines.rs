@@ -64,7 +64,7 @@ impl JsonSink {
     }
 }
 
-fn write_json_cell(col: &Column, row: usize, quoted: bool, out: &mut Vec<u8>) {
+pub(crate) fn write_json_cell(col: &Column, row: usize, quoted: bool, out: &mut Vec<u8>) {
     if quoted && !col.value(row).is_null() {
         out.push(b'"');
         col.write_cell(row, Style::Json, out);
@@ -88,20 +88,19 @@ impl Sink for JsonSink {
             self.set_columns(block);
         }
         let rows = clamp_rows(rows, block.rows);
+        let cols: Vec<super::tsv::TsvColumn> = block
+            .columns
+            .iter()
+            .map(super::tsv::TsvColumn::of)
+            .collect();
         for row in rows.clone() {
             out.push(b'{');
-            for (i, ((key, col), &q)) in self
-                .keys
-                .iter()
-                .zip(&block.columns)
-                .zip(&self.quoted)
-                .enumerate()
-            {
+            for (i, ((key, col), &q)) in self.keys.iter().zip(&cols).zip(&self.quoted).enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
                 out.extend_from_slice(key);
-                write_json_cell(col, row, q, out);
+                col.write_json(row, q, out);
             }
             out.extend_from_slice(b"}\n");
         }

@@ -9,15 +9,16 @@ pub fn write_rows(block: &Block, style: Style, out: &mut Vec<u8>) {
     write_rows_range(block, 0..block.rows, style, out)
 }
 
-/// A column prepared for the TSV loop: the type dispatch is done once per block.
-enum TsvColumn<'a> {
+/// A column prepared for the TSV, CSV and JSON loops: the type dispatch is done once per
+/// block, with direct routes for the common unsigned 64-bit and string columns.
+pub(crate) enum TsvColumn<'a> {
     U64(&'a [u8]),
     Str(&'a [usize], &'a [u8]),
     Other(&'a Column),
 }
 
 impl<'a> TsvColumn<'a> {
-    fn of(col: &'a Column) -> TsvColumn<'a> {
+    pub(crate) fn of(col: &'a Column) -> TsvColumn<'a> {
         match (col.ty.as_ref(), &col.data) {
             (
                 TypeDesc::Int {
@@ -28,6 +29,60 @@ impl<'a> TsvColumn<'a> {
             ) => TsvColumn::U64(bytes),
             (TypeDesc::String, Data::Str { offsets, bytes }) => TsvColumn::Str(offsets, bytes),
             _ => TsvColumn::Other(col),
+        }
+    }
+
+    /// Append the cell in CSV: numbers as they are, strings in double quotes with `"`
+    /// doubled (what clickhouse-client's CSV writes).
+    #[inline]
+    fn write_csv(&self, row: usize, out: &mut Vec<u8>) {
+        match self {
+            TsvColumn::Str(offsets, bytes) => {
+                let s = &bytes[offsets[row]..offsets[row + 1]];
+                if s.len() <= SMALL && !s.contains(&b'"') {
+                    out.push(b'"');
+                    put_small(out, s);
+                    out.push(b'"');
+                } else {
+                    out.push(b'"');
+                    for &c in s {
+                        if c == b'"' {
+                            out.push(b'"');
+                        }
+                        out.push(c);
+                    }
+                    out.push(b'"');
+                }
+            }
+            TsvColumn::U64(_) => self.write(row, out),
+            TsvColumn::Other(col) => col.write_cell(row, Style::Csv, out),
+        }
+    }
+
+    /// Append the cell as a JSON value (`quoted`: 64-bit integers as strings).
+    #[inline]
+    pub(crate) fn write_json(&self, row: usize, quoted: bool, out: &mut Vec<u8>) {
+        match self {
+            TsvColumn::U64(_) if quoted => {
+                out.push(b'"');
+                self.write(row, out);
+                out.push(b'"');
+            }
+            TsvColumn::U64(_) => self.write(row, out),
+            TsvColumn::Str(offsets, bytes) => {
+                let s = &bytes[offsets[row]..offsets[row + 1]];
+                if s.len() <= SMALL
+                    && s.iter()
+                        .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+                {
+                    out.push(b'"');
+                    put_small(out, s);
+                    out.push(b'"');
+                } else {
+                    crate::wire::value::json_escape_into(s, out);
+                }
+            }
+            TsvColumn::Other(col) => super::lines::write_json_cell(col, row, quoted, out),
         }
     }
 
@@ -102,7 +157,20 @@ pub fn write_rows_range(block: &Block, rows: Range<usize>, style: Style, out: &m
         }
         return;
     }
-    let sep = if style == Style::Csv { b',' } else { b'\t' };
+    if style == Style::Csv {
+        let cols: Vec<TsvColumn> = block.columns.iter().map(TsvColumn::of).collect();
+        for row in rows {
+            for (i, col) in cols.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                col.write_csv(row, out);
+            }
+            out.push(b'\n');
+        }
+        return;
+    }
+    let sep = b'\t';
     for row in rows {
         for (i, col) in block.columns.iter().enumerate() {
             if i > 0 {
