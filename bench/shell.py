@@ -144,6 +144,40 @@ def cancel_latency(argv, prompt, sql, first_row, runs, env, setup=None):
     return times
 
 
+def pty_drain_seconds(argv, env, cols=120, rows=40):
+    """Run argv with stdout and stderr on a fresh pseudo-terminal, read everything it prints,
+    and return the wall time until it exits (what a person's terminal would have to swallow)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    while True:
+        try:
+            if not os.read(master, 1 << 16):
+                break
+        except OSError:
+            break
+    p.wait()
+    os.close(master)
+    return time.monotonic() - t0
+
+
+def history_file(path, n):
+    """A history file of n single- and multi-line entries, in the shell's format."""
+    with open(path, "w") as f:
+        f.write("#V2\n")
+        for i in range(n):
+            if i % 10 == 0:
+                f.write(f"SELECT {i} AS a,\\n       {i + 1} AS b;\n")
+            else:
+                f.write(f"SELECT count() FROM stream_{i % 97} WHERE x = {i};\n")
+
+
 def peak_rss(argv):
     out = subprocess.run(["/usr/bin/time", "-f", "%M %e"] + argv, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, check=True).stderr.decode().strip().splitlines()[-1]
@@ -173,6 +207,25 @@ def main():
         stats("start-up to first prompt: clickhouse-client", startup(ch, b":) ", a.runs, env))
     except (FileNotFoundError, TimeoutError) as e:
         print(f"clickhouse-client start-up: skipped ({e})")
+
+    hist = f"{tmp}/history-10k"
+    history_file(hist, 10_000)
+    ps10k = [a.bin, "--host", host, "--port", port, "--history-file", hist]
+    stats("start-up to first prompt, 10 000-entry history", startup(ps10k, prompt, a.runs, env),
+          "<= 10 ms (issue 12)")
+
+    q1m = "SELECT number, toString(number) FROM system.numbers LIMIT 1000000"
+    ours = pty_drain_seconds([a.bin, "--host", host, "--port", port, "--format", "table", "-q", q1m], env)
+    print(f"{'table view into a PTY, 1 M rows: proton-shell':<44} {ours:7.2f} s   "
+          f"{1_000_000 / ours / 1e6:5.2f} M rows/s", flush=True)
+    try:
+        theirs = pty_drain_seconds(["clickhouse-client", "--host", host, "--port", port,
+                                    "--format", "PrettyCompact", "--output_format_pretty_max_rows", "1000000",
+                                    "-q", q1m], env)
+        print(f"{'  clickhouse-client PrettyCompact':<44} {theirs:7.2f} s   "
+              f"{1_000_000 / theirs / 1e6:5.2f} M rows/s   (ours/theirs {ours / theirs:.2f})", flush=True)
+    except FileNotFoundError:
+        print("clickhouse-client PrettyCompact: skipped (not installed)")
 
     stats("Ctrl-C -> prompt, trickling stream (1 row/10ms)",
           cancel_latency(ps, prompt, "SELECT number, sleepEachRow(0.01) FROM system.numbers;",
