@@ -117,6 +117,13 @@ impl<'a> DemoOut<'a> {
         self.out.flush()
     }
 
+    /// Bytes a view rendered (a chart frame), after ending any live line.
+    pub(crate) fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.end_live()?;
+        self.out.write_all(bytes)?;
+        self.out.flush()
+    }
+
     /// Rewrites the live line (TTY) with `text`, without a newline.
     pub(crate) fn live(&mut self, text: &str) -> io::Result<()> {
         write!(self.out, "{}{text}", style::REDRAW_LINE)?;

@@ -284,7 +284,8 @@ mod tests {
             inv.demo,
             DemoMacro::SchoolCount(SchoolCountOpts {
                 all: true,
-                distinct: true
+                distinct: true,
+                chart: false
             })
         );
         let inv = parse_args(":new-docs", &["--json", "--resource", "School"]).expect("parse");

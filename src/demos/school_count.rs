@@ -37,6 +37,7 @@ use crate::style;
 
 use super::common::{create_stream, run_query, DemoError, DemoOut, DemoSummary, Ended, Flags, Opt};
 use super::config::DemoConfig;
+use crate::render::{ChartSink, ChartSpec, RenderOpts, Sink};
 use crate::wire::{Block, Connection};
 
 /// The options of `:school-count` (besides the common ones), for its parser, usage, help and completion.
@@ -51,6 +52,11 @@ pub(crate) const OPTIONS: &[Opt] = &[
         value: "",
         help: "count distinct School documents (by documentuuid), minus deleted ones",
     },
+    Opt {
+        flag: "--chart",
+        value: "",
+        help: "on a terminal, draw the count as a big number with a sparkline of its history",
+    },
 ];
 
 /// Options of `:school-count`.
@@ -60,6 +66,8 @@ pub struct SchoolCountOpts {
     pub all: bool,
     /// Count distinct `documentuuid`s minus deleted ones.
     pub distinct: bool,
+    /// Draw the count as a chart (big number and sparkline) on a terminal.
+    pub chart: bool,
 }
 
 impl SchoolCountOpts {
@@ -72,6 +80,7 @@ impl SchoolCountOpts {
             match name {
                 "--all" => opts.all = flags.switch(name, inline)?,
                 "--distinct" => opts.distinct = flags.switch(name, inline)?,
+                "--chart" => opts.chart = flags.switch(name, inline)?,
                 _ => return Err(flags.unknown(name)),
             }
         }
@@ -127,6 +136,18 @@ pub async fn school_count(
     if io.tty {
         io.live(&format!("{label}: waiting for the first School message…"))?;
     }
+    // With --chart on a terminal the count is drawn by the chart view (a single value with a
+    // sparkline of its history), redrawn in place as it changes.
+    let mut chart = (opts.chart && io.tty).then(|| {
+        let render = RenderOpts {
+            color: io.color,
+            width: crate::run::width().unwrap_or(80),
+            is_tty: true,
+            width_now: Some(crate::run::width as fn() -> Option<usize>),
+            ..RenderOpts::default()
+        };
+        (ChartSink::new(&render, ChartSpec::default()), false)
+    });
     let sql = school_count_sql(cfg, &opts);
     let result = run_query(
         conn,
@@ -147,12 +168,27 @@ pub async fn school_count(
             }
             let previous = count.replace(latest);
             changes += 1;
+            if let Some((sink, started)) = chart.as_mut() {
+                let mut frame = Vec::new();
+                if !std::mem::replace(started, true) {
+                    io.end_live()?;
+                    sink.header(block, &mut frame);
+                }
+                sink.block(block, &mut frame);
+                io.raw(&frame)?;
+                return Ok(());
+            }
             let when = chrono::Local::now().format("%H:%M:%S").to_string();
             show_count(io, label, previous, latest, &when)?;
             Ok(())
         },
     )
     .await;
+    if let Some((mut sink, true)) = chart {
+        let mut frame = Vec::new();
+        sink.finish(&mut frame);
+        io.raw(&frame)?;
+    }
     if io.tty {
         io.end_live()?;
     }
@@ -255,13 +291,14 @@ mod tests {
                 &cfg,
                 &SchoolCountOpts {
                     all: true,
-                    distinct: false
+                    distinct: false,
+                    chart: false
                 }
             ),
             "SELECT count() FROM document WHERE raw:resourcename='School' SETTINGS seek_to='earliest'"
         );
         assert_eq!(
-            school_count_sql(&cfg, &SchoolCountOpts { all: true, distinct: true }),
+            school_count_sql(&cfg, &SchoolCountOpts { all: true, distinct: true, chart: false }),
             "SELECT unique_exact(raw:documentuuid) - unique_exact_if(raw:documentuuid, raw:__deleted='true') \
              FROM document WHERE raw:resourcename='School' SETTINGS seek_to='earliest'"
         );
@@ -312,7 +349,8 @@ mod tests {
             opts,
             SchoolCountOpts {
                 all: false,
-                distinct: true
+                distinct: true,
+                chart: false
             }
         );
         assert_eq!(

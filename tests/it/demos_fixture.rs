@@ -664,6 +664,36 @@ async fn school_count_on_a_tty_rewrites_one_live_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn school_count_with_chart_draws_the_count_with_its_history() {
+    let mut demo = Demo::start("count-chart").await;
+    let opts = SchoolCountOpts {
+        chart: true,
+        ..SchoolCountOpts::default()
+    };
+    let ran = run_until(
+        &mut demo.conn,
+        &demo.cfg,
+        &Macro::SchoolCount(opts),
+        Screen::Tty,
+        WAIT,
+        // The last count, 20, in the chart's big digits.
+        |t| t.contains("▀▀█ █▀█"),
+    )
+    .await;
+    assert!(ran.met, "{:?}", ran.text());
+    ran.summary();
+    let text = ran.text();
+    // The chart replaced the live line: no per-change count lines, a frame per change
+    // redrawn in place (cursor up), and the summary after the last frame.
+    assert!(!text.contains("(last change "), "{text:?}");
+    assert!(text.contains("\x1b[") && text.contains('A'), "{text:?}");
+    assert!(
+        text.ends_with("School messages: 20 (the count changed 3 times)\n"),
+        "{text:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn school_count_options_change_the_sql_exactly() {
     let mut demo = Demo::start("count-opts").await;
     let cases = [

@@ -122,6 +122,7 @@ async fn demo_load_then_each_macro() {
         let mac = Macro::SchoolCount(SchoolCountOpts {
             all: true,
             distinct: false,
+            chart: false,
         });
         let ran = run_until(
             &mut conn,
