@@ -18,7 +18,7 @@ mod shell;
 mod snippets;
 mod sql;
 mod style;
-mod tee;
+pub mod tee;
 #[cfg(test)]
 mod testutil;
 pub mod wire;

@@ -285,6 +285,51 @@ impl Tee {
         self.failed.as_deref()
     }
 
+    /// Append one line a macro showed (`:validate` findings, `:new-docs` documents): a JSON
+    /// object `{"source":…,"time":…,"line":…}`, or `source,time,line` in CSV/TSV.
+    pub fn append_line(&mut self, source: &str, line: &str) {
+        let time = chrono::Local::now()
+            .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+            .to_string();
+        let mut out = Vec::with_capacity(line.len() + 64);
+        match self.spec.format {
+            Format::Csv => {
+                for (i, field) in [source, &time, line].into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.push(b'"');
+                    for &b in field.as_bytes() {
+                        if b == b'"' {
+                            out.push(b'"');
+                        }
+                        out.push(b);
+                    }
+                    out.push(b'"');
+                }
+            }
+            Format::Tsv => {
+                for (i, field) in [source, &time, line].into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(b'\t');
+                    }
+                    crate::wire::value::tsv_escape_into(field.as_bytes(), &mut out);
+                }
+            }
+            _ => {
+                out.extend_from_slice(b"{\"source\":");
+                crate::wire::value::json_escape_into(source.as_bytes(), &mut out);
+                out.extend_from_slice(b",\"time\":");
+                crate::wire::value::json_escape_into(time.as_bytes(), &mut out);
+                out.extend_from_slice(b",\"line\":");
+                crate::wire::value::json_escape_into(line.as_bytes(), &mut out);
+                out.push(b'}');
+            }
+        }
+        out.push(b'\n');
+        self.append(&out);
+    }
+
     /// A sink that renders like `inner` and appends every rendered row to this file.
     pub fn wrap<'a>(&'a mut self, inner: &'a mut dyn Sink) -> TeeSink<'a> {
         TeeSink {

@@ -24,7 +24,9 @@ use super::validate::Summary;
 use crate::render::Sink;
 use crate::run::{self, Ended as RunEnded, ExecOptions, Interrupts};
 use crate::style;
+use crate::tee::Tee;
 use crate::wire::{Block, Connection, Error as WireError};
+use std::sync::{Arc, Mutex};
 
 /// Proton's RESOURCE_NOT_FOUND: "Could not find topic" on `CREATE EXTERNAL STREAM`.
 pub const RESOURCE_NOT_FOUND: i32 = 2003;
@@ -43,6 +45,22 @@ pub struct DemoOut<'a> {
     pub color: bool,
     /// What is on screen without its newline yet.
     live_open: Live,
+    /// `:tee` on: result lines (not notes, SQL or live lines) also go to the file.
+    tee: Option<TeeLines>,
+}
+
+/// A tee shared with the macro while it runs, and the macro's name for each line.
+#[derive(Clone)]
+pub struct TeeLines {
+    pub tee: Arc<Mutex<Tee>>,
+    pub source: &'static str,
+}
+
+impl TeeLines {
+    fn append(&self, line: &str) {
+        let mut tee = self.tee.lock().unwrap_or_else(|p| p.into_inner());
+        tee.append_line(self.source, line);
+    }
 }
 
 /// The unfinished line a macro keeps on a terminal.
@@ -64,7 +82,14 @@ impl<'a> DemoOut<'a> {
             tty,
             color,
             live_open: Live::None,
+            tee: None,
         }
+    }
+
+    /// The same output, with result lines also appended to a tee.
+    pub fn with_tee(mut self, tee: Option<TeeLines>) -> Self {
+        self.tee = tee;
+        self
     }
 
     /// Plain lines, as in batch use and tests: no live line, no colour.
@@ -97,6 +122,9 @@ impl<'a> DemoOut<'a> {
     /// A result line, as is.
     pub(crate) fn line(&mut self, text: &str) -> io::Result<()> {
         self.end_live()?;
+        if let Some(t) = &self.tee {
+            t.append(text);
+        }
         writeln!(self.out, "{text}")?;
         self.out.flush()
     }
@@ -113,6 +141,9 @@ impl<'a> DemoOut<'a> {
 
     fn styled(&mut self, s: nu_ansi_term::Style, text: &str) -> io::Result<()> {
         self.end_live()?;
+        if let Some(t) = &self.tee {
+            t.append(text);
+        }
         writeln!(self.out, "{}", style::paint(self.color, s, text))?;
         self.out.flush()
     }
@@ -581,6 +612,7 @@ where
         tty: io.tty,
         color: io.color,
         live_open: io.live_open,
+        tee: io.tee.clone(),
         rows: 0,
         failure: None,
     };
@@ -616,6 +648,7 @@ struct BlockSink<F> {
     tty: bool,
     color: bool,
     live_open: Live,
+    tee: Option<TeeLines>,
     rows: u64,
     failure: Option<DemoError>,
 }
@@ -631,7 +664,7 @@ where
             return;
         }
         self.rows += block.rows as u64;
-        let mut io = DemoOut::new(out, self.tty, self.color);
+        let mut io = DemoOut::new(out, self.tty, self.color).with_tee(self.tee.clone());
         io.live_open = self.live_open;
         if let Err(err) = (self.on_block)(block, &mut io) {
             self.failure = Some(err);

@@ -18,7 +18,7 @@ mod school_count;
 pub mod validate;
 mod validate_run;
 
-pub use common::{split_args, DemoError, DemoOut, DemoSummary, Opt, COMMON_OPTS};
+pub use common::{split_args, DemoError, DemoOut, DemoSummary, Opt, TeeLines, COMMON_OPTS};
 pub use config::{DemoConfig, SETTING_KEYS};
 pub use demo_load::{demo_load, DemoLoadOpts};
 pub use new_docs::{new_docs, NewDocsOpts};
@@ -174,6 +174,16 @@ pub struct DemoInvocation {
 }
 
 impl DemoInvocation {
+    /// The macro's command name (`validate`).
+    pub fn name(&self) -> &'static str {
+        match self.demo {
+            DemoMacro::SchoolCount(_) => "school-count",
+            DemoMacro::NewDocs(_) => "new-docs",
+            DemoMacro::Validate(_) => "validate",
+            DemoMacro::DemoLoad(_) => "demo-load",
+        }
+    }
+
     /// The configuration for this run: `base` with the flags applied.
     pub fn config(&self, base: &DemoConfig) -> DemoConfig {
         let mut cfg = base.clone();

@@ -3,7 +3,7 @@
 use super::repl::{Flow, Repl};
 use super::session::StmtOutcome;
 use crate::commands::{help, ChartArg, Command, TeeArg};
-use crate::demos::{self, DemoInvocation, DemoOut};
+use crate::demos::{self, DemoInvocation, DemoOut, TeeLines};
 use crate::render::Format;
 use crate::run::EchoOff;
 use crate::snippets::{self, SnippetStore};
@@ -12,6 +12,7 @@ use crate::tee::Tee;
 use reedline::{SearchDirection, SearchQuery};
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
+use std::sync::{Arc, Mutex};
 
 /// The snippet store: the shipped snippets and the user's own (config dir's `snippets/`).
 pub(super) fn snippet_store() -> SnippetStore {
@@ -184,14 +185,23 @@ impl Repl<'_> {
         let cfg = s.demo.clone();
         let term = s.term;
         let rt = self.rt;
+        // A tee on: the macro's result lines go to the file too, for as long as it runs.
+        let tee = s.tee.take().map(|t| TeeLines {
+            tee: Arc::new(Mutex::new(t)),
+            source: invocation.name(),
+        });
         let result = rt.block_on(async {
             let (mut lease, interrupts) = s.lease().await?;
             // Keys typed while the macro runs are not echoed into its output (no `^C`).
             let _echo = term.stdin_tty.then(EchoOff::stdin);
             let mut out = io::stdout();
-            let io = DemoOut::new(&mut out, term.stdout_tty, term.out_color());
+            let io =
+                DemoOut::new(&mut out, term.stdout_tty, term.out_color()).with_tee(tee.clone());
             Some(demos::run(&mut lease, &cfg, invocation, io, interrupts).await)
         });
+        s.tee = tee
+            .and_then(|t| Arc::try_unwrap(t.tee).ok())
+            .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
         let _ = io::stdout().flush();
         if let Some(Err(e)) = result {
             s.error(&e.to_string());

@@ -1843,3 +1843,63 @@ async fn batch_validate_runs_until_sigint_then_prints_its_summary() {
         text(&out.stderr)
     );
 }
+
+/// `--tee` with a macro: every result line it shows (the findings, the summary) also goes to
+/// the file as a JSON line a validation service could read; notes and SQL do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_validate_with_tee_writes_its_findings_as_json_lines() {
+    let (fixture, _) = start_fixture();
+    let home = TempDir::new("batch-validate-tee");
+    let file = home.path().join("findings.jsonl");
+    let mut child = hermetic(home.path())
+        .args([
+            "--host",
+            &fixture.host(),
+            "--port",
+            &fixture.port().to_string(),
+        ])
+        .arg("--tee")
+        .arg(&file)
+        .args(["-q", ":validate"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn proton-shell");
+    let stdout = Capture::new(child.stdout.take().expect("stdout"));
+    let delivered = poll_until(WAIT, || stdout.text().matches('❌').count() == 6).await;
+    assert!(delivered, "{}", stdout.text());
+    crate::support::sigint(child.id());
+    let out = tokio::task::spawn_blocking(move || wait_output(child, WAIT))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let teed = std::fs::read_to_string(&file).expect("the tee file");
+    let lines: Vec<Value> = teed
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let findings: Vec<&str> = lines
+        .iter()
+        .filter_map(|v| v["line"].as_str())
+        .filter(|l| l.starts_with('❌'))
+        .collect();
+    assert_eq!(findings, expected_invalid_lines(), "{teed}");
+    assert!(lines.iter().all(|v| v["source"] == "validate"), "{teed}");
+    assert!(
+        lines
+            .iter()
+            .all(|v| v["time"].as_str().is_some_and(|t| t.len() > 18)),
+        "{teed}"
+    );
+    assert!(
+        !teed.contains("CREATE"),
+        "no SQL echo in the findings: {teed}"
+    );
+    assert!(teed.ends_with("\n"));
+}
