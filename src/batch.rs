@@ -74,16 +74,15 @@ async fn run_statement(
         grace: Duration::ZERO,
         shape: run::Shape::of(sql),
     };
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    let ended = match batch.tee.as_mut() {
-        Some(tee) => {
-            let mut teed = tee.wrap(sink.as_mut());
-            run::execute(conn, sql, &opts, &mut teed, &mut out, interrupts).await
-        }
-        None => run::execute(conn, sql, &opts, sink.as_mut(), &mut out, interrupts).await,
-    };
-    drop(out);
+    let ended = run::execute_to_stdout(
+        conn,
+        sql,
+        &opts,
+        sink.as_mut(),
+        batch.tee.as_mut(),
+        interrupts,
+    )
+    .await;
     if ended.needs_drain()
         && conn.drain(run::CANCEL_DEADLINE).await == crate::wire::CancelOutcome::Dropped
         && ended.interrupted()

@@ -134,6 +134,26 @@ pub async fn execute<W: Write + ?Sized>(
     ended
 }
 
+/// [`execute`] into stdout, with every row shown also appended to `tee` when one is on.
+pub async fn execute_to_stdout(
+    conn: &mut Connection,
+    sql: &str,
+    opts: &ExecOptions<'_>,
+    sink: &mut dyn Sink,
+    tee: Option<&mut crate::tee::Tee>,
+    interrupts: &mut Interrupts,
+) -> Ended {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match tee {
+        Some(tee) => {
+            let mut teed = tee.wrap(sink);
+            execute(conn, sql, opts, &mut teed, &mut out, interrupts).await
+        }
+        None => execute(conn, sql, opts, sink, &mut out, interrupts).await,
+    }
+}
+
 /// A block is rendered and written in row ranges of about this many bytes: memory stays
 /// bounded for a huge block, Ctrl-C is checked between ranges (a terminal takes a while to
 /// swallow a 65 536-row block), and every write holds whole lines only.

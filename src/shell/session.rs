@@ -15,7 +15,6 @@ use crate::sql::{self, Analysis, Statement, StatementKind};
 use crate::style::{self, paint};
 use crate::wire::protocol::REV_SETTINGS_AS_STRINGS;
 use crate::wire::{self, ConnectOptions, Connection, ServerInfo};
-use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -498,16 +497,15 @@ impl Session {
             grace: Duration::ZERO,
             shape: run::Shape::of(sql),
         };
-        let stdout = io::stdout();
-        let mut out = stdout.lock();
-        let ended = match self.tee.as_mut() {
-            Some(tee) => {
-                let mut teed = tee.wrap(sink);
-                run::execute(conn, sql, &opts, &mut teed, &mut out, &mut self.interrupts).await
-            }
-            None => run::execute(conn, sql, &opts, sink, &mut out, &mut self.interrupts).await,
-        };
-        drop(out);
+        let ended = run::execute_to_stdout(
+            conn,
+            sql,
+            &opts,
+            sink,
+            self.tee.as_mut(),
+            &mut self.interrupts,
+        )
+        .await;
         self.last_used = Instant::now();
         if ended.interrupted() {
             if let Some(echo) = &echo_off {
