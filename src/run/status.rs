@@ -128,6 +128,10 @@ impl StatusLine {
         } else {
             status_text(rows, progress, elapsed)
         };
+        // The terminal may have been resized since the statement started.
+        if let Some(w) = super::width() {
+            self.width = w.max(20);
+        }
         truncate_to(&mut text, self.width.saturating_sub(1));
         let text = if self.color {
             crate::style::paint(true, crate::style::note(), &text)
