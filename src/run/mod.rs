@@ -11,7 +11,7 @@ mod status;
 mod term;
 
 pub use interrupts::{Interrupts, Trigger};
-pub use status::{group, rows_text, summary, summary_ok, Shape};
+pub use status::{rows_text, summary, summary_ok, Shape};
 pub use term::{read_password, width, EchoOff, Terminal};
 
 use crate::render::Sink;

@@ -123,8 +123,7 @@ impl Session {
     /// the server is not Proton (ClickHouse) or not known yet.
     pub fn proton_major(&self) -> Option<u64> {
         let info = self.server.as_ref()?;
-        let name = info.name.to_ascii_lowercase();
-        (name.contains("proton") || name.contains("timeplus")).then_some(info.version_major)
+        info.is_timeplus().then_some(info.version_major)
     }
 
     /// The current database as the prompt shows it.

@@ -270,8 +270,7 @@ async fn load(opts: ConnectOptions) -> Result<CatalogData, String> {
     let conn = Connection::connect(opts)
         .await
         .map_err(|e| format!("catalog: {e}"))?;
-    let server = conn.server_info().name.to_ascii_lowercase();
-    let settings = if server.contains("proton") || server.contains("timeplus") {
+    let settings = if conn.server_info().is_timeplus() {
         vec![(OPEN_SESAME.to_string(), "true".to_string())]
     } else {
         Vec::new()
