@@ -24,7 +24,11 @@ pub struct Shape {
 impl Shape {
     /// The shape of `sql` as `sql::analyze` sees it.
     pub fn of(sql: &str) -> Shape {
-        let a = crate::sql::analyze(sql);
+        Shape::from_analysis(&crate::sql::analyze(sql))
+    }
+
+    /// The shape from an analysis the caller already made.
+    pub fn from_analysis(a: &crate::sql::Analysis) -> Shape {
         Shape {
             streaming: a.streaming,
             global_aggregate: a.aggregate_without_window,

@@ -416,7 +416,9 @@ impl Session {
         // error is never preceded by it.
         let mut sink = HintFirst { inner, hint };
         let started = Instant::now();
-        let ended = self.stream_into(sql, &mut sink).await;
+        let ended = self
+            .stream_into(sql, run::Shape::from_analysis(&a), &mut sink)
+            .await;
         // Shown once per session, once it really was shown (not for a query that failed).
         if a.streaming && sink.hint.is_none() {
             self.hint_shown = true;
@@ -468,10 +470,10 @@ impl Session {
 }
 
 impl Session {
-    /// Stream `sql` into `sink`, writing what it renders to stdout. Handles everything around
+    /// Stream `sql` (of `shape`, from its analysis) into `sink`, writing what it renders to stdout. Handles everything around
     /// the query: waiting for a previous cancel, reconnecting, echo off, the status line, and
     /// on Ctrl-C draining in the background. Prints nothing else: no summary, no error.
-    async fn stream_into(&mut self, sql: &str, sink: &mut dyn Sink) -> Ended {
+    async fn stream_into(&mut self, sql: &str, shape: run::Shape, sink: &mut dyn Sink) -> Ended {
         self.interrupts.clear().await;
         let Some(mut slot) = self.acquire().await else {
             return Ended::Aborted;
@@ -494,7 +496,7 @@ impl Session {
             status_line: self.term.stderr_tty && self.status,
             color: self.term.err_color(),
             grace: Duration::ZERO,
-            shape: run::Shape::of(sql),
+            shape,
         };
         let ended = run::execute_to_stdout(
             conn,
