@@ -298,14 +298,7 @@ impl Tee {
                     if i > 0 {
                         out.push(b',');
                     }
-                    out.push(b'"');
-                    for &b in field.as_bytes() {
-                        if b == b'"' {
-                            out.push(b'"');
-                        }
-                        out.push(b);
-                    }
-                    out.push(b'"');
+                    crate::wire::value::csv_quote_into(field.as_bytes(), &mut out);
                 }
             }
             Format::Tsv => {

@@ -44,14 +44,7 @@ impl<'a> TsvColumn<'a> {
                     put_small(out, s);
                     out.push(b'"');
                 } else {
-                    out.push(b'"');
-                    for &c in s {
-                        if c == b'"' {
-                            out.push(b'"');
-                        }
-                        out.push(c);
-                    }
-                    out.push(b'"');
+                    crate::wire::value::csv_quote_into(s, out);
                 }
             }
             TsvColumn::U64(_) => self.write(row, out),

@@ -632,7 +632,7 @@ fn write_string(b: &[u8], style: Style, nested: bool, out: &mut Vec<u8>) {
 }
 
 /// `b` in CSV double quotes, with `"` doubled.
-fn csv_quote_into(b: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn csv_quote_into(b: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
     for &c in b {
         if c == b'"' {
