@@ -146,17 +146,12 @@ async fn run_command(
     match cmd {
         Command::Macro(invocation) => {
             interrupts.clear().await;
-            let tee = batch.tee.take().map(|t| demos::TeeLines {
-                tee: std::sync::Arc::new(std::sync::Mutex::new(t)),
-                source: invocation.name(),
-            });
+            let tee = demos::TeeLines::lend(&mut batch.tee, invocation.name());
             let mut out = io::stdout();
             let io = DemoOut::new(&mut out, batch.render.is_tty, batch.render.color)
                 .with_tee(tee.clone());
             let result = demos::run(conn, &batch.demo, &invocation, io, interrupts).await;
-            batch.tee = tee
-                .and_then(|t| std::sync::Arc::try_unwrap(t.tee).ok())
-                .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
+            demos::TeeLines::give_back(tee, &mut batch.tee);
             let _ = io::stdout().flush();
             result.map(|_| ()).map_err(|e| {
                 eprintln!("{e}");

@@ -52,11 +52,26 @@ pub struct DemoOut<'a> {
 /// A tee shared with the macro while it runs, and the macro's name for each line.
 #[derive(Clone)]
 pub struct TeeLines {
-    pub tee: Arc<Mutex<Tee>>,
-    pub source: &'static str,
+    tee: Arc<Mutex<Tee>>,
+    source: &'static str,
 }
 
 impl TeeLines {
+    /// Lend the tee in `slot`, if one is on, to the macro called `source`.
+    pub fn lend(slot: &mut Option<Tee>, source: &'static str) -> Option<TeeLines> {
+        slot.take().map(|t| TeeLines {
+            tee: Arc::new(Mutex::new(t)),
+            source,
+        })
+    }
+
+    /// Put a lent tee back into `slot` once the macro (and every copy it made) is done.
+    pub fn give_back(lent: Option<TeeLines>, slot: &mut Option<Tee>) {
+        *slot = lent
+            .and_then(|t| Arc::try_unwrap(t.tee).ok())
+            .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
+    }
+
     fn append(&self, line: &str) {
         let mut tee = self.tee.lock().unwrap_or_else(|p| p.into_inner());
         tee.append_line(self.source, line);

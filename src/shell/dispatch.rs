@@ -12,7 +12,6 @@ use crate::tee::Tee;
 use reedline::{SearchDirection, SearchQuery};
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
-use std::sync::{Arc, Mutex};
 
 /// The snippet store: the shipped snippets and the user's own (config dir's `snippets/`).
 pub(super) fn snippet_store() -> SnippetStore {
@@ -186,10 +185,7 @@ impl Repl<'_> {
         let term = s.term;
         let rt = self.rt;
         // A tee on: the macro's result lines go to the file too, for as long as it runs.
-        let tee = s.tee.take().map(|t| TeeLines {
-            tee: Arc::new(Mutex::new(t)),
-            source: invocation.name(),
-        });
+        let tee = TeeLines::lend(&mut s.tee, invocation.name());
         let result = rt.block_on(async {
             let (mut lease, interrupts) = s.lease().await?;
             // Keys typed while the macro runs are not echoed into its output (no `^C`).
@@ -199,9 +195,7 @@ impl Repl<'_> {
                 DemoOut::new(&mut out, term.stdout_tty, term.out_color()).with_tee(tee.clone());
             Some(demos::run(&mut lease, &cfg, invocation, io, interrupts).await)
         });
-        s.tee = tee
-            .and_then(|t| Arc::try_unwrap(t.tee).ok())
-            .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
+        TeeLines::give_back(tee, &mut s.tee);
         let _ = io::stdout().flush();
         if let Some(Err(e)) = result {
             s.error(&e.to_string());
