@@ -697,17 +697,13 @@ pub enum Entry {
 /// `SELECT ':x'` and a `:`-line inside a string stay SQL). Statements end at `;` or `\G`; a
 /// last statement without one is kept.
 pub fn split_input(text: &str) -> Vec<Entry> {
-    let mut out = Vec::new();
-    let rest = scan(text, |line| out.push(line));
     let mut entries: Vec<Entry> = Vec::new();
-    for item in out {
-        match item {
-            Scanned::Sql(sql) => {
-                entries.extend(sql::split_statements(&sql).into_iter().map(Entry::Sql))
-            }
-            Scanned::Command(c) => entries.push(Entry::Command(c)),
+    let rest = scan(text, |item| match item {
+        Scanned::Sql(sql) => {
+            entries.extend(sql::split_statements(&sql).into_iter().map(Entry::Sql))
         }
-    }
+        Scanned::Command(c) => entries.push(Entry::Command(c)),
+    });
     entries.extend(sql::split_statements(&rest).into_iter().map(Entry::Sql));
     entries
 }
@@ -728,9 +724,10 @@ enum Scanned {
 /// `emit`; returns the SQL still open at the end.
 fn scan(text: &str, mut emit: impl FnMut(Scanned)) -> String {
     let mut pending = String::new();
+    let settled = |pending: &str| !sql::has_content(pending) || sql::is_complete(pending);
     for line in text.split_inclusive('\n') {
-        let settled = !sql::has_content(&pending) || sql::is_complete(&pending);
-        if settled && is_command(line) {
+        // Only a line that looks like a command needs the (tokenizing) look at what is open.
+        if is_command(line) && settled(&pending) {
             if sql::has_content(&pending) {
                 emit(Scanned::Sql(std::mem::take(&mut pending)));
             }
