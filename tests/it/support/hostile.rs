@@ -159,23 +159,8 @@ fn hold(s: &mut TcpStream) {
 // Encoding helpers (independent of the crate's own encoder)
 // ---------------------------------------------------------------------------
 
-pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
-}
-
-pub fn put_str(out: &mut Vec<u8>, s: impl AsRef<[u8]>) {
-    let s = s.as_ref();
-    put_varint(out, s.len() as u64);
-    out.extend_from_slice(s);
-}
+// The wire primitives are the fixture's own (also independent of the crate's).
+pub use super::fixture::{put_str, put_varint};
 
 /// Proton 1.6.1's Hello (revision 54459, timezone UTC).
 pub fn server_hello() -> Vec<u8> {
