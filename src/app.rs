@@ -15,6 +15,7 @@ use std::time::Duration;
 
 /// Parse the command line, run, print any error and return the exit code.
 pub fn main_exit_code() -> ExitCode {
+    keep_freed_blocks();
     // clap prints usage errors itself and exits 2.
     let args = Args::parse();
     let color = !args.no_color
@@ -23,6 +24,20 @@ pub fn main_exit_code() -> ExitCode {
     match run(args) {
         Ok(code) => code,
         Err(e) => errors::report(&e, color),
+    }
+}
+
+/// Let the allocator reuse a decoded block's memory for the next block instead of handing it
+/// back to the kernel and faulting it in again: glibc serves allocations of a block's size
+/// (a column is up to a few MiB) with `mmap` and trims freed memory eagerly, which cost a
+/// fifth of a large result's CPU time in page faults. Freed memory up to the trim threshold
+/// stays with the process.
+fn keep_freed_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only sets allocator parameters; it is called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 8 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 32 << 20);
     }
 }
 

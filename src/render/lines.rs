@@ -11,9 +11,8 @@
 //! JSONEachRow does by default, for readers that parse numbers as doubles. Only top-level
 //! values are quoted (an `array(int64)` stays an array of numbers).
 
-use super::tsv::write_rows_range;
+use super::rows::{Key, Line, Lines};
 use super::{clamp_rows, RenderOpts, Sink};
-use crate::wire::value::json_escape_into;
 use crate::wire::{Block, Column, Style, TypeDesc};
 use std::ops::Range;
 
@@ -21,11 +20,12 @@ use std::ops::Range;
 #[derive(Default)]
 pub struct JsonSink {
     /// `"name":` for each column, escaped once.
-    keys: Vec<Vec<u8>>,
+    keys: Vec<Key>,
     /// Per column: its values are written in quotes (64-bit integers with `quote_64bit`).
     quoted: Vec<bool>,
     quote_64bit: bool,
     rows: u64,
+    lines: Lines,
 }
 
 /// An integer type of 64 bits or more, under nullable/low_cardinality.
@@ -46,16 +46,7 @@ impl JsonSink {
     }
 
     fn set_columns(&mut self, block: &Block) {
-        self.keys = block
-            .columns
-            .iter()
-            .map(|c| {
-                let mut k = Vec::with_capacity(c.name.len() + 3);
-                json_escape_into(c.name.as_bytes(), &mut k);
-                k.push(b':');
-                k
-            })
-            .collect();
+        self.keys = block.columns.iter().map(|c| Key::new(&c.name)).collect();
         self.quoted = block
             .columns
             .iter()
@@ -88,22 +79,11 @@ impl Sink for JsonSink {
             self.set_columns(block);
         }
         let rows = clamp_rows(rows, block.rows);
-        let cols: Vec<super::tsv::TsvColumn> = block
-            .columns
-            .iter()
-            .map(super::tsv::TsvColumn::of)
-            .collect();
-        for row in rows.clone() {
-            out.push(b'{');
-            for (i, ((key, col), &q)) in self.keys.iter().zip(&cols).zip(&self.quoted).enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(key);
-                col.write_json(row, q, out);
-            }
-            out.extend_from_slice(b"}\n");
-        }
+        let line = Line::Json {
+            keys: &self.keys,
+            quoted: &self.quoted,
+        };
+        self.lines.write(block, rows.clone(), line, out);
         self.rows += rows.len() as u64;
     }
 
@@ -118,6 +98,7 @@ impl Sink for JsonSink {
 #[derive(Default)]
 pub struct CsvSink {
     rows: u64,
+    lines: Lines,
 }
 
 impl Sink for CsvSink {
@@ -129,7 +110,7 @@ impl Sink for CsvSink {
 
     fn block_rows(&mut self, block: &Block, rows: Range<usize>, out: &mut Vec<u8>) {
         let rows = clamp_rows(rows, block.rows);
-        write_rows_range(block, rows.clone(), Style::Csv, out);
+        self.lines.write(block, rows.clone(), Line::Csv, out);
         self.rows += rows.len() as u64;
     }
 
@@ -144,6 +125,7 @@ impl Sink for CsvSink {
 #[derive(Default)]
 pub struct TsvSink {
     rows: u64,
+    lines: Lines,
 }
 
 impl Sink for TsvSink {
@@ -155,7 +137,7 @@ impl Sink for TsvSink {
 
     fn block_rows(&mut self, block: &Block, rows: Range<usize>, out: &mut Vec<u8>) {
         let rows = clamp_rows(rows, block.rows);
-        write_rows_range(block, rows.clone(), Style::Tsv, out);
+        self.lines.write(block, rows.clone(), Line::Tsv, out);
         self.rows += rows.len() as u64;
     }
 

@@ -9,9 +9,10 @@
 mod chart;
 mod lines;
 mod live;
+mod rows;
+mod short;
 mod table;
 mod text;
-mod tsv;
 mod vertical;
 
 #[cfg(test)]
@@ -20,8 +21,8 @@ mod testutil;
 pub use chart::{ChartSink, ChartSpec};
 pub use lines::{CsvSink, JsonSink, RawSink, TsvSink};
 pub use live::LiveSink;
+pub use rows::write_rows;
 pub use table::TableSink;
-pub use tsv::write_rows;
 pub use vertical::VerticalSink;
 
 use crate::wire::Block;

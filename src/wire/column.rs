@@ -564,25 +564,87 @@ fn read_strings<R: BufRead>(r: &mut R, rows: usize, budget: &Budget) -> Result<D
     let mut offsets = Vec::with_capacity(rows.min(RESERVE) + 1);
     let mut bytes = Vec::new();
     offsets.push(0);
-    for i in 0..rows {
-        if i % CHARGE_EVERY == 0 {
-            // Each row keeps an 8-byte offset for as little as one input byte.
-            let n = (rows - i).min(CHARGE_EVERY) as u64;
-            budget.charge_mul(n, std::mem::size_of::<usize>() as u64)?;
-        }
-        let len = read_varint(r)?;
-        // Fast path: the string is already buffered.
-        let buf = r.fill_buf().map_err(super::io::io_err)?;
-        match usize::try_from(len) {
-            Ok(n) if n <= buf.len() => {
-                bytes.extend_from_slice(&buf[..n]);
-                r.consume(n);
+    let mut done = 0;
+    while done < rows {
+        // Each row keeps an 8-byte offset for as little as one input byte: charged a batch
+        // of rows ahead, so the overshoot is bounded.
+        let batch = (rows - done).min(CHARGE_EVERY);
+        budget.charge_mul(batch as u64, std::mem::size_of::<usize>() as u64)?;
+        let batch_end = done + batch;
+        while done < batch_end {
+            let buf = r.fill_buf().map_err(super::io::io_err)?;
+            let (n, used) = strings_in(buf, batch_end - done, &mut offsets, &mut bytes);
+            r.consume(used);
+            done += n;
+            if n == 0 {
+                // The next string runs past the buffered bytes (or none are buffered).
+                let len = read_varint(r)?;
+                read_into(r, len, &mut bytes, "string column")?;
+                offsets.push(bytes.len());
+                done += 1;
             }
-            _ => read_into(r, len, &mut bytes, "string column")?,
         }
-        offsets.push(bytes.len());
     }
     Ok(Data::Str { offsets, bytes })
+}
+
+/// Decode up to `max` strings that lie wholly in `buf`, appending their bytes and end
+/// offsets; returns how many were decoded and how many bytes of `buf` they used.
+///
+/// This is the hot loop of reading a string column: it works on the buffered slice, so
+/// there is no per-row call into the reader, and copies a short string as one 16-byte
+/// window (a constant-size copy, not a `memcpy` call) cut back to its length.
+fn strings_in(
+    buf: &[u8],
+    max: usize,
+    offsets: &mut Vec<usize>,
+    bytes: &mut Vec<u8>,
+) -> (usize, usize) {
+    // The strings' bytes in `buf` are fewer than `buf` itself: one reservation per buffer.
+    bytes.reserve(buf.len() + WINDOW);
+    let mut pos = 0;
+    let mut n = 0;
+    while n < max {
+        let Some((len, at)) = varint_at(buf, pos) else {
+            break;
+        };
+        let Some(end) = at.checked_add(len).filter(|&e| e <= buf.len()) else {
+            break;
+        };
+        if len <= WINDOW && at + WINDOW <= buf.len() {
+            let kept = bytes.len() + len;
+            let window: &[u8; WINDOW] = buf[at..at + WINDOW].try_into().unwrap_or(&[0; WINDOW]);
+            bytes.extend_from_slice(window);
+            bytes.truncate(kept);
+        } else {
+            bytes.extend_from_slice(&buf[at..end]);
+        }
+        offsets.push(bytes.len());
+        pos = end;
+        n += 1;
+    }
+    (n, pos)
+}
+
+/// Bytes copied at once for a short string.
+const WINDOW: usize = 16;
+
+/// The varint at `buf[pos..]` and the position after it, if it is wholly in `buf` and
+/// fits a `usize`.
+#[inline]
+fn varint_at(buf: &[u8], pos: usize) -> Option<(usize, usize)> {
+    let first = *buf.get(pos)?;
+    if first < 0x80 {
+        return Some((first as usize, pos + 1));
+    }
+    let mut v = 0u64;
+    for (i, &b) in buf.get(pos..)?.iter().take(10).enumerate() {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((usize::try_from(v).ok()?, pos + i + 1));
+        }
+    }
+    None
 }
 
 fn read_array<R: BufRead>(

@@ -1,7 +1,7 @@
 //! Primitive reads and writes of the native protocol: varints, strings, little-endian integers.
 
 use super::error::{Error, Result};
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
 /// Largest string or byte run we accept from the network (the server's own cap on frames).
 pub const MAX_BYTES: u64 = 1 << 30;
@@ -52,20 +52,19 @@ pub fn read_varint<R: BufRead>(r: &mut R) -> Result<u64> {
     Err(Error::Protocol("varint longer than 10 bytes".into()))
 }
 
+/// Bytes reserved ahead of a declared length: a lying length costs no more than this (and
+/// untouched reserved memory is never resident); a real column of up to this size is read
+/// into one allocation, without growing and copying.
+const RESERVE_BYTES: usize = 4 << 20;
+
 pub fn read_exact_vec<R: BufRead>(r: &mut R, n: u64, what: &str) -> Result<Vec<u8>> {
     if n > MAX_BYTES {
         return Err(Error::Protocol(format!(
             "{what}: {n} bytes exceeds the {MAX_BYTES}-byte limit"
         )));
     }
-    // Grow as bytes arrive, so a lying length cannot make us allocate (and zero) it up front.
-    let mut v = Vec::with_capacity((n as usize).min(1 << 16));
-    r.take(n).read_to_end(&mut v).map_err(io_err)?;
-    if v.len() as u64 != n {
-        return Err(Error::Protocol(format!(
-            "connection closed while reading {what}"
-        )));
-    }
+    let mut v = Vec::with_capacity((n as usize).min(RESERVE_BYTES));
+    copy_n(r, n as usize, &mut v, what)?;
     Ok(v)
 }
 
@@ -76,12 +75,27 @@ pub fn read_into<R: BufRead>(r: &mut R, n: u64, out: &mut Vec<u8>, what: &str) -
             "{what}: {n} bytes exceeds the {MAX_BYTES}-byte limit"
         )));
     }
-    let before = out.len();
-    r.take(n).read_to_end(out).map_err(io_err)?;
-    if (out.len() - before) as u64 != n {
-        return Err(Error::Protocol(format!(
-            "connection closed while reading {what}"
-        )));
+    copy_n(r, n as usize, out, what)
+}
+
+/// Append exactly `n` bytes from `r` to `out`, a buffered chunk at a time (the vector grows
+/// only as bytes arrive).
+fn copy_n<R: BufRead>(r: &mut R, mut n: usize, out: &mut Vec<u8>, what: &str) -> Result<()> {
+    while n > 0 {
+        let buf = match r.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_err(e)),
+        };
+        if buf.is_empty() {
+            return Err(Error::Protocol(format!(
+                "connection closed while reading {what}"
+            )));
+        }
+        let k = buf.len().min(n);
+        out.extend_from_slice(&buf[..k]);
+        r.consume(k);
+        n -= k;
     }
     Ok(())
 }

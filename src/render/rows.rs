@@ -1,0 +1,496 @@
+//! Rows in ClickHouse's line formats (TabSeparated, CSV, JSONEachRow), with a fast path for unsigned 64-bit and short string columns.
+//!
+//! A block's columns are looked at once ([`FastColumn::of`]). When every column has a fast
+//! form, rows are written through a [`Cursor`] into a scratch buffer that [`Lines`] keeps
+//! between calls, and copied out a chunk at a time; a row with a cell the fast path does not
+//! take (a long string, one that needs escaping) is written by the general path instead, in
+//! its place. The bytes are the same either way: the general path is the reference, and the
+//! tests compare the two.
+
+use super::clamp_rows;
+use super::short::{below, equal, high, push_u64, Cursor, Short, U64_ROOM, WINDOW};
+use crate::wire::value::{csv_quote_into, json_escape_into, tsv_escape_into};
+use crate::wire::{Block, Column, Data, Style, TypeDesc};
+use std::ops::Range;
+
+/// Append every row of `block` in `style` (TSV or CSV; other styles as tab-separated
+/// cells), one line per row.
+pub fn write_rows(block: &Block, style: Style, out: &mut Vec<u8>) {
+    match style {
+        Style::Tsv => Lines::default().write(block, 0..block.rows, Line::Tsv, out),
+        Style::Csv => Lines::default().write(block, 0..block.rows, Line::Csv, out),
+        _ => {
+            for row in 0..block.rows {
+                for (i, col) in block.columns.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b'\t');
+                    }
+                    col.write_cell(row, style, out);
+                }
+                out.push(b'\n');
+            }
+        }
+    }
+}
+
+/// How a row is laid out.
+#[derive(Clone, Copy)]
+pub(crate) enum Line<'k> {
+    /// Cells escaped as TabSeparated, tab between them.
+    Tsv,
+    /// Cells as ClickHouse CSV, comma between them.
+    Csv,
+    /// `{"name":value,...}`, with the keys of the block's columns and, per column, whether
+    /// its values are quoted (64-bit integers with `--json-quote-64bit`).
+    Json { keys: &'k [Key], quoted: &'k [bool] },
+}
+
+/// A JSON object key, `"name":` escaped, kept with a window of zero padding after it so a
+/// short key is copied at constant size.
+pub(crate) struct Key {
+    padded: Vec<u8>,
+    len: usize,
+}
+
+impl Key {
+    pub(crate) fn new(name: &str) -> Key {
+        let mut padded = Vec::with_capacity(name.len() + 3 + WINDOW);
+        json_escape_into(name.as_bytes(), &mut padded);
+        padded.push(b':');
+        let len = padded.len();
+        padded.resize(len + WINDOW, 0);
+        Key { padded, len }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.padded[..self.len]
+    }
+
+    /// Room the key needs at a cursor.
+    fn room(&self) -> usize {
+        self.len.max(WINDOW)
+    }
+
+    #[inline(always)]
+    fn write(&self, cur: &mut Cursor) {
+        match self.padded.first_chunk::<WINDOW>() {
+            Some(window) if self.len <= WINDOW => cur.window(window, self.len),
+            _ => cur.bytes(self.bytes()),
+        }
+    }
+}
+
+/// Scratch space for the fast path, kept between calls so it is zeroed only once.
+#[derive(Default)]
+pub(crate) struct Lines {
+    scratch: Vec<u8>,
+}
+
+/// Bytes of scratch written before they are copied out: fits the first-level cache.
+const SCRATCH: usize = 32 * 1024;
+/// A row needing more room than this goes the general way.
+const MAX_ROW_ROOM: usize = 1 << 20;
+
+impl Lines {
+    /// Append rows `rows` of `block` in `line`'s layout, one line per row.
+    pub(crate) fn write(
+        &mut self,
+        block: &Block,
+        rows: Range<usize>,
+        line: Line,
+        out: &mut Vec<u8>,
+    ) {
+        let rows = clamp_rows(rows, block.rows);
+        let cols: Vec<FastColumn> = block.columns.iter().map(FastColumn::of).collect();
+        match row_room(&cols, line) {
+            Some(room) if room <= MAX_ROW_ROOM => self.fast(&cols, rows, line, room, out),
+            _ => {
+                for row in rows {
+                    general_row(&cols, row, line, out);
+                }
+            }
+        }
+    }
+
+    /// Rows through the cursor, `room` bytes of scratch per row at most.
+    fn fast(
+        &mut self,
+        cols: &[FastColumn],
+        rows: Range<usize>,
+        line: Line,
+        room: usize,
+        out: &mut Vec<u8>,
+    ) {
+        let chunk = (SCRATCH / room).max(1);
+        if self.scratch.len() < chunk * room {
+            self.scratch.resize(chunk * room, 0);
+        }
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = start.saturating_add(chunk).min(rows.end);
+            let mut cur = Cursor::new(&mut self.scratch);
+            for row in start..end {
+                let mark = cur.pos();
+                if !fast_row(cols, row, line, &mut cur) {
+                    // Keep the order: what is written so far, then this row the general way.
+                    cur.rewind(mark);
+                    out.extend_from_slice(cur.written());
+                    cur.rewind(0);
+                    general_row(cols, row, line, out);
+                }
+            }
+            out.extend_from_slice(cur.written());
+            start = end;
+        }
+    }
+}
+
+/// Most bytes one row can take at a cursor, if every column has a fast form.
+fn row_room(cols: &[FastColumn], line: Line) -> Option<usize> {
+    let mut room: usize = 1; // the newline
+    for (i, col) in cols.iter().enumerate() {
+        let cell = match col {
+            FastColumn::U64(_) => U64_ROOM + 2, // quotes, in JSON
+            FastColumn::Str(..) => WINDOW + 2,  // quotes, in CSV and JSON
+            FastColumn::Other(_) => return None,
+        };
+        let key = match line {
+            Line::Json { keys, .. } => keys.get(i)?.room(),
+            _ => 0,
+        };
+        room = room.checked_add(cell + key + 1)?; // and a separator
+    }
+    Some(room + 2) // JSON's braces
+}
+
+/// Write row `row` at the cursor; false (and part of it written) if a cell needs the
+/// general path.
+#[inline(always)]
+fn fast_row(cols: &[FastColumn], row: usize, line: Line, cur: &mut Cursor) -> bool {
+    match line {
+        Line::Tsv => {
+            for (i, col) in cols.iter().enumerate() {
+                if i > 0 {
+                    cur.byte(b'\t');
+                }
+                if !col.fast_tsv(row, cur) {
+                    return false;
+                }
+            }
+        }
+        Line::Csv => {
+            for (i, col) in cols.iter().enumerate() {
+                if i > 0 {
+                    cur.byte(b',');
+                }
+                if !col.fast_csv(row, cur) {
+                    return false;
+                }
+            }
+        }
+        Line::Json { keys, quoted } => {
+            cur.byte(b'{');
+            for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
+                if i > 0 {
+                    cur.byte(b',');
+                }
+                key.write(cur);
+                if !col.fast_json(row, q, cur) {
+                    return false;
+                }
+            }
+            cur.byte(b'}');
+        }
+    }
+    cur.byte(b'\n');
+    true
+}
+
+/// Write row `row` to `out` the general way.
+fn general_row(cols: &[FastColumn], row: usize, line: Line, out: &mut Vec<u8>) {
+    match line {
+        Line::Tsv => {
+            for (i, col) in cols.iter().enumerate() {
+                if i > 0 {
+                    out.push(b'\t');
+                }
+                col.tsv(row, out);
+            }
+        }
+        Line::Csv => {
+            for (i, col) in cols.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                col.csv(row, out);
+            }
+        }
+        Line::Json { keys, quoted } => {
+            out.push(b'{');
+            for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(key.bytes());
+                col.json(row, q, out);
+            }
+            out.push(b'}');
+        }
+    }
+    out.push(b'\n');
+}
+
+/// A column as the line formats see it: the type dispatch done once per block, with direct
+/// routes for the common unsigned 64-bit and string columns.
+pub(crate) enum FastColumn<'a> {
+    U64(&'a [u8]),
+    Str(&'a [usize], &'a [u8]),
+    Other(&'a Column),
+}
+
+impl<'a> FastColumn<'a> {
+    pub(crate) fn of(col: &'a Column) -> FastColumn<'a> {
+        match (col.ty.as_ref(), &col.data) {
+            (
+                TypeDesc::Int {
+                    bits: 64,
+                    signed: false,
+                },
+                Data::Fixed { bytes, .. },
+            ) => FastColumn::U64(bytes),
+            (TypeDesc::String, Data::Str { offsets, bytes }) => FastColumn::Str(offsets, bytes),
+            _ => FastColumn::Other(col),
+        }
+    }
+
+    #[inline(always)]
+    fn u64_at(bytes: &[u8], row: usize) -> u64 {
+        let at = row * 8;
+        bytes
+            .get(at..at + 8)
+            .and_then(|b| b.first_chunk::<8>())
+            .map_or(0, |b| u64::from_le_bytes(*b))
+    }
+
+    /// The cell as a short string, if it is one.
+    #[inline(always)]
+    fn short(offsets: &'a [usize], bytes: &'a [u8], row: usize) -> Option<Short<'a>> {
+        Short::of(bytes, offsets[row], offsets[row + 1])
+    }
+
+    #[inline(always)]
+    fn fast_tsv(&self, row: usize, cur: &mut Cursor) -> bool {
+        match self {
+            FastColumn::U64(bytes) => cur.u64(Self::u64_at(bytes, row)),
+            FastColumn::Str(offsets, bytes) => match Self::short(offsets, bytes, row) {
+                Some(short) if !short.any(tsv_special) => short.write(cur),
+                _ => return false,
+            },
+            FastColumn::Other(_) => return false,
+        }
+        true
+    }
+
+    #[inline(always)]
+    fn fast_csv(&self, row: usize, cur: &mut Cursor) -> bool {
+        match self {
+            FastColumn::U64(bytes) => cur.u64(Self::u64_at(bytes, row)),
+            FastColumn::Str(offsets, bytes) => match Self::short(offsets, bytes, row) {
+                Some(short) if !short.any(|w| equal(w, b'"')) => {
+                    cur.byte(b'"');
+                    short.write(cur);
+                    cur.byte(b'"');
+                }
+                _ => return false,
+            },
+            FastColumn::Other(_) => return false,
+        }
+        true
+    }
+
+    #[inline(always)]
+    fn fast_json(&self, row: usize, quoted: bool, cur: &mut Cursor) -> bool {
+        match self {
+            FastColumn::U64(bytes) if quoted => {
+                cur.byte(b'"');
+                cur.u64(Self::u64_at(bytes, row));
+                cur.byte(b'"');
+            }
+            FastColumn::U64(bytes) => cur.u64(Self::u64_at(bytes, row)),
+            FastColumn::Str(offsets, bytes) => match Self::short(offsets, bytes, row) {
+                Some(short) if !short.any(json_special) => {
+                    cur.byte(b'"');
+                    short.write(cur);
+                    cur.byte(b'"');
+                }
+                _ => return false,
+            },
+            FastColumn::Other(_) => return false,
+        }
+        true
+    }
+
+    fn tsv(&self, row: usize, out: &mut Vec<u8>) {
+        match self {
+            FastColumn::U64(bytes) => push_u64(out, Self::u64_at(bytes, row)),
+            FastColumn::Str(offsets, bytes) => {
+                tsv_escape_into(&bytes[offsets[row]..offsets[row + 1]], out)
+            }
+            FastColumn::Other(col) => col.write_cell(row, Style::Tsv, out),
+        }
+    }
+
+    /// Numbers as they are, strings in double quotes with `"` doubled (clickhouse-client's CSV).
+    fn csv(&self, row: usize, out: &mut Vec<u8>) {
+        match self {
+            FastColumn::U64(bytes) => push_u64(out, Self::u64_at(bytes, row)),
+            FastColumn::Str(offsets, bytes) => {
+                csv_quote_into(&bytes[offsets[row]..offsets[row + 1]], out)
+            }
+            FastColumn::Other(col) => col.write_cell(row, Style::Csv, out),
+        }
+    }
+
+    /// The cell as a JSON value (`quoted`: 64-bit integers as strings).
+    fn json(&self, row: usize, quoted: bool, out: &mut Vec<u8>) {
+        match self {
+            FastColumn::U64(bytes) if quoted => {
+                out.push(b'"');
+                push_u64(out, Self::u64_at(bytes, row));
+                out.push(b'"');
+            }
+            FastColumn::U64(bytes) => push_u64(out, Self::u64_at(bytes, row)),
+            FastColumn::Str(offsets, bytes) => {
+                json_escape_into(&bytes[offsets[row]..offsets[row + 1]], out)
+            }
+            FastColumn::Other(col) => super::lines::write_json_cell(col, row, quoted, out),
+        }
+    }
+}
+
+/// Bytes TSV escapes (tab, newline, backslash, quote, NUL, CR, BS, FF), flagged a word at a
+/// time; the other bytes below 0x0e are flagged too and take the exact path.
+#[inline(always)]
+fn tsv_special(w: u64) -> u64 {
+    below(w, 0x0e) | equal(w, b'\\') | equal(w, b'\'')
+}
+
+/// Bytes that JSON escapes, DEL, and bytes that may start a multi-byte character (all of
+/// which the general path handles exactly).
+#[inline(always)]
+fn json_special(w: u64) -> u64 {
+    below(w, 0x20) | equal(w, b'"') | equal(w, b'\\') | equal(w, 0x7f) | high(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::testutil::*;
+
+    /// Every row the general way, for comparison.
+    fn general(block: &Block, line: Line) -> Vec<u8> {
+        let cols: Vec<FastColumn> = block.columns.iter().map(FastColumn::of).collect();
+        let mut out = Vec::new();
+        for row in 0..block.rows {
+            general_row(&cols, row, line, &mut out);
+        }
+        out
+    }
+
+    /// A mix that exercises every path: short and long strings, strings that need escaping
+    /// in each format, strings at the very end of the column's bytes, numbers of every length.
+    fn mixed(n: usize) -> Block {
+        let specials = [
+            "\t", "\n", "\\", "'", "\"", "\0", "\r", "é", "\u{7f}", "\u{1}",
+        ];
+        let nums: Vec<u64> = (0..n as u64)
+            .map(|i| match i % 4 {
+                0 => i,
+                1 => u64::MAX - i,
+                2 => 10u64.pow((i % 20) as u32),
+                _ => i * 1_000_003,
+            })
+            .collect();
+        let strs: Vec<String> = (0..n)
+            .map(|i| {
+                let base = "x".repeat(i % 23);
+                match i % 5 {
+                    0 => format!("{base}{}", specials[i % specials.len()]),
+                    1 => format!("{}{base}", specials[(i / 5) % specials.len()]),
+                    _ => base,
+                }
+            })
+            .collect();
+        let refs: Vec<&str> = strs.iter().map(String::as_str).collect();
+        block(vec![
+            u64_col("n", &nums),
+            str_col("s", &refs),
+            str_col("t", &refs[..].iter().rev().copied().collect::<Vec<_>>()),
+        ])
+    }
+
+    #[test]
+    fn the_fast_path_writes_what_the_general_path_writes() {
+        let b = mixed(997);
+        let keys: Vec<Key> = b.columns.iter().map(|c| Key::new(&c.name)).collect();
+        let long_keys: Vec<Key> = (0..3)
+            .map(|i| Key::new(&format!("{i}{}", "k".repeat(40))))
+            .collect();
+        for quoted in [false, true] {
+            let quoted = [quoted, false, false];
+            for line in [
+                Line::Tsv,
+                Line::Csv,
+                Line::Json {
+                    keys: &keys,
+                    quoted: &quoted,
+                },
+                Line::Json {
+                    keys: &long_keys,
+                    quoted: &quoted,
+                },
+            ] {
+                let want = general(&b, line);
+                // One call, and the rows split into ranges of every awkward size.
+                let mut lines = Lines::default();
+                let mut out = Vec::new();
+                lines.write(&b, 0..b.rows, line, &mut out);
+                assert_eq!(out, want);
+                for step in [1, 7, 64, 500] {
+                    let mut out = Vec::new();
+                    let mut start = 0;
+                    while start < b.rows {
+                        lines.write(&b, start..start + step, line, &mut out);
+                        start += step;
+                    }
+                    assert_eq!(out, want, "step {step}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tsv_and_csv_match_clickhouse_for_the_tricky_bytes() {
+        let b = block(vec![str_col(
+            "s",
+            &["a\tb", "it's", "q\"q", "back\\slash", "nl\n", ""],
+        )]);
+        let mut out = Vec::new();
+        write_rows(&b, Style::Tsv, &mut out);
+        assert_eq!(out, b"a\\tb\nit\\'s\nq\"q\nback\\\\slash\nnl\\n\n\n");
+        let mut out = Vec::new();
+        write_rows(&b, Style::Csv, &mut out);
+        assert_eq!(
+            out,
+            b"\"a\tb\"\n\"it's\"\n\"q\"\"q\"\n\"back\\slash\"\n\"nl\n\"\n\"\"\n"
+        );
+    }
+
+    #[test]
+    fn blocks_with_other_columns_take_the_general_path_whole() {
+        let b = block(vec![u64_col("n", &[1, 2]), i8_col("i", &[-1, 5])]);
+        let mut out = Vec::new();
+        write_rows(&b, Style::Tsv, &mut out);
+        assert_eq!(out, b"1\t-1\n2\t5\n");
+    }
+}

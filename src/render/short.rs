@@ -1,0 +1,303 @@
+//! Short cells written at constant size: a [`Cursor`] over a scratch buffer, strings of up to 16 bytes copied as one window and checked for special bytes eight at a time, numbers formatted in a register.
+//!
+//! Formatting 10 M rows of short numbers and strings is mostly the cost per cell: a
+//! `memcpy` call for seven bytes costs more than the bytes, and so does keeping a vector's
+//! length up to date after every one. A cursor writes by index into a slice (its position
+//! stays in a register) and stores whole windows and words, moving on by the cell's real
+//! length; the bytes past it are overwritten by the next cell. All of it is safe code: every
+//! store is bounds-checked, and the callers size the scratch so that none fails.
+
+/// Bytes in a window.
+pub(crate) const WINDOW: usize = 16;
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// A cell of at most [`WINDOW`] bytes and the window of its column's bytes it starts.
+pub(crate) struct Short<'a> {
+    window: &'a [u8; WINDOW],
+    len: usize,
+}
+
+impl<'a> Short<'a> {
+    /// `bytes[start..end]` as a short cell, if it is one and a whole window starts there
+    /// (cells near the end of the column's bytes take the general path).
+    #[inline]
+    pub(crate) fn of(bytes: &'a [u8], start: usize, end: usize) -> Option<Short<'a>> {
+        let len = end.checked_sub(start).filter(|&l| l <= WINDOW)?;
+        let window = bytes
+            .get(start..start.checked_add(WINDOW)?)?
+            .try_into()
+            .ok()?;
+        Some(Short { window, len })
+    }
+
+    /// Whether any byte of the cell is one `flags` marks. `flags` maps eight bytes to their
+    /// high bits set where a byte is special; a byte above a special one may be flagged too
+    /// (the word tricks borrow upwards), which never flags a cell without a special byte of
+    /// its own, because bytes past the cell are masked off and borrows only go up.
+    #[inline]
+    pub(crate) fn any(&self, flags: impl Fn(u64) -> u64) -> bool {
+        let (lo, hi) = self.window.split_at(WINDOW / 2);
+        let lo = u64::from_le_bytes(lo.try_into().unwrap_or([0; 8]));
+        let hi = u64::from_le_bytes(hi.try_into().unwrap_or([0; 8]));
+        (flags(lo) & low_bytes(self.len)) | (flags(hi) & low_bytes(self.len.saturating_sub(8))) != 0
+    }
+
+    /// Write the cell at the cursor (16 bytes of room).
+    #[inline(always)]
+    pub(crate) fn write(&self, cur: &mut Cursor) {
+        cur.window(self.window, self.len);
+    }
+}
+
+/// A mask of the low `n` bytes of a word (all of it from 8 on).
+#[inline]
+fn low_bytes(n: usize) -> u64 {
+    if n >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * n)) - 1
+    }
+}
+
+/// High bit set in each byte of `w` below `n` (`n` ≤ 128).
+#[inline]
+pub(crate) fn below(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
+}
+
+/// High bit set in each byte of `w` equal to `c`.
+#[inline]
+pub(crate) fn equal(w: u64, c: u8) -> u64 {
+    below(w ^ (ONES * u64::from(c)), 1)
+}
+
+/// High bit set in each byte of `w` at or above 0x80.
+#[inline]
+pub(crate) fn high(w: u64) -> u64 {
+    w & HIGHS
+}
+
+/// Writes by index into a scratch slice; see the module docs.
+pub(crate) struct Cursor<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Cursor { buf, pos: 0 }
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Forget what was written after `pos`.
+    pub(crate) fn rewind(&mut self, pos: usize) {
+        self.pos = pos.min(self.pos);
+    }
+
+    pub(crate) fn written(&self) -> &[u8] {
+        &self.buf[..self.pos]
+    }
+
+    #[inline(always)]
+    pub(crate) fn byte(&mut self, b: u8) {
+        self.buf[self.pos] = b;
+        self.pos += 1;
+    }
+
+    /// The first `len` bytes of `window` (16 bytes of room).
+    #[inline(always)]
+    pub(crate) fn window(&mut self, window: &[u8; WINDOW], len: usize) {
+        self.buf[self.pos..self.pos + WINDOW].copy_from_slice(window);
+        self.pos += len;
+    }
+
+    /// Any bytes (their length of room).
+    pub(crate) fn bytes(&mut self, b: &[u8]) {
+        self.buf[self.pos..self.pos + b.len()].copy_from_slice(b);
+        self.pos += b.len();
+    }
+
+    /// `v` in decimal ([`U64_ROOM`] bytes of room). The digits are computed in a register,
+    /// eight at a time (a SWAR split into 4-, 2- and 1-digit lanes), and stored as words: no
+    /// digit loop through memory, and the length comes from the bit length, so the next
+    /// cell's position is known before this cell's digits are.
+    #[inline(always)]
+    pub(crate) fn u64(&mut self, v: u64) {
+        const E8: u64 = 100_000_000;
+        if v < E8 {
+            self.lead(v);
+            return;
+        }
+        let (top, low) = (v / E8, v % E8);
+        if top < E8 {
+            self.lead(top);
+        } else {
+            self.lead(top / E8);
+            self.digits(eight_digits(top % E8), 8);
+        }
+        self.digits(eight_digits(low), 8);
+    }
+
+    /// `v` (< 10⁸) without leading zeros.
+    #[inline(always)]
+    fn lead(&mut self, v: u64) {
+        let len = decimal_len(v);
+        self.digits(eight_digits(v) >> (8 * (8 - len)), len);
+    }
+
+    /// The first `len` of the digit values in `digits`, as ASCII.
+    #[inline(always)]
+    fn digits(&mut self, digits: u64, len: usize) {
+        let word = (digits + 0x3030_3030_3030_3030).to_le_bytes();
+        self.buf[self.pos..self.pos + 8].copy_from_slice(&word);
+        self.pos += len;
+    }
+}
+
+/// Room [`Cursor::u64`] needs: the longest number has 20 digits, and every word it stores
+/// lies within them.
+pub(crate) const U64_ROOM: usize = 20;
+
+/// Append `v` in decimal to a vector (the general path).
+pub(crate) fn push_u64(out: &mut Vec<u8>, v: u64) {
+    let mut room = [0u8; U64_ROOM];
+    let mut cur = Cursor::new(&mut room);
+    cur.u64(v);
+    out.extend_from_slice(cur.written());
+}
+
+/// Decimal digits in `v` (< 10⁸; 1 for 0), from its bit length.
+#[inline(always)]
+fn decimal_len(v: u64) -> usize {
+    // Digits of the smallest number of each bit length (index: bit length), and the powers
+    // of ten that tell when a number has one digit more.
+    const GUESS: [u8; 28] = [
+        1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7, 7, 8, 8, 8,
+    ];
+    const POW10: [u64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    let bits = (64 - (v | 1).leading_zeros()) as usize;
+    let guess = GUESS[bits.min(27)] as usize;
+    guess + usize::from(v >= POW10[guess])
+}
+
+/// `v` (< 10⁸) as eight digit values (0–9) with leading zeros, the first digit in the
+/// lowest byte.
+#[inline]
+fn eight_digits(v: u64) -> u64 {
+    // Two 4-digit lanes of 32 bits: high half first (lowest address).
+    let x = (v / 10_000) | ((v % 10_000) << 32);
+    // Each lane / 100 (exact below 43 699), giving four 2-digit lanes of 16 bits.
+    let hundreds = ((x * 5243) >> 19) & 0x0000_007f_0000_007f;
+    let y = hundreds | ((x - hundreds * 100) << 16);
+    // Each lane / 10 (exact below 179), giving eight 1-digit lanes of 8 bits.
+    let tens = ((y * 103) >> 10) & 0x000f_000f_000f_000f;
+    tens | ((y - tens * 10) << 8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_match_the_standard_formatting() {
+        let mut edge = vec![
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            43_699,
+            9_999_999_999_999_999,
+        ];
+        edge.extend([
+            u64::MAX,
+            u64::MAX - 1,
+            1_844_674_407_370_955_161,
+            12_345_678_901_234_567,
+        ]);
+        // Every value below 10⁸ crosses each lane's division at some point; a stride through them.
+        edge.extend((0..100_000_000).step_by(9_973));
+        for p in 1..20 {
+            let t = 10u64.pow(p);
+            edge.extend([t - 1, t, t + 1]);
+        }
+        for v in edge {
+            let mut out = b"x".to_vec();
+            push_u64(&mut out, v);
+            assert_eq!(out, format!("x{v}").into_bytes());
+            // At the very end of the room it needs.
+            let mut room = [0u8; U64_ROOM + 3];
+            let mut cur = Cursor::new(&mut room);
+            cur.bytes(b"abc");
+            cur.u64(v);
+            assert_eq!(cur.written(), format!("abc{v}").as_bytes());
+        }
+    }
+
+    fn tsv_flags(w: u64) -> u64 {
+        below(w, 0x0e) | equal(w, b'\\') | equal(w, b'\'')
+    }
+
+    #[test]
+    fn only_the_cells_own_bytes_count() {
+        // Specials just past the cell, and at every position inside it.
+        for len in 0..=WINDOW {
+            let mut bytes = vec![b'a'; len];
+            bytes.extend(std::iter::repeat_n(b'\t', WINDOW));
+            let short = Short::of(&bytes, 0, len).unwrap();
+            assert!(!short.any(tsv_flags), "len {len}");
+            let mut room = [0u8; WINDOW];
+            let mut cur = Cursor::new(&mut room);
+            short.write(&mut cur);
+            assert_eq!(cur.written(), vec![b'a'; len]);
+            for at in 0..len {
+                let mut b = bytes.clone();
+                b[at] = b'\'';
+                assert!(
+                    Short::of(&b, 0, len).unwrap().any(tsv_flags),
+                    "len {len} at {at}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn byte_classes_are_exact_for_every_byte() {
+        for c in 0..=255u8 {
+            let w = u64::from_le_bytes([b'a', c, b'a', b'a', b'a', b'a', b'a', b'a']);
+            assert_eq!(below(w, 0x20) != 0, c < 0x20, "{c}");
+            assert_eq!(equal(w, b'"') != 0, c == b'"', "{c}");
+            assert_eq!(high(w) != 0, c >= 0x80, "{c}");
+        }
+    }
+
+    #[test]
+    fn long_cells_and_cells_near_the_end_are_not_short() {
+        let bytes = [b'a'; 40];
+        assert!(Short::of(&bytes, 0, 17).is_none());
+        assert!(Short::of(&bytes, 30, 35).is_none());
+        assert!(Short::of(&bytes, 24, 30).is_some());
+        assert!(Short::of(&bytes, 5, 4).is_none());
+    }
+}
