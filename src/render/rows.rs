@@ -8,7 +8,7 @@
 //! tests compare the two.
 
 use super::clamp_rows;
-use super::short::{below, equal, high, push_u64, Cursor, Short, U64_ROOM, WINDOW};
+use super::short::{push_u64, Cursor, Short, Special, U64_ROOM, WINDOW};
 use crate::wire::value::{csv_quote_into, json_escape_into, tsv_escape_into};
 use crate::wire::{Block, Column, Data, Style, TypeDesc};
 use std::ops::Range;
@@ -112,7 +112,8 @@ impl Lines {
         }
     }
 
-    /// Rows through the cursor, `room` bytes of scratch per row at most.
+    /// Rows through the cursor, `room` bytes of scratch per row at most. The layout is
+    /// chosen here, once, so each loop is compiled for its own.
     fn fast(
         &mut self,
         cols: &[FastColumn],
@@ -120,6 +121,28 @@ impl Lines {
         line: Line,
         room: usize,
         out: &mut Vec<u8>,
+    ) {
+        match line {
+            Line::Tsv => self.fast_with(cols, rows, line, room, out, tsv_row),
+            Line::Csv => self.fast_with(cols, rows, line, room, out, csv_row),
+            Line::Json { keys, quoted } => {
+                let row = |cols: &[FastColumn], row, cur: &mut Cursor| {
+                    json_row(cols, keys, quoted, row, cur)
+                };
+                self.fast_with(cols, rows, line, room, out, row)
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn fast_with(
+        &mut self,
+        cols: &[FastColumn],
+        rows: Range<usize>,
+        line: Line,
+        room: usize,
+        out: &mut Vec<u8>,
+        fast_row: impl Fn(&[FastColumn], usize, &mut Cursor) -> bool,
     ) {
         let chunk = (SCRATCH / room).max(1);
         if self.scratch.len() < chunk * room {
@@ -131,7 +154,7 @@ impl Lines {
             let mut cur = Cursor::new(&mut self.scratch);
             for row in start..end {
                 let mark = cur.pos();
-                if !fast_row(cols, row, line, &mut cur) {
+                if !fast_row(cols, row, &mut cur) {
                     // Keep the order: what is written so far, then this row the general way.
                     cur.rewind(mark);
                     out.extend_from_slice(cur.written());
@@ -163,45 +186,55 @@ fn row_room(cols: &[FastColumn], line: Line) -> Option<usize> {
     Some(room + 2) // JSON's braces
 }
 
-/// Write row `row` at the cursor; false (and part of it written) if a cell needs the
-/// general path.
+/// Write row `row` at the cursor as TSV; false (and part of it written) if a cell needs the
+/// general path. So for the other layouts.
 #[inline(always)]
-fn fast_row(cols: &[FastColumn], row: usize, line: Line, cur: &mut Cursor) -> bool {
-    match line {
-        Line::Tsv => {
-            for (i, col) in cols.iter().enumerate() {
-                if i > 0 {
-                    cur.byte(b'\t');
-                }
-                if !col.fast_tsv(row, cur) {
-                    return false;
-                }
-            }
+fn tsv_row(cols: &[FastColumn], row: usize, cur: &mut Cursor) -> bool {
+    for (i, col) in cols.iter().enumerate() {
+        if i > 0 {
+            cur.byte(b'\t');
         }
-        Line::Csv => {
-            for (i, col) in cols.iter().enumerate() {
-                if i > 0 {
-                    cur.byte(b',');
-                }
-                if !col.fast_csv(row, cur) {
-                    return false;
-                }
-            }
-        }
-        Line::Json { keys, quoted } => {
-            cur.byte(b'{');
-            for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
-                if i > 0 {
-                    cur.byte(b',');
-                }
-                key.write(cur);
-                if !col.fast_json(row, q, cur) {
-                    return false;
-                }
-            }
-            cur.byte(b'}');
+        if !col.fast_tsv(row, cur) {
+            return false;
         }
     }
+    cur.byte(b'\n');
+    true
+}
+
+#[inline(always)]
+fn csv_row(cols: &[FastColumn], row: usize, cur: &mut Cursor) -> bool {
+    for (i, col) in cols.iter().enumerate() {
+        if i > 0 {
+            cur.byte(b',');
+        }
+        if !col.fast_csv(row, cur) {
+            return false;
+        }
+    }
+    cur.byte(b'\n');
+    true
+}
+
+#[inline(always)]
+fn json_row(
+    cols: &[FastColumn],
+    keys: &[Key],
+    quoted: &[bool],
+    row: usize,
+    cur: &mut Cursor,
+) -> bool {
+    cur.byte(b'{');
+    for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
+        if i > 0 {
+            cur.byte(b',');
+        }
+        key.write(cur);
+        if !col.fast_json(row, q, cur) {
+            return false;
+        }
+    }
+    cur.byte(b'}');
     cur.byte(b'\n');
     true
 }
@@ -283,7 +316,7 @@ impl<'a> FastColumn<'a> {
         match self {
             FastColumn::U64(bytes) => cur.u64(Self::u64_at(bytes, row)),
             FastColumn::Str(offsets, bytes) => match Self::short(offsets, bytes, row) {
-                Some(short) if !short.any(tsv_special) => short.write(cur),
+                Some(short) if !short.has(Special::Tsv) => short.write(cur),
                 _ => return false,
             },
             FastColumn::Other(_) => return false,
@@ -296,7 +329,7 @@ impl<'a> FastColumn<'a> {
         match self {
             FastColumn::U64(bytes) => cur.u64(Self::u64_at(bytes, row)),
             FastColumn::Str(offsets, bytes) => match Self::short(offsets, bytes, row) {
-                Some(short) if !short.any(|w| equal(w, b'"')) => {
+                Some(short) if !short.has(Special::Csv) => {
                     cur.byte(b'"');
                     short.write(cur);
                     cur.byte(b'"');
@@ -318,7 +351,7 @@ impl<'a> FastColumn<'a> {
             }
             FastColumn::U64(bytes) => cur.u64(Self::u64_at(bytes, row)),
             FastColumn::Str(offsets, bytes) => match Self::short(offsets, bytes, row) {
-                Some(short) if !short.any(json_special) => {
+                Some(short) if !short.has(Special::Json) => {
                     cur.byte(b'"');
                     short.write(cur);
                     cur.byte(b'"');
@@ -366,20 +399,6 @@ impl<'a> FastColumn<'a> {
             FastColumn::Other(col) => super::lines::write_json_cell(col, row, quoted, out),
         }
     }
-}
-
-/// Bytes TSV escapes (tab, newline, backslash, quote, NUL, CR, BS, FF), flagged a word at a
-/// time; the other bytes below 0x0e are flagged too and take the exact path.
-#[inline(always)]
-fn tsv_special(w: u64) -> u64 {
-    below(w, 0x0e) | equal(w, b'\\') | equal(w, b'\'')
-}
-
-/// Bytes that JSON escapes, DEL, and bytes that may start a multi-byte character (all of
-/// which the general path handles exactly).
-#[inline(always)]
-fn json_special(w: u64) -> u64 {
-    below(w, 0x20) | equal(w, b'"') | equal(w, b'\\') | equal(w, 0x7f) | high(w)
 }
 
 #[cfg(test)]

@@ -1,17 +1,15 @@
-//! Short cells written at constant size: a [`Cursor`] over a scratch buffer, strings of up to 16 bytes copied as one window and checked for special bytes eight at a time, numbers formatted in a register.
+//! Short cells written at constant size: a [`Cursor`] over a scratch buffer, strings of up to 16 bytes checked for special bytes all at once and copied as one window, numbers formatted in a register.
 //!
 //! Formatting 10 M rows of short numbers and strings is mostly the cost per cell: a
 //! `memcpy` call for seven bytes costs more than the bytes, and so does keeping a vector's
 //! length up to date after every one. A cursor writes by index into a slice (its position
 //! stays in a register) and stores whole windows and words, moving on by the cell's real
-//! length; the bytes past it are overwritten by the next cell. All of it is safe code: every
-//! store is bounds-checked, and the callers size the scratch so that none fails.
+//! length; the bytes past it are overwritten by the next cell. Every store is bounds-checked,
+//! and the callers size the scratch so that none fails. The one `unsafe` is the call into
+//! SSE2, which every x86_64 CPU has.
 
 /// Bytes in a window.
 pub(crate) const WINDOW: usize = 16;
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// A cell of at most [`WINDOW`] bytes and the window of its column's bytes it starts.
 pub(crate) struct Short<'a> {
@@ -32,16 +30,10 @@ impl<'a> Short<'a> {
         Some(Short { window, len })
     }
 
-    /// Whether any byte of the cell is one `flags` marks. `flags` maps eight bytes to their
-    /// high bits set where a byte is special; a byte above a special one may be flagged too
-    /// (the word tricks borrow upwards), which never flags a cell without a special byte of
-    /// its own, because bytes past the cell are masked off and borrows only go up.
-    #[inline]
-    pub(crate) fn any(&self, flags: impl Fn(u64) -> u64) -> bool {
-        let (lo, hi) = self.window.split_at(WINDOW / 2);
-        let lo = u64::from_le_bytes(lo.try_into().unwrap_or([0; 8]));
-        let hi = u64::from_le_bytes(hi.try_into().unwrap_or([0; 8]));
-        (flags(lo) & low_bytes(self.len)) | (flags(hi) & low_bytes(self.len.saturating_sub(8))) != 0
+    /// Whether any byte of the cell is `special`.
+    #[inline(always)]
+    pub(crate) fn has(&self, special: Special) -> bool {
+        special_bytes(self.window, special) & ((1u32 << self.len) - 1) != 0
     }
 
     /// Write the cell at the cursor (16 bytes of room).
@@ -51,32 +43,69 @@ impl<'a> Short<'a> {
     }
 }
 
-/// A mask of the low `n` bytes of a word (all of it from 8 on).
-#[inline]
-fn low_bytes(n: usize) -> u64 {
-    if n >= 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * n)) - 1
+/// Bytes a format cannot copy as they are. Each class may include bytes the format would
+/// copy after all: those cells take the general path, which is exact.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Special {
+    /// TabSeparated: every byte up to `\r` (its escapes are among them), `\\` and `'`.
+    Tsv,
+    /// CSV: `"`.
+    Csv,
+    /// JSON: control bytes, `"`, `\\`, DEL and every byte of a multi-byte character.
+    Json,
+}
+
+impl Special {
+    /// The class, one byte at a time (the reference for the SSE2 version).
+    #[cfg(any(test, not(target_arch = "x86_64")))]
+    fn has(self, c: u8) -> bool {
+        match self {
+            Special::Tsv => c <= b'\r' || c == b'\\' || c == b'\'',
+            Special::Csv => c == b'"',
+            Special::Json => c < 0x20 || c == b'"' || c == b'\\' || c >= 0x7f,
+        }
     }
 }
 
-/// High bit set in each byte of `w` below `n` (`n` ≤ 128).
-#[inline]
-pub(crate) fn below(w: u64, n: u8) -> u64 {
-    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
+/// One bit per byte of `window` that is `special` (bit `i` for byte `i`).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn special_bytes(window: &[u8; WINDOW], special: Special) -> u32 {
+    // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
+    unsafe { sse2_special_bytes(window, special) }
 }
 
-/// High bit set in each byte of `w` equal to `c`.
-#[inline]
-pub(crate) fn equal(w: u64, c: u8) -> u64 {
-    below(w ^ (ONES * u64::from(c)), 1)
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn special_bytes(window: &[u8; WINDOW], special: Special) -> u32 {
+    window
+        .iter()
+        .enumerate()
+        .fold(0, |m, (i, &c)| m | (u32::from(special.has(c)) << i))
 }
 
-/// High bit set in each byte of `w` at or above 0x80.
-#[inline]
-pub(crate) fn high(w: u64) -> u64 {
-    w & HIGHS
+/// [`special_bytes`] with SSE2: sixteen byte comparisons at once, gathered into a bit mask.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn sse2_special_bytes(window: &[u8; WINDOW], special: Special) -> u32 {
+    use core::arch::x86_64::*;
+    let (lo, hi) = window.split_at(WINDOW / 2);
+    let lo = i64::from_le_bytes(lo.try_into().unwrap_or([0; 8]));
+    let hi = i64::from_le_bytes(hi.try_into().unwrap_or([0; 8]));
+    let v = _mm_set_epi64x(hi, lo);
+    let is = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+    // Unsigned `v <= c` and `v >= c`, from min and max.
+    let at_most = |c: u8| _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(c as i8)), v);
+    let at_least = |c: u8| _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(c as i8)), v);
+    let hits = match special {
+        Special::Tsv => _mm_or_si128(at_most(b'\r'), _mm_or_si128(is(b'\\'), is(b'\''))),
+        Special::Csv => is(b'"'),
+        Special::Json => _mm_or_si128(
+            _mm_or_si128(at_most(0x1f), at_least(0x7f)),
+            _mm_or_si128(is(b'"'), is(b'\\')),
+        ),
+    };
+    _mm_movemask_epi8(hits) as u32 & 0xffff
 }
 
 /// Writes by index into a scratch slice; see the module docs.
@@ -255,40 +284,53 @@ mod tests {
         }
     }
 
-    fn tsv_flags(w: u64) -> u64 {
-        below(w, 0x0e) | equal(w, b'\\') | equal(w, b'\'')
-    }
+    const CLASSES: [Special; 3] = [Special::Tsv, Special::Csv, Special::Json];
 
     #[test]
     fn only_the_cells_own_bytes_count() {
         // Specials just past the cell, and at every position inside it.
-        for len in 0..=WINDOW {
-            let mut bytes = vec![b'a'; len];
-            bytes.extend(std::iter::repeat_n(b'\t', WINDOW));
-            let short = Short::of(&bytes, 0, len).unwrap();
-            assert!(!short.any(tsv_flags), "len {len}");
-            let mut room = [0u8; WINDOW];
-            let mut cur = Cursor::new(&mut room);
-            short.write(&mut cur);
-            assert_eq!(cur.written(), vec![b'a'; len]);
-            for at in 0..len {
-                let mut b = bytes.clone();
-                b[at] = b'\'';
-                assert!(
-                    Short::of(&b, 0, len).unwrap().any(tsv_flags),
-                    "len {len} at {at}"
-                );
+        for special in CLASSES {
+            let bad = (0..=255u8).find(|&c| special.has(c)).unwrap();
+            for len in 0..=WINDOW {
+                let mut bytes = vec![b'a'; len];
+                bytes.extend(std::iter::repeat_n(bad, WINDOW));
+                let short = Short::of(&bytes, 0, len).unwrap();
+                assert!(!short.has(special), "{special:?} len {len}");
+                let mut room = [0u8; WINDOW];
+                let mut cur = Cursor::new(&mut room);
+                short.write(&mut cur);
+                assert_eq!(cur.written(), vec![b'a'; len]);
+                for at in 0..len {
+                    let mut b = bytes.clone();
+                    b[at] = bad;
+                    assert!(
+                        Short::of(&b, 0, len).unwrap().has(special),
+                        "len {len} at {at}"
+                    );
+                }
             }
         }
     }
 
     #[test]
-    fn byte_classes_are_exact_for_every_byte() {
-        for c in 0..=255u8 {
-            let w = u64::from_le_bytes([b'a', c, b'a', b'a', b'a', b'a', b'a', b'a']);
-            assert_eq!(below(w, 0x20) != 0, c < 0x20, "{c}");
-            assert_eq!(equal(w, b'"') != 0, c == b'"', "{c}");
-            assert_eq!(high(w) != 0, c >= 0x80, "{c}");
+    fn byte_classes_are_exact_for_every_byte_at_every_position() {
+        for special in CLASSES {
+            for c in 0..=255u8 {
+                for at in 0..WINDOW {
+                    let mut window = [b'a'; WINDOW];
+                    window[at] = c;
+                    let short = Short::of(&window, 0, WINDOW).unwrap();
+                    assert_eq!(
+                        short.has(special),
+                        special.has(c),
+                        "{special:?} {c:#x} at {at}"
+                    );
+                    assert_eq!(
+                        special_bytes(&window, special),
+                        u32::from(special.has(c)) << at
+                    );
+                }
+            }
         }
     }
 
