@@ -15,7 +15,14 @@
 #   CLICKHOUSE_HTTP_PORT  the server's HTTP port, for the floor (default: from the test-server script)
 #
 # Output: a table on stdout, also written to target/bench-results.txt. Logs go to stderr.
-# Exit code 1 if the two clients' TSV outputs differ.
+# Exit code 1 if the two clients' TSV, CSV or JSONEachRow outputs differ.
+#
+# What the columns mean: wall times are medians (this kind of machine is noisy; the mean and
+# spread are shown too); CPU is the client's user + system time; "server CPU" is what the
+# ClickHouse process itself used per run (from /proc, when the server is local). Two floors:
+# `FORMAT Null` over HTTP is the server producing the rows without sending them (the goal's
+# reference); bench/drain.py is a native-protocol client that only reads the bytes, the
+# least any client of this protocol can take on this machine.
 # Needs hyperfine and GNU time (/usr/bin/time); both are apt-get installed if missing, and
 # without hyperfine a plain timing loop is used.
 #
@@ -158,7 +165,7 @@ for n in "${NAMES[@]}"; do
 done
 
 # --- wall time ------------------------------------------------------------------------------
-declare -A MEAN SD   # seconds
+declare -A MEAN SD MEDIAN CPU   # seconds
 if [ "$HAVE_HYPERFINE" = 1 ]; then
   # -N: no intermediate shell (so a ~1 ms SELECT 1 is measured correctly); hyperfine discards
   # the commands' stdout, and they inherit its stdin (/dev/null).
@@ -166,9 +173,10 @@ if [ "$HAVE_HYPERFINE" = 1 ]; then
   for n in "${NAMES[@]}"; do hf_args+=(--command-name "$n" "${CMD[$n]}"); done
   hyperfine "${hf_args[@]}" </dev/null >&2
   # CSV: command,mean,stddev,median,user,system,min,max (names contain no commas)
-  while IFS=, read -r name mean sd _; do
+  while IFS=, read -r name mean sd median user system _; do
     [ "$name" = "command" ] && continue
-    MEAN[$name]="$mean"; SD[$name]="$sd"
+    MEAN[$name]="$mean"; SD[$name]="$sd"; MEDIAN[$name]="$median"
+    CPU[$name]="$(awk -v u="$user" -v s="$system" 'BEGIN{print u+s}')"
   done <"$WORK/hf.csv"
   TIMER="hyperfine $(hyperfine --version | awk '{print $2}'), $BENCH_RUNS runs + 1 warmup"
 else
@@ -182,6 +190,8 @@ else
       echo $((t1 - t0)) >>"$WORK/$n.times"
     done
     read -r MEAN[$n] SD[$n] < <(awk '{s+=$1; ss+=$1*$1} END {m=s/NR; v=ss/NR-m*m; if (v<0) v=0; printf "%.6f %.6f\n", m/1e9, sqrt(v)/1e9}' "$WORK/$n.times")
+    MEDIAN[$n]="$(sort -n "$WORK/$n.times" | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.6f", m/1e9}')"
+    CPU[$n]=""
     say "$n: mean ${MEAN[$n]} s"
   done
   TIMER="bash loop (date +%s%N), $BENCH_RUNS runs + 1 warmup"
@@ -195,10 +205,43 @@ for n in "${NAMES[@]}"; do
   RSS[$n]="$(tail -n 1 "$WORK/$n.rss")"
 done
 
+# --- native-protocol floor ------------------------------------------------------------------
+read -r _ DRAIN_MEDIAN DRAIN_MIN DRAIN_MAX _ < <(python3 "$ROOT/bench/drain.py" "$HOST" "$PORT" "$BIG_Q" --runs "$BENCH_RUNS") \
+  || fail "bench/drain.py failed"
+
+# --- the server's own CPU per run -----------------------------------------------------------
+# The server shares this machine's cores with the client: what it burns per run is part of
+# every wall time above. Only for a local server (its PID from the listening socket).
+SERVER_PID="$(ss -ltnpH "sport = :$PORT" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)"
+declare -A SERVER_CPU   # ms per run
+server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+if [ -n "$SERVER_PID" ] && [ -r "/proc/$SERVER_PID/stat" ]; then
+  hz="$(getconf CLK_TCK)"
+  for n in floor ps_tsv ch_tsv drain; do
+    t0="$(server_ticks)"
+    for ((i = 0; i < BENCH_RUNS; i++)); do
+      if [ "$n" = drain ]; then
+        python3 "$ROOT/bench/drain.py" "$HOST" "$PORT" "$BIG_Q" --runs 1 >/dev/null
+      else
+        bash -c "exec ${CMD[$n]} </dev/null >/dev/null"
+      fi
+    done
+    t1="$(server_ticks)"
+    # drain.py also runs a warm-up query per call.
+    per=$BENCH_RUNS; [ "$n" = drain ] && per=$((BENCH_RUNS * 2))
+    SERVER_CPU[$n]="$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v n="$per" 'BEGIN{printf "%.0f", (b-a)*1000/hz/n}')"
+  done
+fi
+
 # --- byte identity --------------------------------------------------------------------------
-ps_sum="$("$PS" --host "$HOST" --port "$PORT" -q "$CHECK_Q" --format tsv </dev/null | sha256sum | cut -d' ' -f1)"
-ch_sum="$(clickhouse-client --host "$HOST" --port "$PORT" -q "$CHECK_Q" --format TabSeparated </dev/null | sha256sum | cut -d' ' -f1)"
-if [ "$ps_sum" = "$ch_sum" ]; then IDENTICAL="MATCH"; else IDENTICAL="MISMATCH"; fi
+IDENTICAL="MATCH"
+declare -A PS_SUM CH_SUM
+for f in tsv:TabSeparated csv:CSV json:JSONEachRow; do
+  ours="${f%%:*}"; theirs="${f##*:}"
+  PS_SUM[$ours]="$("$PS" --host "$HOST" --port "$PORT" -q "$CHECK_Q" --format "$ours" --json-quote-64bit </dev/null | sha256sum | cut -d' ' -f1)"
+  CH_SUM[$ours]="$(clickhouse-client --host "$HOST" --port "$PORT" -q "$CHECK_Q" --format "$theirs" </dev/null | sha256sum | cut -d' ' -f1)"
+  [ "${PS_SUM[$ours]}" = "${CH_SUM[$ours]}" ] || IDENTICAL="MISMATCH ($ours)"
+done
 
 # --- report ---------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -208,36 +251,42 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "binary:  $PS"
   echo "timing:  $TIMER"
   echo
-  printf '%-38s %12s %12s %14s\n' "command" "mean [ms]" "stddev [ms]" "peak RSS [MiB]"
+  ms() { awk -v x="$1" 'BEGIN{ if (x == "") print "-"; else printf "%.1f", x*1000 }'; }
+  printf '%-44s %11s %11s %11s %9s %11s %9s\n' "command" "median[ms]" "mean[ms]" "stddev[ms]" "CPU[ms]" "server[ms]" "RSS[MiB]"
   for n in "${NAMES[@]}"; do
-    printf '%-38s %12.1f %12.1f %14.1f\n' "${LABEL[$n]}" \
-      "$(awk -v x="${MEAN[$n]}" 'BEGIN{print x*1000}')" \
-      "$(awk -v x="${SD[$n]}" 'BEGIN{print x*1000}')" \
-      "$(awk -v x="${RSS[$n]}" 'BEGIN{print x/1024}')"
+    printf '%-44s %11s %11s %11s %9s %11s %9.1f\n' "${LABEL[$n]}" \
+      "$(ms "${MEDIAN[$n]}")" "$(ms "${MEAN[$n]}")" "$(ms "${SD[$n]}")" "$(ms "${CPU[$n]}")" \
+      "${SERVER_CPU[$n]:--}" "$(awk -v x="${RSS[$n]}" 'BEGIN{print x/1024}')"
   done
+  printf '%-44s %11.1f %11s %11s %9s %11s %9s\n' "native drain (bench/drain.py)" "$DRAIN_MEDIAN" \
+    "-" "-" "-" "${SERVER_CPU[drain]:--}" "-"
+  echo "  (drain: in-process, query sent to last byte received; min $DRAIN_MIN, max $DRAIN_MAX ms)"
   echo
-  echo "ratios (mean wall time; floor = the server's own time to produce the rows):"
+  echo "ratios (median wall time; floor = the server's own time to produce the rows):"
   printf '  %-14s %12s %16s %16s\n' "format" "ours/floor" "ours/clickhouse" "peak RSS [MiB]"
   for f in tsv csv json; do
     for c in "" _lz4; do
       n="ps_${f}${c}"
       printf '  %-14s %12s %16s %16.1f\n' "${f}${c:+ lz4}" \
-        "$(ratio "${MEAN[$n]}" "${MEAN[floor]}")" \
-        "$(ratio "${MEAN[$n]}" "${MEAN[ch_$f]}")" \
+        "$(ratio "${MEDIAN[$n]}" "${MEDIAN[floor]}")" \
+        "$(ratio "${MEDIAN[$n]}" "${MEDIAN[ch_$f]}")" \
         "$(awk -v x="${RSS[$n]}" 'BEGIN{print x/1024}')"
     done
   done
-  printf '  %-52s %s\n' "clickhouse-client TSV / floor:" "$(ratio "${MEAN[ch_tsv]}" "${MEAN[floor]}")"
-  printf '  %-52s %s\n' "proton-shell SELECT 1 / clickhouse-client SELECT 1:" "$(ratio "${MEAN[ps_select1]}" "${MEAN[ch_select1]}")"
-  echo "goal (issue 12): TSV ours/floor <= 1.5 on a quiet machine; load now: $(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '  %-52s %s\n' "native drain / floor:" "$(ratio "$(awk -v x="$DRAIN_MEDIAN" 'BEGIN{print x/1000}')" "${MEDIAN[floor]}")"
+  printf '  %-52s %s\n' "clickhouse-client TSV / floor:" "$(ratio "${MEDIAN[ch_tsv]}" "${MEDIAN[floor]}")"
+  printf '  %-52s %s\n' "proton-shell SELECT 1 / clickhouse-client SELECT 1:" "$(ratio "${MEDIAN[ps_select1]}" "${MEDIAN[ch_select1]}")"
+  echo "goal (issue 12): TSV ours/floor <= 1.5 on a quiet machine; $(nproc) cores; load now: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  echo "output identity ($BENCH_CHECK_ROWS rows TSV, sha256): $IDENTICAL"
-  echo "  proton-shell      $ps_sum"
-  echo "  clickhouse-client $ch_sum"
+  echo "output identity ($BENCH_CHECK_ROWS rows, sha256, JSON with --json-quote-64bit): $IDENTICAL"
+  for f in tsv csv json; do
+    echo "  $f  proton-shell      ${PS_SUM[$f]}"
+    echo "  $f  clickhouse-client ${CH_SUM[$f]}"
+  done
 } | tee "$WORK/report.txt"
 
 mkdir -p "$(dirname "$RESULTS")"
 cp "$WORK/report.txt" "$RESULTS"
 say "written to $RESULTS"
 # A benchmark of wrong output is worthless: make a mismatch visible in the exit code.
-[ "$IDENTICAL" = "MATCH" ] || fail "proton-shell TSV output differs from clickhouse-client's"
+[ "$IDENTICAL" = "MATCH" ] || fail "proton-shell output differs from clickhouse-client's: $IDENTICAL"
