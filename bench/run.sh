@@ -55,7 +55,9 @@ apt_install() {  # best effort; returns non-zero if it could not install
 
 # --- cleanup --------------------------------------------------------------------------------
 we_started_server=0
+REPLAY_PID=""
 cleanup() {
+  [ -n "$REPLAY_PID" ] && kill "$REPLAY_PID" 2>/dev/null
   rm -rf "$WORK"
   if [ "$we_started_server" = 1 ]; then
     we_started_server=0
@@ -123,8 +125,19 @@ say "server: ClickHouse $CH_VERSION at $HOST:$PORT"
 BIG_Q="SELECT number, toString(number) FROM system.numbers LIMIT $BENCH_ROWS"
 CHECK_Q="SELECT number, toString(number) FROM system.numbers LIMIT $BENCH_CHECK_ROWS"
 
+# --- a replay of the server's answer ---------------------------------------------------------
+# bench/replay.py records the result of BIG_Q once (through a proxy) and serves it again with
+# sendfile: the client's own time, without the server's CPU on the same cores.
+coproc RECORD { exec python3 "$ROOT/bench/replay.py" record "$HOST" "$PORT" "$WORK/replay.bin"; }
+read -r RECORD_PORT <&"${RECORD[0]}" || fail "bench/replay.py record did not start"
+"$PS" --host 127.0.0.1 --port "$RECORD_PORT" -q "$BIG_Q" --format tsv </dev/null >/dev/null \
+  || fail "recording the replay failed"
+wait "$RECORD_PID" 2>/dev/null || true
+coproc REPLAY { exec python3 "$ROOT/bench/replay.py" serve "$WORK/replay.bin"; }
+read -r REPLAY_PORT <&"${REPLAY[0]}" || fail "bench/replay.py serve did not start"
+
 # name | label | argv (run with stdout to /dev/null, stdin from /dev/null)
-NAMES=(floor ps_tsv ps_tsv_lz4 ps_csv ps_csv_lz4 ps_json ps_json_lz4 ch_tsv ch_csv ch_json ch_null ps_select1 ch_select1)
+NAMES=(floor ps_tsv ps_tsv_lz4 ps_csv ps_csv_lz4 ps_json ps_json_lz4 ps_tsv_replay ps_csv_replay ps_json_replay ch_tsv ch_csv ch_json ch_null ps_select1 ch_select1)
 declare -A LABEL CMD
 LABEL[floor]="server only (HTTP FORMAT Null) ${BENCH_ROWS} rows"
 LABEL[ps_tsv]="proton-shell      ${BENCH_ROWS} rows TSV"
@@ -133,6 +146,9 @@ LABEL[ps_csv]="proton-shell      ${BENCH_ROWS} rows CSV"
 LABEL[ps_csv_lz4]="proton-shell      ${BENCH_ROWS} rows CSV lz4"
 LABEL[ps_json]="proton-shell      ${BENCH_ROWS} rows JSON"
 LABEL[ps_json_lz4]="proton-shell      ${BENCH_ROWS} rows JSON lz4"
+LABEL[ps_tsv_replay]="proton-shell      ${BENCH_ROWS} rows TSV replayed"
+LABEL[ps_csv_replay]="proton-shell      ${BENCH_ROWS} rows CSV replayed"
+LABEL[ps_json_replay]="proton-shell      ${BENCH_ROWS} rows JSON replayed"
 LABEL[ch_csv]="clickhouse-client ${BENCH_ROWS} rows CSV"
 LABEL[ch_json]="clickhouse-client ${BENCH_ROWS} rows JSONEachRow"
 LABEL[ch_tsv]="clickhouse-client ${BENCH_ROWS} rows TSV"
@@ -152,6 +168,9 @@ CMD[ps_csv]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format csv)"
 CMD[ps_csv_lz4]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format csv --compression)"
 CMD[ps_json]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format json)"
 CMD[ps_json_lz4]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format json --compression)"
+CMD[ps_tsv_replay]="$(q "$PS" --host 127.0.0.1 --port "$REPLAY_PORT" -q "$BIG_Q" --format tsv)"
+CMD[ps_csv_replay]="$(q "$PS" --host 127.0.0.1 --port "$REPLAY_PORT" -q "$BIG_Q" --format csv)"
+CMD[ps_json_replay]="$(q "$PS" --host 127.0.0.1 --port "$REPLAY_PORT" -q "$BIG_Q" --format json)"
 CMD[ch_csv]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format CSV)"
 CMD[ch_json]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format JSONEachRow)"
 CMD[ch_tsv]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format TabSeparated)"
@@ -272,6 +291,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
         "$(ratio "${MEDIAN[$n]}" "${MEDIAN[ch_$f]}")" \
         "$(awk -v x="${RSS[$n]}" 'BEGIN{print x/1024}')"
     done
+  done
+  for f in tsv csv json; do
+    printf '  %-52s %s\n' "$f replayed (server idle) / floor:" "$(ratio "${MEDIAN[ps_${f}_replay]}" "${MEDIAN[floor]}")"
   done
   printf '  %-52s %s\n' "native drain / floor:" "$(ratio "$(awk -v x="$DRAIN_MEDIAN" 'BEGIN{print x/1000}')" "${MEDIAN[floor]}")"
   printf '  %-52s %s\n' "clickhouse-client TSV / floor:" "$(ratio "${MEDIAN[ch_tsv]}" "${MEDIAN[floor]}")"
