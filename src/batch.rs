@@ -47,6 +47,11 @@ pub async fn run(
             Entry::Sql(stmt) => {
                 let format = if stmt.vertical {
                     Format::Vertical
+                } else if let Some(name) = crate::sql::analyze(&stmt.sql).format {
+                    Format::from_clause(&name).map_err(|msg| {
+                        eprintln!("{msg}");
+                        AppError::Reported(errors::code::USAGE)
+                    })?
                 } else {
                     batch.format
                 };

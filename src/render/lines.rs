@@ -94,6 +94,30 @@ impl Sink for JsonSink {
     }
 }
 
+/// Nothing at all: rows are counted, not shown (ClickHouse's `Null` format).
+#[derive(Default)]
+pub struct NullSink {
+    rows: u64,
+}
+
+impl Sink for NullSink {
+    fn header(&mut self, _header: &Block, _out: &mut Vec<u8>) {}
+
+    fn block(&mut self, block: &Block, _out: &mut Vec<u8>) {
+        self.rows += block.rows as u64;
+    }
+
+    fn block_rows(&mut self, block: &Block, rows: Range<usize>, _out: &mut Vec<u8>) {
+        self.rows += clamp_rows(rows, block.rows).len() as u64;
+    }
+
+    fn finish(&mut self, _out: &mut Vec<u8>) {}
+
+    fn rows(&self) -> u64 {
+        self.rows
+    }
+}
+
 /// ClickHouse CSV, no header.
 #[derive(Default)]
 pub struct CsvSink {

@@ -19,7 +19,7 @@ mod vertical;
 mod testutil;
 
 pub use chart::{ChartSink, ChartSpec};
-pub use lines::{CsvSink, JsonSink, RawSink, TsvSink};
+pub use lines::{CsvSink, JsonSink, NullSink, RawSink, TsvSink};
 pub use live::LiveSink;
 pub use rows::write_rows;
 pub use table::TableSink;
@@ -48,6 +48,9 @@ pub enum Format {
     /// A chart redrawn in place: lines over a time column, bars per key, or a single value
     /// with a sparkline (see [`ChartSink`]).
     Chart,
+    /// Nothing: rows are received, decoded and counted, not shown (ClickHouse's `Null`), to
+    /// time a query or the transfer alone.
+    Null,
 }
 
 impl Format {
@@ -60,13 +63,19 @@ impl Format {
         Format::Raw,
         Format::Live,
         Format::Chart,
+        Format::Null,
     ];
 
     /// Parse a format name (case-insensitive). ClickHouse's names for the same formats
-    /// (`JSONEachRow`, `TabSeparated`, `TabSeparatedRaw`, `PrettyCompact`, ...) are accepted too.
+    /// (`JSONEachRow`, `TabSeparated`, `TabSeparatedRaw`, `PrettyCompact`, `Null`, ...) are
+    /// accepted too; every `Pretty…` variant is the table.
     pub fn parse(s: &str) -> Option<Format> {
-        Some(match s.trim().to_ascii_lowercase().as_str() {
-            "table" | "pretty" | "prettycompact" => Format::Table,
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("pretty") {
+            return Some(Format::Table);
+        }
+        Some(match s.as_str() {
+            "table" => Format::Table,
             "vertical" => Format::Vertical,
             "json" | "jsonl" | "jsonlines" | "ndjson" | "jsoneachrow" => Format::Json,
             "csv" => Format::Csv,
@@ -74,8 +83,22 @@ impl Format {
             "raw" | "tsvraw" | "tabseparatedraw" => Format::Raw,
             "live" => Format::Live,
             "chart" => Format::Chart,
+            "null" => Format::Null,
             _ => return None,
         })
+    }
+
+    /// The format a statement's `FORMAT name` clause asks for, or why the shell cannot write
+    /// it. The clause is sent to the server as written (it ignores it for a native client).
+    pub fn from_clause(name: &str) -> Result<Format, String> {
+        match Format::parse(name) {
+            Some(Format::Live | Format::Chart) | None => Err(format!(
+                "FORMAT {name}: proton-shell writes Pretty… (a table), Vertical, JSONEachRow, \
+                 CSV, TabSeparated, TabSeparatedRaw or Null; drop the clause to use the shell's \
+                 format (`:format`)"
+            )),
+            Some(f) => Ok(f),
+        }
     }
 
     /// The canonical name, as `parse` accepts it and `:format` lists it.
@@ -89,6 +112,7 @@ impl Format {
             Format::Raw => "raw",
             Format::Live => "live",
             Format::Chart => "chart",
+            Format::Null => "null",
         }
     }
 }
@@ -203,6 +227,7 @@ pub fn sink_for(format: Format, opts: &RenderOpts) -> Box<dyn Sink> {
         Format::Raw => Box::new(RawSink::default()),
         Format::Live => Box::new(LiveSink::new(opts)),
         Format::Chart => Box::new(ChartSink::new(opts, ChartSpec::default())),
+        Format::Null => Box::new(NullSink::default()),
     }
 }
 
@@ -283,7 +308,11 @@ mod tests {
                     ..RenderOpts::default()
                 };
                 let whole = render(format, &opts, blocks, None);
-                assert!(whole.lines().count() >= 9, "{format}: {whole}");
+                if format == Format::Null {
+                    assert_eq!(whole, "", "null shows nothing");
+                } else {
+                    assert!(whole.lines().count() >= 9, "{format}: {whole}");
+                }
                 for step in [1, 2, 7, 100] {
                     assert_eq!(
                         render(format, &opts, blocks, Some(step)),
@@ -339,6 +368,8 @@ mod tests {
         assert_eq!(Format::parse("jsonl"), Some(Format::Json));
         assert_eq!(Format::parse("TabSeparated"), Some(Format::Tsv));
         assert_eq!(Format::parse("TabSeparatedRaw"), Some(Format::Raw));
+        assert_eq!(Format::parse("PrettyCompactMonoBlock"), Some(Format::Table));
+        assert_eq!(Format::parse("Null"), Some(Format::Null));
         assert_eq!(Format::parse("xml"), None);
     }
 }

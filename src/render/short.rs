@@ -282,7 +282,9 @@ mod tests {
         // Pseudo-random values of every magnitude.
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         for i in 0..100_000 {
-            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             edge.push(x >> (i % 64));
         }
         for v in edge {

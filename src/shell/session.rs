@@ -363,11 +363,16 @@ impl Session {
 
     // ---- running statements ---------------------------------------------------------------
 
-    /// The format for one statement: `\G`, then the user's choice, then by terminal and query.
-    pub fn pick_format(&self, vertical: bool, a: &Analysis) -> Format {
+    /// The format for one statement: `\G`, then its `FORMAT` clause, then the user's choice,
+    /// then by terminal and query. An error for a `FORMAT` the shell cannot write.
+    pub fn pick_format(&self, vertical: bool, a: &Analysis) -> Result<Format, String> {
         if vertical {
-            Format::Vertical
-        } else if let Some(f) = self.format {
+            return Ok(Format::Vertical);
+        }
+        if let Some(name) = &a.format {
+            return crate::render::Format::from_clause(name);
+        }
+        Ok(if let Some(f) = self.format {
             f
         } else if !self.term.stdout_tty {
             Format::Tsv
@@ -375,7 +380,7 @@ impl Session {
             Format::Live
         } else {
             Format::Table
-        }
+        })
     }
 
     /// Render options for stdout as it is now (colour, terminal width).
@@ -406,7 +411,13 @@ impl Session {
         let a = sql::analyze(sql);
         let hint = (a.streaming && self.hints && !self.hint_shown)
             .then(|| paint(self.term.err_color(), style::notice(), STREAMING_HINT));
-        let format = self.pick_format(stmt.vertical, &a);
+        let format = match self.pick_format(stmt.vertical, &a) {
+            Ok(f) => f,
+            Err(msg) => {
+                self.error(&msg);
+                return StmtOutcome::Failed;
+            }
+        };
         self.last_sql = Some(sql.to_string());
         let inner: Box<dyn Sink> = match format {
             Format::Chart => Box::new(ChartSink::new(&self.render_opts(), self.chart.clone())),

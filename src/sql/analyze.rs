@@ -38,6 +38,9 @@ pub struct Analysis {
     /// Names after FROM/JOIN/INTO (unwrapped from `table(x)`, `tumble(x, …)` and friends),
     /// as written (`db.name` when qualified), in order, without duplicates or CTE names.
     pub tables: Vec<String>,
+    /// The output format a top-level `FORMAT name` clause asks for, as written (not for
+    /// INSERT, where `FORMAT` names the format of the data that follows).
+    pub format: Option<String>,
 }
 
 /// A time window of a streaming query, as far as the statement says.
@@ -364,6 +367,7 @@ pub fn analyze(stmt: &str) -> Analysis {
     let mut has_group_by = false;
     let mut has_limit = false;
     let mut table_mode = false;
+    let mut format = None;
     let mut stack: Vec<bool> = Vec::new(); // true = subquery parenthesis
     let in_query = |stack: &Vec<bool>| stack.iter().all(|q| *q);
     let add_table = |name: String, tables: &mut Vec<String>| {
@@ -400,6 +404,12 @@ pub fn analyze(stmt: &str) -> Analysis {
             })
         {
             table_mode = true;
+        } else if s.is_kw("format") && stack.is_empty() && kind != StatementKind::Insert {
+            // `Null` lexes as a keyword.
+            format = sig
+                .get(i + 1)
+                .filter(|n| n.is_name() || n.kind == TokenKind::Keyword)
+                .map(|n| unquote(n.text));
         }
 
         let source_kw = s.is_kw("from")
@@ -457,6 +467,7 @@ pub fn analyze(stmt: &str) -> Analysis {
         changelog,
         window,
         tables,
+        format,
     }
 }
 

@@ -436,6 +436,17 @@ mod tests {
         assert!(a.streaming && a.aggregate_without_window && a.changelog);
 
         assert!(!analyze("SELECT * FROM s LIMIT 3").streaming);
+        // A top-level FORMAT clause names the output format; not in a subquery, not for INSERT.
+        let f = |s: &str| analyze(s).format;
+        assert_eq!(f("SELECT 1 FORMAT JSONEachRow"), Some("JSONEachRow".into()));
+        assert_eq!(f("SELECT 1 format Null"), Some("Null".into()));
+        assert_eq!(
+            f("SELECT * FROM s SETTINGS seek_to='earliest' FORMAT `CSV`"),
+            Some("CSV".into())
+        );
+        assert_eq!(f("SELECT * FROM (SELECT 1 FORMAT CSV)"), None);
+        assert_eq!(f("INSERT INTO t FORMAT CSV"), None);
+        assert_eq!(f("SELECT 'FORMAT CSV'"), None);
         assert!(!analyze("SELECT * FROM s SETTINGS query_mode='table'").streaming);
         assert!(analyze("SELECT * FROM s SETTINGS seek_to='earliest'").streaming);
         assert!(!analyze("SELECT * FROM system.tables").streaming);

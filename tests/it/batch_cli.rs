@@ -185,6 +185,49 @@ fn vertical_flag_and_trailing_g() {
 }
 
 #[test]
+fn a_format_clause_picks_the_output_format_of_its_statement() {
+    let (host, port) = clickhouse();
+    let dir = TempDir::new("ch-format-clause");
+    let q = |sql: &str| {
+        run(batch(dir.path())
+            .args(["--host", &host, "--port", &port, "--format", "tsv", "-q"])
+            .arg(sql))
+    };
+    // The clause wins over --format for its own statement only.
+    let out = q(
+        "SELECT number AS n, toString(number) AS s FROM system.numbers LIMIT 2 \
+                 FORMAT JSONEachRow; SELECT 7",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"n\":0,\"s\":\"0\"}\n{\"n\":1,\"s\":\"1\"}\n7\n"
+    );
+    // Null: the rows are received and counted, nothing is shown.
+    let out = run(batch(dir.path())
+        .args(["--host", &host, "--port", &port, "--time", "-q"])
+        .arg("SELECT number FROM system.numbers LIMIT 100000 FORMAT Null"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+    assert!(
+        text(&out.stderr).contains("100,000 rows"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A format the shell cannot write is refused before anything is sent: exit 2.
+    let out = q("SELECT 1 FORMAT XML");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("FORMAT XML"),
+        "{}",
+        text(&out.stderr)
+    );
+    // FORMAT inside a string literal is not a clause.
+    let out = q("SELECT 'x FORMAT XML' AS a FORMAT CSV");
+    assert_eq!(text(&out.stdout), "\"x FORMAT XML\"\n");
+}
+
+#[test]
 fn several_statements_from_q_f_and_stdin_run_in_order() {
     let (host, port) = clickhouse();
     let dir = TempDir::new("sources");
