@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Interactive-shell benchmarks: Ctrl-C -> prompt latency, start-up to first prompt, peak RSS of the table view.
+"""Interactive-shell benchmarks: Ctrl-C -> prompt latency, start-up to first prompt, Tab -> completion
+menu with a large catalog, peak RSS of the table view.
 
 Usage:  bench/shell.py [--runs 20] [--bin target/release/proton-shell]
 Needs:  CLICKHOUSE_TEST_ADDR=host:port (scripts/clickhouse-test-server.sh start prints it),
@@ -11,16 +12,23 @@ from the keystroke (or spawn) to the moment the prompt text is read back.
 
 Targets (issue 4): Ctrl-C -> prompt median <= 50 ms, max <= 250 ms; start-up <= 30 ms;
 peak RSS <= 40 MB and flat in the row count.
+Targets (issue 12): start-up with a 10 000-entry history <= 10 ms; completion popup with 10 000
+catalog names <= 10 ms from Tab to drawn list (the database bench_compl with tables t00000 ...
+t09999 is created for it and dropped again; that shell runs on a 120x40 terminal, where the menu
+draws the first 156 of the 10 000 names).
 """
 
 import argparse
+import fcntl
 import os
 import pty
 import re
 import select
 import statistics
+import struct
 import subprocess
 import sys
+import termios
 import time
 
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\r")
@@ -29,9 +37,11 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\r")
 class Session:
     """A program on a pty, with a byte buffer of everything it printed."""
 
-    def __init__(self, argv, env=None):
+    def __init__(self, argv, env=None, size=None):
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
+            if size:  # (cols, rows), set before the program first asks
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
             os.execvpe(argv[0], argv, env or os.environ)
         self.buf = b""
         self.base = 0  # bytes dropped from the front of buf (offsets stay absolute)
@@ -65,6 +75,25 @@ class Session:
             if left <= 0:
                 raise TimeoutError(f"waited {limit}s for {pattern!r}; tail: {text[-300:]!r}")
             self.pump(min(left, 0.05))
+
+    def wait_for_frame(self, pattern, limit=10.0, since=0):
+        """Wait until `pattern` (ANSI stripped) appears after `since` in a frame that is complete:
+        the line editor ends each redraw by showing the cursor again (ESC[?25h)."""
+        deadline = time.monotonic() + limit
+        while True:
+            raw = self.buf[max(0, since - self.base):]
+            shown = raw.rfind(b"\x1b[?25h")
+            if shown >= 0 and pattern in ANSI.sub(b"", raw[:shown]):
+                return time.monotonic()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"waited {limit}s for a frame with {pattern!r}; tail: {raw[-300:]!r}")
+            self.pump(min(left, 0.05))
+
+    def quiet(self, secs=0.2):
+        """Read until the program has printed nothing for `secs`."""
+        while self.pump(secs):
+            pass
 
     def end(self):
         return self.base + len(self.buf)
@@ -147,10 +176,6 @@ def cancel_latency(argv, prompt, sql, first_row, runs, env, setup=None):
 def pty_drain_seconds(argv, env, cols=120, rows=40):
     """Run argv with stdout and stderr on a fresh pseudo-terminal, read everything it prints,
     and return the wall time until it exits (what a person's terminal would have to swallow)."""
-    import fcntl
-    import pty
-    import struct
-    import termios
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     t0 = time.monotonic()
@@ -176,6 +201,63 @@ def history_file(path, n):
                 f.write(f"SELECT {i} AS a,\\n       {i + 1} AS b;\n")
             else:
                 f.write(f"SELECT count() FROM stream_{i % 97} WHERE x = {i};\n")
+
+
+COMPL_DB = "bench_compl"
+
+
+def compl_tables(argv, n, tmp, create=True):
+    """Create (or drop) database bench_compl with n Memory tables t00000...: one batch run of the
+    shell, which sends them back to back (clickhouse-client --multiquery takes three times as long)."""
+    stmts = [f"DROP DATABASE IF EXISTS {COMPL_DB};"]
+    if create:
+        stmts.append(f"CREATE DATABASE {COMPL_DB};")
+        stmts += [f"CREATE TABLE {COMPL_DB}.t{i:05d} (x UInt8) ENGINE = Memory;" for i in range(n)]
+    path = f"{tmp}/compl.sql"
+    with open(path, "w") as f:
+        f.write("\n".join(stmts) + "\n")
+    subprocess.run(argv + ["-f", path], stdout=subprocess.DEVNULL, check=True)
+
+
+def tab_menu(s, line, name, limit=10.0):
+    """Type `line`, press Tab once the line is drawn; return the ms from writing the Tab byte to
+    reading back a complete frame whose menu shows `name`. Ctrl-C clears line and menu after."""
+    mark = s.end()
+    s.send(line.encode())
+    s.wait_for_frame(line.encode(), since=mark)
+    s.quiet(0.05)
+    mark = s.end()
+    t0 = time.monotonic()
+    s.send(b"\t")
+    try:
+        t1 = s.wait_for_frame(name, limit=limit, since=mark)
+    finally:
+        s.send(b"\x03")
+        s.quiet(0.1)
+    return (t1 - t0) * 1000
+
+
+def completion_latency(argv, prompt, n, runs, env):
+    """Tab after `FROM bench_compl.t`: all n tables match (the menu's partial completion first
+    extends the word to `t0`). Waits until the background catalog load has the last table."""
+    s = Session(argv, env, size=(120, 40))
+    times = []
+    try:
+        s.wait_for(prompt)
+        last = f"t{n - 1:05d}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                tab_menu(s, f"SELECT * FROM {COMPL_DB}.{last[:-1]}", last.encode(), limit=1.0)
+                break
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise
+        for _ in range(runs):
+            times.append(tab_menu(s, f"SELECT * FROM {COMPL_DB}.t", b"t00001"))
+    finally:
+        s.close()
+    return times
 
 
 def peak_rss(argv):
@@ -213,6 +295,14 @@ def main():
     ps10k = [a.bin, "--host", host, "--port", port, "--history-file", hist]
     stats("start-up to first prompt, 10 000-entry history", startup(ps10k, prompt, a.runs, env),
           "<= 10 ms (issue 12)")
+
+    batch = [a.bin, "--host", host, "--port", port]
+    try:
+        compl_tables(batch, 10_000, tmp)
+        stats("Tab -> completion menu, 10 000 table names", completion_latency(ps, prompt, 10_000, a.runs, env),
+              "<= 10 ms (issue 12)")
+    finally:
+        compl_tables(batch, 0, tmp, create=False)
 
     q1m = "SELECT number, toString(number) FROM system.numbers LIMIT 1000000"
     ours = pty_drain_seconds([a.bin, "--host", host, "--port", port, "--format", "table", "-q", q1m], env)
