@@ -45,8 +45,8 @@ pub(crate) enum Line<'k> {
     Json { keys: &'k [Key], quoted: &'k [bool] },
 }
 
-/// A JSON object key, `"name":` escaped, kept with a window of zero padding after it so a
-/// short key is copied at constant size.
+/// A JSON object key, `"name":` escaped, kept zero-padded to whole windows so it is copied
+/// a window at a time, at constant size.
 pub(crate) struct Key {
     padded: Vec<u8>,
     len: usize,
@@ -58,7 +58,7 @@ impl Key {
         json_escape_into(name.as_bytes(), &mut padded);
         padded.push(b':');
         let len = padded.len();
-        padded.resize(len + WINDOW, 0);
+        padded.resize(len.div_ceil(WINDOW) * WINDOW, 0);
         Key { padded, len }
     }
 
@@ -66,17 +66,20 @@ impl Key {
         &self.padded[..self.len]
     }
 
-    /// Room the key needs at a cursor.
+    /// Room the key needs at a cursor: its whole windows.
     fn room(&self) -> usize {
-        self.len.max(WINDOW)
+        self.padded.len()
     }
 
     #[inline(always)]
     fn write(&self, cur: &mut Cursor) {
-        match self.padded.first_chunk::<WINDOW>() {
-            Some(window) if self.len <= WINDOW => cur.window(window, self.len),
-            _ => cur.bytes(self.bytes()),
+        let start = cur.pos();
+        for window in self.padded.chunks_exact(WINDOW) {
+            if let Some(window) = window.first_chunk::<WINDOW>() {
+                cur.window(window, WINDOW);
+            }
         }
+        cur.rewind(start + self.len);
     }
 }
 
