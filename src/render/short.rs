@@ -147,7 +147,8 @@ impl<'a> Cursor<'a> {
     }
 
     /// Any bytes (their length of room).
-    pub(crate) fn bytes(&mut self, b: &[u8]) {
+    #[cfg(test)]
+    fn bytes(&mut self, b: &[u8]) {
         self.buf[self.pos..self.pos + b.len()].copy_from_slice(b);
         self.pos += b.len();
     }

@@ -7,7 +7,7 @@
 use super::catalog::Catalog;
 use crate::commands::{self, Completion};
 use crate::sql::{self, TokenKind};
-use reedline::{CompletionResult, Span, Suggestion};
+use reedline::{CompletionResult, Partial, Span, Suggestion};
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
@@ -278,8 +278,11 @@ impl<'p> Candidates<'p> {
             return;
         }
         let quoted = sql::quote_ident(name);
+        let mut replacement = String::with_capacity(quoted.len() + suffix.len());
+        replacement.push_str(&quoted);
+        replacement.push_str(suffix);
         self.pairs.push(Pair {
-            replacement: format!("{quoted}{suffix}"),
+            replacement,
             display: quoted,
         });
     }
@@ -486,22 +489,52 @@ fn in_settings_list(prev: &[(TokenKind, &str)]) -> bool {
     false
 }
 
+/// Most suggestions handed to the menu. The menu shows a screenful and pages through the rest;
+/// beyond this it only costs time on every Tab (the editor measures and frees each one).
+const MENU_LIMIT: usize = 1000;
+
 impl reedline::Completer for SqlCompleter {
     fn complete(&mut self, line: &str, pos: usize) -> CompletionResult {
-        let (start, pairs) = SqlCompleter::complete(self, line, pos);
+        let (start, mut pairs) = SqlCompleter::complete(self, line, pos);
         let end = pos.min(line.len()).max(start);
+        let span = Span::new(start, end);
+        // The editor extends the word by what its suggestions share; with the list cut, that
+        // is computed here, over all of them.
+        let partial = (pairs.len() > MENU_LIMIT).then(|| Partial {
+            span,
+            insert: shared_extension(line.get(start..end).unwrap_or(""), &pairs),
+        });
+        pairs.truncate(MENU_LIMIT);
         let suggestions: Vec<Suggestion> = pairs
             .into_iter()
-            .map(|p| Suggestion {
-                display_override: (p.display != p.replacement).then(|| p.display.clone()),
-                value: p.replacement,
-                span: Span::new(start, end),
+            .map(|Pair { display, replacement }| Suggestion {
+                display_override: (display != replacement).then_some(display),
+                value: replacement,
+                span,
                 append_whitespace: false,
                 ..Suggestion::default()
             })
             .collect();
-        CompletionResult::fresh(suggestions)
+        CompletionResult::fresh(suggestions).with_partial(partial)
     }
+}
+
+/// What Tab puts in place of `entered`: the longest prefix all replacements share when it
+/// extends what was typed (the editor's own rule), else `entered` as it is.
+fn shared_extension(entered: &str, pairs: &[Pair]) -> String {
+    let mut shared = pairs.first().map_or("", |p| p.replacement.as_str());
+    for p in pairs {
+        let len = shared
+            .char_indices()
+            .zip(p.replacement.chars())
+            .find_map(|((i, a), b)| (a != b).then_some(i))
+            .unwrap_or(shared.len().min(p.replacement.len()));
+        shared = &shared[..len];
+    }
+    let extends = !shared.is_empty()
+        && shared != entered
+        && shared.to_lowercase().contains(&entered.to_lowercase());
+    if extends { shared } else { entered }.to_string()
 }
 
 #[cfg(test)]
@@ -572,6 +605,40 @@ mod tests {
 
     fn words(line: &str) -> Vec<String> {
         complete(line).1
+    }
+
+    #[test]
+    fn a_long_menu_is_cut_but_tab_still_extends_by_what_all_share() {
+        let big = |extra: &[&str]| {
+            let mut streams: Vec<(String, String)> = (0..5000)
+                .map(|i| (format!("zq{i:05}"), "Stream".to_string()))
+                .collect();
+            streams.extend(extra.iter().map(|s| (s.to_string(), "Stream".to_string())));
+            let d = CatalogData {
+                databases: vec!["default".into()],
+                current_database: "default".into(),
+                streams,
+                loaded: true,
+                ..Default::default()
+            };
+            SqlCompleter::new(Catalog::from_data(d), Arc::new(RwLock::new(Vec::new())))
+        };
+        let line = "SELECT * FROM zq";
+        let partial_of = |r: &CompletionResult| match r {
+            CompletionResult::Fresh { partial, .. } => partial.clone().map(|p| p.insert),
+            _ => None,
+        };
+        // The first 1000 share `zq00`; all 5000 share only `zq0`.
+        let r = reedline::Completer::complete(&mut big(&[]), line, line.len());
+        assert_eq!(r.suggestions().len(), MENU_LIMIT);
+        assert_eq!(partial_of(&r).as_deref(), Some("zq0"));
+        // With `zqx` too, nothing beyond `zq` is shared: Tab must not extend the word.
+        let r = reedline::Completer::complete(&mut big(&["zqx"]), line, line.len());
+        assert_eq!(partial_of(&r).as_deref(), Some("zq"));
+        // A short list is left to the editor, as before.
+        let r = reedline::Completer::complete(&mut completer(), "SELECT * FROM sch", 17);
+        assert_eq!(partial_of(&r), None);
+        assert_eq!(r.suggestions().len(), 2);
     }
 
     #[test]
