@@ -193,25 +193,28 @@ fn row_room(cols: &[FastColumn], line: Line) -> Option<usize> {
 /// general path. So for the other layouts.
 #[inline(always)]
 fn tsv_row(cols: &[FastColumn], row: usize, cur: &mut Cursor) -> bool {
-    for (i, col) in cols.iter().enumerate() {
-        if i > 0 {
-            cur.byte(b'\t');
-        }
-        if !col.fast_tsv(row, cur) {
-            return false;
-        }
-    }
-    cur.byte(b'\n');
-    true
+    separated_row(cols, row, cur, b'\t', |c, r, cur| c.fast_tsv(r, cur))
 }
 
 #[inline(always)]
 fn csv_row(cols: &[FastColumn], row: usize, cur: &mut Cursor) -> bool {
+    separated_row(cols, row, cur, b',', |c, r, cur| c.fast_csv(r, cur))
+}
+
+/// Cells written by `cell`, `sep` between them, and a newline.
+#[inline(always)]
+fn separated_row(
+    cols: &[FastColumn],
+    row: usize,
+    cur: &mut Cursor,
+    sep: u8,
+    cell: impl Fn(&FastColumn<'_>, usize, &mut Cursor<'_>) -> bool,
+) -> bool {
     for (i, col) in cols.iter().enumerate() {
         if i > 0 {
-            cur.byte(b',');
+            cur.byte(sep);
         }
-        if !col.fast_csv(row, cur) {
+        if !cell(col, row, cur) {
             return false;
         }
     }
@@ -244,23 +247,17 @@ fn json_row(
 
 /// Write row `row` to `out` the general way.
 fn general_row(cols: &[FastColumn], row: usize, line: Line, out: &mut Vec<u8>) {
+    let separated = |sep: u8, cell: fn(&FastColumn<'_>, usize, &mut Vec<u8>), out: &mut Vec<u8>| {
+        for (i, col) in cols.iter().enumerate() {
+            if i > 0 {
+                out.push(sep);
+            }
+            cell(col, row, out);
+        }
+    };
     match line {
-        Line::Tsv => {
-            for (i, col) in cols.iter().enumerate() {
-                if i > 0 {
-                    out.push(b'\t');
-                }
-                col.tsv(row, out);
-            }
-        }
-        Line::Csv => {
-            for (i, col) in cols.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                col.csv(row, out);
-            }
-        }
+        Line::Tsv => separated(b'\t', |c, r, o| c.tsv(r, o), out),
+        Line::Csv => separated(b',', |c, r, o| c.csv(r, o), out),
         Line::Json { keys, quoted } => {
             out.push(b'{');
             for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {

@@ -507,13 +507,18 @@ impl reedline::Completer for SqlCompleter {
         pairs.truncate(MENU_LIMIT);
         let suggestions: Vec<Suggestion> = pairs
             .into_iter()
-            .map(|Pair { display, replacement }| Suggestion {
-                display_override: (display != replacement).then_some(display),
-                value: replacement,
-                span,
-                append_whitespace: false,
-                ..Suggestion::default()
-            })
+            .map(
+                |Pair {
+                     display,
+                     replacement,
+                 }| Suggestion {
+                    display_override: (display != replacement).then_some(display),
+                    value: replacement,
+                    span,
+                    append_whitespace: false,
+                    ..Suggestion::default()
+                },
+            )
             .collect();
         CompletionResult::fresh(suggestions).with_partial(partial)
     }
