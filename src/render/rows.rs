@@ -193,12 +193,16 @@ fn row_room(cols: &[FastColumn], line: Line) -> Option<usize> {
 /// general path. So for the other layouts.
 #[inline(always)]
 fn tsv_row(cols: &[FastColumn], row: usize, cur: &mut Cursor) -> bool {
-    separated_row(cols, row, cur, b'\t', |c, r, cur| c.fast_tsv(r, cur))
+    separated_row(cols, row, cur, b'\t', |c, r, cur| {
+        c.fast(r, Special::Tsv, false, false, cur)
+    })
 }
 
 #[inline(always)]
 fn csv_row(cols: &[FastColumn], row: usize, cur: &mut Cursor) -> bool {
-    separated_row(cols, row, cur, b',', |c, r, cur| c.fast_csv(r, cur))
+    separated_row(cols, row, cur, b',', |c, r, cur| {
+        c.fast(r, Special::Csv, true, false, cur)
+    })
 }
 
 /// Cells written by `cell`, `sep` between them, and a newline.
@@ -236,7 +240,7 @@ fn json_row(
             cur.byte(b',');
         }
         key.write(cur);
-        if !col.fast_json(row, q, cur) {
+        if !col.fast(row, Special::Json, true, q, cur) {
             return false;
         }
     }
@@ -311,50 +315,34 @@ impl<'a> FastColumn<'a> {
         Short::of(bytes, offsets[row], offsets[row + 1])
     }
 
+    /// Write the cell at the cursor, if the fast path takes it: a number (in quotes with
+    /// `quote_numbers`), or a short string without a `special` byte (in quotes with
+    /// `quote_strings`). False otherwise, with nothing written for the cell.
     #[inline(always)]
-    fn fast_tsv(&self, row: usize, cur: &mut Cursor) -> bool {
-        match self {
-            FastColumn::U64(bytes) => cur.u64(Self::u64_at(bytes, row)),
-            FastColumn::Str(offsets, bytes) => match Self::short(offsets, bytes, row) {
-                Some(short) if !short.has(Special::Tsv) => short.write(cur),
-                _ => return false,
-            },
-            FastColumn::Other(_) => return false,
-        }
-        true
-    }
-
-    #[inline(always)]
-    fn fast_csv(&self, row: usize, cur: &mut Cursor) -> bool {
-        match self {
-            FastColumn::U64(bytes) => cur.u64(Self::u64_at(bytes, row)),
-            FastColumn::Str(offsets, bytes) => match Self::short(offsets, bytes, row) {
-                Some(short) if !short.has(Special::Csv) => {
-                    cur.byte(b'"');
-                    short.write(cur);
-                    cur.byte(b'"');
-                }
-                _ => return false,
-            },
-            FastColumn::Other(_) => return false,
-        }
-        true
-    }
-
-    #[inline(always)]
-    fn fast_json(&self, row: usize, quoted: bool, cur: &mut Cursor) -> bool {
-        match self {
-            FastColumn::U64(bytes) if quoted => {
-                cur.byte(b'"');
-                cur.u64(Self::u64_at(bytes, row));
+    fn fast(
+        &self,
+        row: usize,
+        special: Special,
+        quote_strings: bool,
+        quote_numbers: bool,
+        cur: &mut Cursor,
+    ) -> bool {
+        let quote = |on: bool, cur: &mut Cursor| {
+            if on {
                 cur.byte(b'"');
             }
-            FastColumn::U64(bytes) => cur.u64(Self::u64_at(bytes, row)),
+        };
+        match self {
+            FastColumn::U64(bytes) => {
+                quote(quote_numbers, cur);
+                cur.u64(Self::u64_at(bytes, row));
+                quote(quote_numbers, cur);
+            }
             FastColumn::Str(offsets, bytes) => match Self::short(offsets, bytes, row) {
-                Some(short) if !short.has(Special::Json) => {
-                    cur.byte(b'"');
+                Some(short) if !short.has(special) => {
+                    quote(quote_strings, cur);
                     short.write(cur);
-                    cur.byte(b'"');
+                    quote(quote_strings, cur);
                 }
                 _ => return false,
             },
