@@ -260,8 +260,16 @@ fn general_row(cols: &[FastColumn], row: usize, line: Line, out: &mut Vec<u8>) {
         }
     };
     match line {
-        Line::Tsv => separated(b'\t', |c, r, o| c.tsv(r, o), out),
-        Line::Csv => separated(b',', |c, r, o| c.csv(r, o), out),
+        Line::Tsv => separated(
+            b'\t',
+            |c, r, o| c.separated(r, Style::Tsv, tsv_escape_into, o),
+            out,
+        ),
+        Line::Csv => separated(
+            b',',
+            |c, r, o| c.separated(r, Style::Csv, csv_quote_into, o),
+            out,
+        ),
         Line::Json { keys, quoted } => {
             out.push(b'{');
             for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
@@ -351,24 +359,19 @@ impl<'a> FastColumn<'a> {
         true
     }
 
-    fn tsv(&self, row: usize, out: &mut Vec<u8>) {
+    /// The cell in TSV or CSV (`style`), strings written by `escape`: TSV's escapes, or
+    /// CSV's double quotes with `"` doubled (what clickhouse-client writes).
+    fn separated(
+        &self,
+        row: usize,
+        style: Style,
+        escape: fn(&[u8], &mut Vec<u8>),
+        out: &mut Vec<u8>,
+    ) {
         match self {
             FastColumn::U64(bytes) => push_u64(out, Self::u64_at(bytes, row)),
-            FastColumn::Str(offsets, bytes) => {
-                tsv_escape_into(&bytes[offsets[row]..offsets[row + 1]], out)
-            }
-            FastColumn::Other(col) => col.write_cell(row, Style::Tsv, out),
-        }
-    }
-
-    /// Numbers as they are, strings in double quotes with `"` doubled (clickhouse-client's CSV).
-    fn csv(&self, row: usize, out: &mut Vec<u8>) {
-        match self {
-            FastColumn::U64(bytes) => push_u64(out, Self::u64_at(bytes, row)),
-            FastColumn::Str(offsets, bytes) => {
-                csv_quote_into(&bytes[offsets[row]..offsets[row + 1]], out)
-            }
-            FastColumn::Other(col) => col.write_cell(row, Style::Csv, out),
+            FastColumn::Str(offsets, bytes) => escape(&bytes[offsets[row]..offsets[row + 1]], out),
+            FastColumn::Other(col) => col.write_cell(row, style, out),
         }
     }
 
