@@ -272,7 +272,9 @@ pub struct Connection {
 }
 
 /// Packets buffered between the reader thread and the caller; bounds memory on fast streams.
-const CHANNEL_DEPTH: usize = 4;
+/// Two keep decoding and rendering overlapped (one block decoded ahead) as well as four
+/// did, with 5-8 MB less held when the caller is the slower side (JSON, or a fast server).
+const CHANNEL_DEPTH: usize = 2;
 
 /// Stack of the reader thread: decoding recurses once per type level (at most
 /// `MAX_TYPE_DEPTH`), a few KiB a level in a debug build; this leaves a wide margin.
