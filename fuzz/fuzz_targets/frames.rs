@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
     let mut raw = wire.as_slice();
     let budget = Budget::new(common::limits());
     let mut counted = Counted::new(&mut raw, &budget);
-    let mut fr = FrameReader::with_budget(&mut counted, &budget);
+    let mut fr = FrameReader::with_budget(&mut counted, &budget, Default::default());
     let ctx = DecodeCtx {
         server_tz: chrono_tz::Tz::UTC,
     };

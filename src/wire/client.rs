@@ -536,6 +536,7 @@ fn reader_loop(
     }
     };
     let mut last_query_id: Option<String> = None;
+    let mut frames = super::compress::FrameBuffers::default();
     loop {
         // Distinguish a clean close between packets from one mid-packet.
         match std::io::BufRead::fill_buf(&mut r) {
@@ -570,7 +571,7 @@ fn reader_loop(
                 .map(|l| *l)
                 .unwrap_or_else(|p| *p.into_inner()),
         };
-        let packet = match read_packet_with_id(&mut r, &ctx) {
+        let packet = match read_packet_with_id(&mut r, &ctx, &mut frames) {
             Ok((p, Some(id))) => {
                 // Every Data packet repeats the id; pass it on only when it changes.
                 if last_query_id.as_deref() != Some(id.as_str()) {

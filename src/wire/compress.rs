@@ -50,12 +50,37 @@ pub fn compress_frame(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Buffers that frames are read and decompressed into, kept by a connection between packets:
+/// a frame then costs no allocation and no zero-filling (the decompressor overwrites every
+/// byte it is given, and a frame must decompress to exactly its declared size).
+#[derive(Default)]
+pub struct FrameBuffers {
+    body: Vec<u8>,
+    out: Vec<u8>,
+}
+
+/// Buffers larger than this (a hostile or unusual frame) are not kept.
+const KEEP: usize = 4 << 20;
+
+impl FrameBuffers {
+    fn trimmed(mut self) -> Self {
+        for b in [&mut self.body, &mut self.out] {
+            if b.capacity() > KEEP {
+                *b = Vec::new();
+            }
+        }
+        self
+    }
+}
+
 /// Reads the decompressed contents of consecutive frames from an underlying reader.
 /// It never reads past the frame it needs, so the raw stream stays in step.
 pub struct FrameReader<'a, R: BufRead> {
     inner: &'a mut R,
-    buf: Vec<u8>,
+    bufs: FrameBuffers,
+    /// The current frame is `bufs.out[pos..end]`.
     pos: usize,
+    end: usize,
     /// Charged with every decompressed byte before it is allocated.
     budget: Option<&'a Budget>,
 }
@@ -64,23 +89,31 @@ impl<'a, R: BufRead> FrameReader<'a, R> {
     pub fn new(inner: &'a mut R) -> Self {
         FrameReader {
             inner,
-            buf: Vec::new(),
+            bufs: FrameBuffers::default(),
             pos: 0,
+            end: 0,
             budget: None,
         }
     }
 
-    /// A reader whose decompressed bytes count against `budget` (see [`super::limits`]).
-    pub fn with_budget(inner: &'a mut R, budget: &'a Budget) -> Self {
+    /// A reader whose decompressed bytes count against `budget` (see [`super::limits`]),
+    /// decompressing into `bufs` (give them back with [`FrameReader::into_buffers`]).
+    pub fn with_budget(inner: &'a mut R, budget: &'a Budget, bufs: FrameBuffers) -> Self {
         FrameReader {
             budget: Some(budget),
+            bufs,
             ..FrameReader::new(inner)
         }
     }
 
+    /// The buffers, for the next packet (without any grown past [`KEEP`]).
+    pub fn into_buffers(self) -> FrameBuffers {
+        self.bufs.trimmed()
+    }
+
     /// True when every decompressed byte has been consumed (a block ends at a frame boundary).
     pub fn is_drained(&self) -> bool {
-        self.pos >= self.buf.len()
+        self.pos >= self.end
     }
 
     fn next_frame(&mut self) -> io::Result<()> {
@@ -94,19 +127,20 @@ impl<'a, R: BufRead> FrameReader<'a, R> {
                 "compressed frame declares {compressed} → {size} bytes"
             )));
         }
-        // Grow as bytes arrive, so a lying length cannot make us allocate it up front.
-        let mut body = Vec::with_capacity(compressed.min(1 << 20));
+        // The body grows as bytes arrive, so a lying length cannot make us allocate it up front.
+        let FrameBuffers { body, out } = &mut self.bufs;
+        body.clear();
         body.extend_from_slice(&head[16..]);
         (&mut *self.inner)
             .take((compressed - HEADER) as u64)
-            .read_to_end(&mut body)?;
+            .read_to_end(body)?;
         if body.len() != compressed {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "frame cut short",
             ));
         }
-        if checksum(&body) != head[..16] {
+        if checksum(body) != head[..16] {
             return Err(io::Error::new(io::ErrorKind::InvalidData, ChecksumMismatch));
         }
         let payload = &body[HEADER..];
@@ -118,19 +152,26 @@ impl<'a, R: BufRead> FrameReader<'a, R> {
         if let Some(b) = self.budget {
             b.charge_decompressed(size as u64)?;
         }
-        // Release the previous frame before allocating the next.
-        self.buf = Vec::new();
-        self.buf = match method {
-            METHOD_LZ4 => lz4_flex::block::decompress(payload, size)
+        if out.len() < size {
+            out.resize(size, 0);
+        }
+        let out = &mut out[..size];
+        let written = match method {
+            METHOD_LZ4 => lz4_flex::block::decompress_into(payload, out)
                 .map_err(|e| invalid(format!("LZ4 frame does not decompress: {e}")))?,
-            METHOD_NONE => payload.to_vec(),
+            METHOD_NONE if payload.len() == size => {
+                out.copy_from_slice(payload);
+                size
+            }
+            METHOD_NONE => 0,
             METHOD_ZSTD => return Err(invalid("ZSTD frames are not supported; use LZ4".into())),
             m => return Err(invalid(format!("unknown compression method 0x{m:02x}"))),
         };
-        if self.buf.len() != size {
+        if written != size {
             return Err(invalid("frame decompressed to the wrong size".into()));
         }
         self.pos = 0;
+        self.end = size;
         Ok(())
     }
 }
@@ -147,14 +188,14 @@ impl<R: BufRead> Read for FrameReader<'_, R> {
 
 impl<R: BufRead> BufRead for FrameReader<'_, R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        while self.pos >= self.buf.len() {
+        while self.pos >= self.end {
             self.next_frame()?;
         }
-        Ok(&self.buf[self.pos..])
+        Ok(&self.bufs.out[self.pos..self.end])
     }
 
     fn consume(&mut self, amt: usize) {
-        self.pos = (self.pos + amt).min(self.buf.len());
+        self.pos = (self.pos + amt).min(self.end);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Packet layouts of the native protocol: client packets encoded, server packets decoded.
 
 use super::column::{read_block_layout, Block, DecodeCtx, JsonLayout};
-use super::compress::{compress_frame, FrameReader};
+use super::compress::{compress_frame, FrameBuffers, FrameReader};
 use super::error::{Error, Result, ServerException};
 use super::io::{
     put_str, put_varint, read_exact_vec, read_i32_le, read_string, read_u8, read_varint,
@@ -376,6 +376,7 @@ fn read_data_block<R: BufRead>(
     ctx: &ReadCtx,
     compressed: bool,
     kind: u64,
+    frames: &mut FrameBuffers,
 ) -> Result<(Block, Option<String>)> {
     let _table = read_string(r)?;
     // Outside the compressed frame, like the table name (proton-go-driver `readData`).
@@ -395,13 +396,14 @@ fn read_data_block<R: BufRead>(
     let mut r = Counted::new(r, &budget);
     let layout = json_layout(ctx.revision);
     let block = if compressed {
-        let mut fr = FrameReader::with_budget(&mut r, &budget);
+        let mut fr = FrameReader::with_budget(&mut r, &budget, std::mem::take(frames));
         let block = read_block_layout(&mut fr, &ctx.decode, &budget, layout)?;
         if !fr.is_drained() {
             return Err(Error::Protocol(
                 "compressed frame holds more than one block".into(),
             ));
         }
+        *frames = fr.into_buffers();
         block
     } else {
         read_block_layout(&mut r, &ctx.decode, &budget, layout)?
@@ -411,16 +413,18 @@ fn read_data_block<R: BufRead>(
 
 /// Read one server packet.
 pub fn read_packet<R: BufRead>(r: &mut R, ctx: &ReadCtx) -> Result<Packet> {
-    read_packet_with_id(r, ctx).map(|(p, _)| p)
+    read_packet_with_id(r, ctx, &mut FrameBuffers::default()).map(|(p, _)| p)
 }
 
 /// Read one server packet, with the query id a Data packet carries from revision 54461.
+/// Compressed blocks are decompressed into `frames`, which the caller keeps for the next.
 pub fn read_packet_with_id<R: BufRead>(
     r: &mut R,
     ctx: &ReadCtx,
+    frames: &mut FrameBuffers,
 ) -> Result<(Packet, Option<String>)> {
     let kind = read_varint(r)?;
-    let block = |r: &mut R, compressed: bool| read_data_block(r, ctx, compressed, kind);
+    let mut block = |r: &mut R, compressed: bool| read_data_block(r, ctx, compressed, kind, frames);
     Ok((
         match kind {
             server::DATA => {
@@ -603,7 +607,8 @@ mod tests {
             }
             p.extend_from_slice(&empty_block());
             let mut r = p.as_slice();
-            let (_, id) = read_packet_with_id(&mut r, &ctx(54461)).unwrap();
+            let (_, id) =
+                read_packet_with_id(&mut r, &ctx(54461), &mut FrameBuffers::default()).unwrap();
             assert!(r.is_empty(), "kind {kind}");
             assert_eq!(id.is_some(), kind == server::DATA, "kind {kind}");
         }
@@ -612,7 +617,9 @@ mod tests {
         put_varint(&mut p, server::DATA);
         put_str(&mut p, "");
         p.extend_from_slice(&empty_block());
-        let (_, id) = read_packet_with_id(&mut p.as_slice(), &ctx(54459)).unwrap();
+        let (_, id) =
+            read_packet_with_id(&mut p.as_slice(), &ctx(54459), &mut FrameBuffers::default())
+                .unwrap();
         assert_eq!(id, None);
     }
 
