@@ -378,7 +378,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         Group::Shell,
         Completion::Formats,
         "[NAME]",
-        "output format: table, vertical, json, csv, tsv, raw, live, chart, null (or `auto`); a statement's own FORMAT clause wins",
+        "output format: table, vertical, json, csv, csvwithnames, tsv, tsvwithnames, raw, live, chart, null (or `auto`); a statement's own FORMAT clause wins",
         "With no name, shows the current format. `auto` (the default) picks `table` on a \
          terminal and `live` for a streaming aggregate without a window. A trailing `\\G` \
          shows one statement vertically whatever the format. `chart` is `:chart` with the \

@@ -39,8 +39,12 @@ pub enum Format {
     Json,
     /// ClickHouse CSV, no header line.
     Csv,
+    /// ClickHouse CSVWithNames: CSV after a line of the column names.
+    CsvWithNames,
     /// ClickHouse TabSeparated, no header line.
     Tsv,
+    /// ClickHouse TabSeparatedWithNames: TSV after a line of the column names.
+    TsvWithNames,
     /// ClickHouse TabSeparatedRaw: tab-separated, strings as raw bytes.
     Raw,
     /// The latest result set of a streaming aggregate, redrawn in place on each emit.
@@ -59,7 +63,9 @@ impl Format {
         Format::Vertical,
         Format::Json,
         Format::Csv,
+        Format::CsvWithNames,
         Format::Tsv,
+        Format::TsvWithNames,
         Format::Raw,
         Format::Live,
         Format::Chart,
@@ -79,7 +85,9 @@ impl Format {
             "vertical" => Format::Vertical,
             "json" | "jsonl" | "jsonlines" | "ndjson" | "jsoneachrow" => Format::Json,
             "csv" => Format::Csv,
+            "csvwithnames" => Format::CsvWithNames,
             "tsv" | "tabseparated" => Format::Tsv,
+            "tsvwithnames" | "tabseparatedwithnames" => Format::TsvWithNames,
             "raw" | "tsvraw" | "tabseparatedraw" => Format::Raw,
             "live" => Format::Live,
             "chart" => Format::Chart,
@@ -94,8 +102,8 @@ impl Format {
         match Format::parse(name) {
             Some(Format::Live | Format::Chart) | None => Err(format!(
                 "FORMAT {name}: proton-shell writes Pretty… (a table), Vertical, JSONEachRow, \
-                 CSV, TabSeparated, TabSeparatedRaw or Null; drop the clause to use the shell's \
-                 format (`:format`)"
+                 CSV, CSVWithNames, TabSeparated, TabSeparatedWithNames, TabSeparatedRaw or \
+                 Null; drop the clause to use the shell's format (`:format`)"
             )),
             Some(f) => Ok(f),
         }
@@ -108,7 +116,9 @@ impl Format {
             Format::Vertical => "vertical",
             Format::Json => "json",
             Format::Csv => "csv",
+            Format::CsvWithNames => "csvwithnames",
             Format::Tsv => "tsv",
+            Format::TsvWithNames => "tsvwithnames",
             Format::Raw => "raw",
             Format::Live => "live",
             Format::Chart => "chart",
@@ -223,7 +233,9 @@ pub fn sink_for(format: Format, opts: &RenderOpts) -> Box<dyn Sink> {
         Format::Vertical => Box::new(VerticalSink::new(opts)),
         Format::Json => Box::new(JsonSink::new(opts)),
         Format::Csv => Box::new(CsvSink::default()),
+        Format::CsvWithNames => Box::new(CsvSink::with_names()),
         Format::Tsv => Box::new(TsvSink::default()),
+        Format::TsvWithNames => Box::new(TsvSink::with_names()),
         Format::Raw => Box::new(RawSink::default()),
         Format::Live => Box::new(LiveSink::new(opts)),
         Format::Chart => Box::new(ChartSink::new(opts, ChartSpec::default())),
@@ -370,6 +382,11 @@ mod tests {
         assert_eq!(Format::parse("TabSeparatedRaw"), Some(Format::Raw));
         assert_eq!(Format::parse("PrettyCompactMonoBlock"), Some(Format::Table));
         assert_eq!(Format::parse("Null"), Some(Format::Null));
+        assert_eq!(Format::parse("CSVWithNames"), Some(Format::CsvWithNames));
+        assert_eq!(
+            Format::parse("TabSeparatedWithNames"),
+            Some(Format::TsvWithNames)
+        );
         assert_eq!(Format::parse("xml"), None);
     }
 }

@@ -214,6 +214,16 @@ fn a_format_clause_picks_the_output_format_of_its_statement() {
         "{}",
         text(&out.stderr)
     );
+    // …WithNames: a line of column names first, escaped as the values are (as clickhouse-client).
+    let out =
+        q("SELECT number AS n, 'a\tb' AS `t\tx` FROM system.numbers LIMIT 2 FORMAT CSVWithNames");
+    assert_eq!(
+        text(&out.stdout),
+        "\"n\",\"t\tx\"\n0,\"a\tb\"\n1,\"a\tb\"\n"
+    );
+    let out =
+        q("SELECT number AS n, 'a\tb' AS `t\tx` FROM system.numbers LIMIT 2 FORMAT TSVWithNames");
+    assert_eq!(text(&out.stdout), "n\tt\\tx\n0\ta\\tb\n1\ta\\tb\n");
     // A format the shell cannot write is refused before anything is sent: exit 2.
     let out = q("SELECT 1 FORMAT XML");
     assert_eq!(out.status.code(), Some(2));
