@@ -118,103 +118,44 @@ impl Sink for NullSink {
     }
 }
 
-/// ClickHouse CSV, with no header or (CSVWithNames) a line of the column names first.
-#[derive(Default)]
-pub struct CsvSink {
+/// ClickHouse CSV or TabSeparated (`line`), with no header or (CSVWithNames,
+/// TabSeparatedWithNames) a line of the column names first.
+pub struct SeparatedSink {
+    line: Line<'static>,
     rows: u64,
     lines: Lines,
-    names: Names,
+    /// The names line is still to be written: once, from the header block, or from the first
+    /// block if a server sends no header.
+    names_due: bool,
 }
 
-impl CsvSink {
-    /// CSVWithNames.
-    pub fn with_names() -> Self {
-        CsvSink {
-            names: Names::Due,
-            ..CsvSink::default()
+impl SeparatedSink {
+    /// `line` is [`Line::Tsv`] or [`Line::Csv`].
+    pub(crate) fn new(line: Line<'static>, with_names: bool) -> Self {
+        SeparatedSink {
+            line,
+            rows: 0,
+            lines: Lines::default(),
+            names_due: with_names,
         }
     }
 }
 
-impl Sink for CsvSink {
+impl Sink for SeparatedSink {
     fn header(&mut self, header: &Block, out: &mut Vec<u8>) {
-        self.names
-            .write(header, b',', crate::wire::value::csv_quote_into, out);
-    }
-
-    fn block(&mut self, block: &Block, out: &mut Vec<u8>) {
-        self.block_rows(block, 0..block.rows, out);
-    }
-
-    fn block_rows(&mut self, block: &Block, rows: Range<usize>, out: &mut Vec<u8>) {
-        self.header(block, out);
-        let rows = clamp_rows(rows, block.rows);
-        self.lines.write(block, rows.clone(), Line::Csv, out);
-        self.rows += rows.len() as u64;
-    }
-
-    fn finish(&mut self, _out: &mut Vec<u8>) {}
-
-    fn rows(&self) -> u64 {
-        self.rows
-    }
-}
-
-/// Whether a line of column names is still to be written (the `…WithNames` formats): once,
-/// from the header block, or from the first block if a server sends no header.
-#[derive(Default, Clone, Copy, PartialEq, Eq)]
-enum Names {
-    #[default]
-    None,
-    Due,
-    Written,
-}
-
-impl Names {
-    fn write(
-        &mut self,
-        block: &Block,
-        sep: u8,
-        escape: fn(&[u8], &mut Vec<u8>),
-        out: &mut Vec<u8>,
-    ) {
-        if *self != Names::Due || block.columns.is_empty() {
+        if !self.names_due || header.columns.is_empty() {
             return;
         }
-        for (i, col) in block.columns.iter().enumerate() {
-            if i > 0 {
-                out.push(sep);
+        if let Some(separated) = self.line.separated() {
+            for (i, col) in header.columns.iter().enumerate() {
+                if i > 0 {
+                    out.push(separated.sep);
+                }
+                (separated.escape)(col.name.as_bytes(), out);
             }
-            escape(col.name.as_bytes(), out);
+            out.push(b'\n');
         }
-        out.push(b'\n');
-        *self = Names::Written;
-    }
-}
-
-/// ClickHouse TabSeparated, with no header or (TabSeparatedWithNames) a line of the column
-/// names first.
-#[derive(Default)]
-pub struct TsvSink {
-    rows: u64,
-    lines: Lines,
-    names: Names,
-}
-
-impl TsvSink {
-    /// TabSeparatedWithNames.
-    pub fn with_names() -> Self {
-        TsvSink {
-            names: Names::Due,
-            ..TsvSink::default()
-        }
-    }
-}
-
-impl Sink for TsvSink {
-    fn header(&mut self, header: &Block, out: &mut Vec<u8>) {
-        self.names
-            .write(header, b'\t', crate::wire::value::tsv_escape_into, out);
+        self.names_due = false;
     }
 
     fn block(&mut self, block: &Block, out: &mut Vec<u8>) {
@@ -224,7 +165,7 @@ impl Sink for TsvSink {
     fn block_rows(&mut self, block: &Block, rows: Range<usize>, out: &mut Vec<u8>) {
         self.header(block, out);
         let rows = clamp_rows(rows, block.rows);
-        self.lines.write(block, rows.clone(), Line::Tsv, out);
+        self.lines.write(block, rows.clone(), self.line, out);
         self.rows += rows.len() as u64;
     }
 

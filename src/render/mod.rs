@@ -19,7 +19,7 @@ mod vertical;
 mod testutil;
 
 pub use chart::{ChartSink, ChartSpec};
-pub use lines::{CsvSink, JsonSink, NullSink, RawSink, TsvSink};
+pub use lines::{JsonSink, NullSink, RawSink, SeparatedSink};
 pub use live::LiveSink;
 pub use rows::write_rows;
 pub use table::TableSink;
@@ -232,10 +232,10 @@ pub fn sink_for(format: Format, opts: &RenderOpts) -> Box<dyn Sink> {
         Format::Table => Box::new(TableSink::new(opts)),
         Format::Vertical => Box::new(VerticalSink::new(opts)),
         Format::Json => Box::new(JsonSink::new(opts)),
-        Format::Csv => Box::new(CsvSink::default()),
-        Format::CsvWithNames => Box::new(CsvSink::with_names()),
-        Format::Tsv => Box::new(TsvSink::default()),
-        Format::TsvWithNames => Box::new(TsvSink::with_names()),
+        Format::Csv => Box::new(SeparatedSink::new(rows::Line::Csv, false)),
+        Format::CsvWithNames => Box::new(SeparatedSink::new(rows::Line::Csv, true)),
+        Format::Tsv => Box::new(SeparatedSink::new(rows::Line::Tsv, false)),
+        Format::TsvWithNames => Box::new(SeparatedSink::new(rows::Line::Tsv, true)),
         Format::Raw => Box::new(RawSink::default()),
         Format::Live => Box::new(LiveSink::new(opts)),
         Format::Chart => Box::new(ChartSink::new(opts, ChartSpec::default())),

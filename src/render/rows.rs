@@ -45,6 +45,34 @@ pub(crate) enum Line<'k> {
     Json { keys: &'k [Key], quoted: &'k [bool] },
 }
 
+/// What TSV and CSV differ in: the separator, the style of their cells, and how they write a
+/// string (escaped, or in double quotes).
+#[derive(Clone, Copy)]
+pub(crate) struct Separated {
+    pub(crate) sep: u8,
+    pub(crate) style: Style,
+    pub(crate) escape: fn(&[u8], &mut Vec<u8>),
+}
+
+impl Line<'_> {
+    /// TSV's and CSV's [`Separated`]; `None` for JSON.
+    pub(crate) fn separated(self) -> Option<Separated> {
+        match self {
+            Line::Tsv => Some(Separated {
+                sep: b'\t',
+                style: Style::Tsv,
+                escape: tsv_escape_into,
+            }),
+            Line::Csv => Some(Separated {
+                sep: b',',
+                style: Style::Csv,
+                escape: csv_quote_into,
+            }),
+            Line::Json { .. } => None,
+        }
+    }
+}
+
 /// A JSON object key, `"name":` escaped, kept zero-padded to whole windows so it is copied
 /// a window at a time, at constant size.
 pub(crate) struct Key {
@@ -251,35 +279,22 @@ fn json_row(
 
 /// Write row `row` to `out` the general way.
 fn general_row(cols: &[FastColumn], row: usize, line: Line, out: &mut Vec<u8>) {
-    let separated = |sep: u8, cell: fn(&FastColumn<'_>, usize, &mut Vec<u8>), out: &mut Vec<u8>| {
+    if let Line::Json { keys, quoted } = line {
+        out.push(b'{');
+        for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(key.bytes());
+            col.json(row, q, out);
+        }
+        out.push(b'}');
+    } else if let Some(separated) = line.separated() {
         for (i, col) in cols.iter().enumerate() {
             if i > 0 {
-                out.push(sep);
+                out.push(separated.sep);
             }
-            cell(col, row, out);
-        }
-    };
-    match line {
-        Line::Tsv => separated(
-            b'\t',
-            |c, r, o| c.separated(r, Style::Tsv, tsv_escape_into, o),
-            out,
-        ),
-        Line::Csv => separated(
-            b',',
-            |c, r, o| c.separated(r, Style::Csv, csv_quote_into, o),
-            out,
-        ),
-        Line::Json { keys, quoted } => {
-            out.push(b'{');
-            for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(key.bytes());
-                col.json(row, q, out);
-            }
-            out.push(b'}');
+            col.separated(row, separated, out);
         }
     }
     out.push(b'\n');
@@ -359,19 +374,14 @@ impl<'a> FastColumn<'a> {
         true
     }
 
-    /// The cell in TSV or CSV (`style`), strings written by `escape`: TSV's escapes, or
-    /// CSV's double quotes with `"` doubled (what clickhouse-client writes).
-    fn separated(
-        &self,
-        row: usize,
-        style: Style,
-        escape: fn(&[u8], &mut Vec<u8>),
-        out: &mut Vec<u8>,
-    ) {
+    /// The cell in TSV or CSV, as `separated` says.
+    fn separated(&self, row: usize, separated: Separated, out: &mut Vec<u8>) {
         match self {
             FastColumn::U64(bytes) => push_u64(out, Self::u64_at(bytes, row)),
-            FastColumn::Str(offsets, bytes) => escape(&bytes[offsets[row]..offsets[row + 1]], out),
-            FastColumn::Other(col) => col.write_cell(row, style, out),
+            FastColumn::Str(offsets, bytes) => {
+                (separated.escape)(&bytes[offsets[row]..offsets[row + 1]], out)
+            }
+            FastColumn::Other(col) => col.write_cell(row, separated.style, out),
         }
     }
 
