@@ -45,17 +45,15 @@ pub async fn run(
         match entry {
             Entry::Command(line) => run_command(conn, batch, &line, interrupts).await?,
             Entry::Sql(stmt) => {
-                let format = if stmt.vertical {
-                    Format::Vertical
-                } else if let Some(name) = crate::sql::analyze(&stmt.sql).format {
-                    Format::from_clause(&name).map_err(|msg| {
+                let a = crate::sql::analyze(&stmt.sql);
+                let format = Format::of_statement(stmt.vertical, a.format.as_deref())
+                    .map_err(|msg| {
                         eprintln!("{msg}");
                         AppError::Reported(errors::code::USAGE)
                     })?
-                } else {
-                    batch.format
-                };
-                run_statement(conn, batch, &stmt.sql, format, interrupts).await?;
+                    .unwrap_or(batch.format);
+                let shape = run::Shape::from_analysis(&a);
+                run_statement(conn, batch, &stmt.sql, format, shape, interrupts).await?;
             }
         }
     }
@@ -68,6 +66,7 @@ async fn run_statement(
     batch: &mut Batch,
     sql: &str,
     format: Format,
+    shape: run::Shape,
     interrupts: &mut Interrupts,
 ) -> Result<(), AppError> {
     let started = Instant::now();
@@ -77,7 +76,7 @@ async fn run_statement(
         status_line: batch.status_line,
         color: batch.render.color,
         grace: Duration::ZERO,
-        shape: run::Shape::of(sql),
+        shape,
     };
     let ended = run::execute_to_stdout(
         conn,

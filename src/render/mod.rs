@@ -96,16 +96,24 @@ impl Format {
         })
     }
 
-    /// The format a statement's `FORMAT name` clause asks for, or why the shell cannot write
-    /// it. The clause is sent to the server as written (it ignores it for a native client).
-    pub fn from_clause(name: &str) -> Result<Format, String> {
+    /// The format a statement asks for itself, if any: a trailing `\G` (vertical), else its
+    /// `FORMAT name` clause; `None` leaves the choice to the shell or the batch run. An error
+    /// for a clause the shell cannot write. The clause is sent to the server as written (it
+    /// ignores it for a native client).
+    pub fn of_statement(vertical: bool, clause: Option<&str>) -> Result<Option<Format>, String> {
+        if vertical {
+            return Ok(Some(Format::Vertical));
+        }
+        let Some(name) = clause else {
+            return Ok(None);
+        };
         match Format::parse(name) {
             Some(Format::Live | Format::Chart) | None => Err(format!(
                 "FORMAT {name}: proton-shell writes Pretty… (a table), Vertical, JSONEachRow, \
                  CSV, CSVWithNames, TabSeparated, TabSeparatedWithNames, TabSeparatedRaw or \
                  Null; drop the clause to use the shell's format (`:format`)"
             )),
-            Some(f) => Ok(f),
+            Some(f) => Ok(Some(f)),
         }
     }
 

@@ -22,12 +22,7 @@ pub struct Shape {
 }
 
 impl Shape {
-    /// The shape of `sql` as `sql::analyze` sees it.
-    pub fn of(sql: &str) -> Shape {
-        Shape::from_analysis(&crate::sql::analyze(sql))
-    }
-
-    /// The shape from an analysis the caller already made.
+    /// The shape from the statement's analysis (`sql::analyze`), made once by the caller.
     pub fn from_analysis(a: &crate::sql::Analysis) -> Shape {
         Shape {
             streaming: a.streaming,

@@ -363,14 +363,11 @@ impl Session {
 
     // ---- running statements ---------------------------------------------------------------
 
-    /// The format for one statement: `\G`, then its `FORMAT` clause, then the user's choice,
-    /// then by terminal and query. An error for a `FORMAT` the shell cannot write.
+    /// The format for one statement: its own (`\G`, its `FORMAT` clause), then the user's
+    /// choice, then by terminal and query. An error for a `FORMAT` the shell cannot write.
     pub fn pick_format(&self, vertical: bool, a: &Analysis) -> Result<Format, String> {
-        if vertical {
-            return Ok(Format::Vertical);
-        }
-        if let Some(name) = &a.format {
-            return crate::render::Format::from_clause(name);
+        if let Some(f) = Format::of_statement(vertical, a.format.as_deref())? {
+            return Ok(f);
         }
         Ok(if let Some(f) = self.format {
             f
