@@ -13,6 +13,11 @@
 #   BENCH_CHECK_ROWS      rows for the byte-identity check (default 100000)
 #   BENCH_NO_HYPERFINE=1  use the plain timing loop even if hyperfine is available
 #   CLICKHOUSE_HTTP_PORT  the server's HTTP port, for the floor (default: from the test-server script)
+#   BENCH_SERVER_CPUS     on a machine with spare cores: pin the (local) server to these CPUs
+#   BENCH_CLIENT_CPUS     ... and every client (ours, clickhouse-client, curl, drain) to these,
+#                         e.g. BENCH_SERVER_CPUS=0-1 BENCH_CLIENT_CPUS=2-3 (taskset lists). Without
+#                         them the server and the client share all cores, and the report shows the
+#                         lower bound that puts on the wall time.
 #
 # Output: a table on stdout, also written to target/bench-results.txt. Logs go to stderr.
 # Exit code 1 if the two clients' TSV, CSV or JSONEachRow outputs differ.
@@ -56,8 +61,11 @@ apt_install() {  # best effort; returns non-zero if it could not install
 # --- cleanup --------------------------------------------------------------------------------
 we_started_server=0
 REPLAY_PID=""
+PINNED_SERVER=""
 cleanup() {
   [ -n "$REPLAY_PID" ] && kill "$REPLAY_PID" 2>/dev/null
+  # A server we only borrowed gets all its cores back.
+  [ -n "$PINNED_SERVER" ] && taskset -a -p -c "0-$(($(nproc) - 1))" "$PINNED_SERVER" >/dev/null 2>&1
   rm -rf "$WORK"
   if [ "$we_started_server" = 1 ]; then
     we_started_server=0
@@ -121,6 +129,23 @@ CH_VERSION="$(timeout 10 clickhouse-client --host "$HOST" --port "$PORT" -q 'SEL
   || fail "no ClickHouse answering at $HOST:$PORT"
 say "server: ClickHouse $CH_VERSION at $HOST:$PORT"
 
+# --- where each side runs ------------------------------------------------------------------
+# The server's PID from its listening socket (local servers only): for its CPU time and pinning.
+SERVER_PID="$(ss -ltnpH "sport = :$PORT" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)"
+PIN=()
+if [ -n "${BENCH_SERVER_CPUS:-}" ] || [ -n "${BENCH_CLIENT_CPUS:-}" ]; then
+  [ -n "${BENCH_SERVER_CPUS:-}" ] && [ -n "${BENCH_CLIENT_CPUS:-}" ] \
+    || fail "set both BENCH_SERVER_CPUS and BENCH_CLIENT_CPUS, or neither"
+  [ -n "$SERVER_PID" ] || fail "BENCH_SERVER_CPUS needs a local server (its PID was not found)"
+  PINNED_SERVER="$SERVER_PID"
+  taskset -a -p -c "$BENCH_SERVER_CPUS" "$SERVER_PID" >/dev/null || fail "could not pin the server"
+  PIN=(taskset -c "$BENCH_CLIENT_CPUS")
+  PLACEMENT="server on CPUs $BENCH_SERVER_CPUS, clients on CPUs $BENCH_CLIENT_CPUS"
+else
+  PLACEMENT="server and client share all $(nproc) cores"
+fi
+say "$PLACEMENT"
+
 # --- the commands ---------------------------------------------------------------------------
 BIG_Q="SELECT number, toString(number) FROM system.numbers LIMIT $BENCH_ROWS"
 CHECK_Q="SELECT number, toString(number) FROM system.numbers LIMIT $BENCH_CHECK_ROWS"
@@ -133,7 +158,7 @@ read -r RECORD_PORT <&"${RECORD[0]}" || fail "bench/replay.py record did not sta
 "$PS" --host 127.0.0.1 --port "$RECORD_PORT" -q "$BIG_Q" --format tsv </dev/null >/dev/null \
   || fail "recording the replay failed"
 wait "$RECORD_PID" 2>/dev/null || true
-coproc REPLAY { exec python3 "$ROOT/bench/replay.py" serve "$WORK/replay.bin"; }
+coproc REPLAY { exec ${BENCH_SERVER_CPUS:+taskset -c "$BENCH_SERVER_CPUS"} python3 "$ROOT/bench/replay.py" serve "$WORK/replay.bin"; }
 read -r REPLAY_PORT <&"${REPLAY[0]}" || fail "bench/replay.py serve did not start"
 
 # name | label | argv (run with stdout to /dev/null, stdin from /dev/null)
@@ -161,22 +186,22 @@ q() {
   for a in "$@"; do out+="'${a//\'/\'\\\'\'}' "; done
   printf '%s' "${out% }"
 }
-CMD[floor]="$(q curl -sS --fail "http://$HOST:$CLICKHOUSE_HTTP_PORT/" --data-binary "$BIG_Q FORMAT Null")"
-CMD[ps_tsv]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format tsv)"
-CMD[ps_tsv_lz4]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format tsv --compression)"
-CMD[ps_csv]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format csv)"
-CMD[ps_csv_lz4]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format csv --compression)"
-CMD[ps_json]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format json)"
-CMD[ps_json_lz4]="$(q "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format json --compression)"
-CMD[ps_tsv_replay]="$(q "$PS" --host 127.0.0.1 --port "$REPLAY_PORT" -q "$BIG_Q" --format tsv)"
-CMD[ps_csv_replay]="$(q "$PS" --host 127.0.0.1 --port "$REPLAY_PORT" -q "$BIG_Q" --format csv)"
-CMD[ps_json_replay]="$(q "$PS" --host 127.0.0.1 --port "$REPLAY_PORT" -q "$BIG_Q" --format json)"
-CMD[ch_csv]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format CSV)"
-CMD[ch_json]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format JSONEachRow)"
-CMD[ch_tsv]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format TabSeparated)"
-CMD[ch_null]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format Null)"
-CMD[ps_select1]="$(q "$PS" --host "$HOST" --port "$PORT" -q "SELECT 1")"
-CMD[ch_select1]="$(q clickhouse-client --host "$HOST" --port "$PORT" -q "SELECT 1")"
+CMD[floor]="$(q "${PIN[@]}" curl -sS --fail "http://$HOST:$CLICKHOUSE_HTTP_PORT/" --data-binary "$BIG_Q FORMAT Null")"
+CMD[ps_tsv]="$(q "${PIN[@]}" "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format tsv)"
+CMD[ps_tsv_lz4]="$(q "${PIN[@]}" "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format tsv --compression)"
+CMD[ps_csv]="$(q "${PIN[@]}" "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format csv)"
+CMD[ps_csv_lz4]="$(q "${PIN[@]}" "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format csv --compression)"
+CMD[ps_json]="$(q "${PIN[@]}" "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format json)"
+CMD[ps_json_lz4]="$(q "${PIN[@]}" "$PS" --host "$HOST" --port "$PORT" -q "$BIG_Q" --format json --compression)"
+CMD[ps_tsv_replay]="$(q "${PIN[@]}" "$PS" --host 127.0.0.1 --port "$REPLAY_PORT" -q "$BIG_Q" --format tsv)"
+CMD[ps_csv_replay]="$(q "${PIN[@]}" "$PS" --host 127.0.0.1 --port "$REPLAY_PORT" -q "$BIG_Q" --format csv)"
+CMD[ps_json_replay]="$(q "${PIN[@]}" "$PS" --host 127.0.0.1 --port "$REPLAY_PORT" -q "$BIG_Q" --format json)"
+CMD[ch_csv]="$(q "${PIN[@]}" clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format CSV)"
+CMD[ch_json]="$(q "${PIN[@]}" clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format JSONEachRow)"
+CMD[ch_tsv]="$(q "${PIN[@]}" clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format TabSeparated)"
+CMD[ch_null]="$(q "${PIN[@]}" clickhouse-client --host "$HOST" --port "$PORT" -q "$BIG_Q" --format Null)"
+CMD[ps_select1]="$(q "${PIN[@]}" "$PS" --host "$HOST" --port "$PORT" -q "SELECT 1")"
+CMD[ch_select1]="$(q "${PIN[@]}" clickhouse-client --host "$HOST" --port "$PORT" -q "SELECT 1")"
 
 # Sanity: every command must succeed once before timing it.
 for n in "${NAMES[@]}"; do
@@ -225,13 +250,12 @@ for n in "${NAMES[@]}"; do
 done
 
 # --- native-protocol floor ------------------------------------------------------------------
-read -r _ DRAIN_MEDIAN DRAIN_MIN DRAIN_MAX _ < <(python3 "$ROOT/bench/drain.py" "$HOST" "$PORT" "$BIG_Q" --runs "$BENCH_RUNS") \
+read -r _ DRAIN_MEDIAN DRAIN_MIN DRAIN_MAX _ < <("${PIN[@]}" python3 "$ROOT/bench/drain.py" "$HOST" "$PORT" "$BIG_Q" --runs "$BENCH_RUNS") \
   || fail "bench/drain.py failed"
 
 # --- the server's own CPU per run -----------------------------------------------------------
 # The server shares this machine's cores with the client: what it burns per run is part of
-# every wall time above. Only for a local server (its PID from the listening socket).
-SERVER_PID="$(ss -ltnpH "sport = :$PORT" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)"
+# every wall time above. Only for a local server.
 declare -A SERVER_CPU   # ms per run
 server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 if [ -n "$SERVER_PID" ] && [ -r "/proc/$SERVER_PID/stat" ]; then
@@ -240,7 +264,7 @@ if [ -n "$SERVER_PID" ] && [ -r "/proc/$SERVER_PID/stat" ]; then
     t0="$(server_ticks)"
     for ((i = 0; i < BENCH_RUNS; i++)); do
       if [ "$n" = drain ]; then
-        python3 "$ROOT/bench/drain.py" "$HOST" "$PORT" "$BIG_Q" --runs 1 >/dev/null
+        "${PIN[@]}" python3 "$ROOT/bench/drain.py" "$HOST" "$PORT" "$BIG_Q" --runs 1 >/dev/null
       else
         bash -c "exec ${CMD[$n]} </dev/null >/dev/null"
       fi
@@ -269,6 +293,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "server:  ClickHouse $CH_VERSION at $HOST:$PORT"
   echo "binary:  $PS"
   echo "timing:  $TIMER"
+  echo "cores:   $PLACEMENT"
   echo
   ms() { awk -v x="$1" 'BEGIN{ if (x == "") print "-"; else printf "%.1f", x*1000 }'; }
   printf '%-44s %11s %11s %11s %9s %11s %9s\n' "command" "median[ms]" "mean[ms]" "stddev[ms]" "CPU[ms]" "server[ms]" "RSS[MiB]"
@@ -299,6 +324,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   printf '  %-52s %s\n' "clickhouse-client TSV / floor:" "$(ratio "${MEDIAN[ch_tsv]}" "${MEDIAN[floor]}")"
   printf '  %-52s %s\n' "proton-shell SELECT 1 / clickhouse-client SELECT 1:" "$(ratio "${MEDIAN[ps_select1]}" "${MEDIAN[ch_select1]}")"
   echo "goal (issue 12): TSV ours/floor <= 1.5 on a quiet machine; $(nproc) cores; load now: $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [ -z "${PIN[*]}" ] && [ -n "${SERVER_CPU[ps_tsv]:-}" ] && [ -n "${CPU[ps_tsv]:-}" ]; then
+    # Both sides' CPU has to fit on the shared cores: no wall time can be shorter than this.
+    bound="$(awk -v s="${SERVER_CPU[ps_tsv]}" -v c="${CPU[ps_tsv]}" -v n="$(nproc)" 'BEGIN{printf "%.1f", (s + c*1000)/n}')"
+    echo "  shared cores: (server ${SERVER_CPU[ps_tsv]} ms + client $(ms "${CPU[ps_tsv]}") ms CPU) / $(nproc) cores = $bound ms," \
+      "$(ratio "$bound" "$(ms "${MEDIAN[floor]}")")x the floor, is the least TSV's wall time can be here"
+  fi
   echo
   echo "output identity ($BENCH_CHECK_ROWS rows, sha256, JSON with --json-quote-64bit): $IDENTICAL"
   for f in tsv csv json; do
