@@ -8,7 +8,6 @@ use crate::errors::{self, AppError};
 use crate::render::{Format, RenderOpts};
 use crate::run::{self, Interrupts, Terminal};
 use crate::shell::{Repl, Session};
-use clap::Parser;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -17,7 +16,10 @@ use std::time::Duration;
 pub fn main_exit_code() -> ExitCode {
     keep_freed_blocks();
     // clap prints usage errors itself and exits 2.
-    let args = Args::parse();
+    let (args, password_on_argv) = Args::parse_noting_password();
+    if password_on_argv {
+        eprintln!("{}", crate::cli::ARGV_PASSWORD_WARNING);
+    }
     let color = !args.no_color
         && !matches!(std::env::var_os("NO_COLOR"), Some(v) if !v.is_empty())
         && std::io::stderr().is_terminal();

@@ -6,7 +6,8 @@
 use crate::config::{FileConfig, Secret};
 use crate::errors::AppError;
 use crate::wire::ConnectOptions;
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -94,6 +95,30 @@ pub struct Args {
     /// In batch mode, print each statement's elapsed time to stderr
     #[arg(long, short = 't')]
     pub time: bool,
+}
+
+/// Printed (to stderr) when `--password VALUE` is on the command line.
+pub const ARGV_PASSWORD_WARNING: &str = "proton-shell: warning: a password given on the command line is visible to other users in `ps`; set PROTON_PASSWORD, or give `--password` alone to be prompted";
+
+impl Args {
+    /// The process's command line, as [`Parser::parse`] reads it (exiting on a usage error),
+    /// and whether a password value was given on it, as opposed to `PROTON_PASSWORD` or a
+    /// bare `--password`.
+    pub fn parse_noting_password() -> (Args, bool) {
+        let mut matches = Args::command().get_matches();
+        let on_argv = password_on_argv(&matches);
+        let args = Args::from_arg_matches_mut(&mut matches)
+            .unwrap_or_else(|e| e.format(&mut Args::command()).exit());
+        (args, on_argv)
+    }
+}
+
+/// Whether `--password` came with a value from the command line itself.
+fn password_on_argv(matches: &ArgMatches) -> bool {
+    matches.value_source("password") == Some(ValueSource::CommandLine)
+        && matches
+            .get_raw("password")
+            .is_some_and(|mut values| values.next().is_some())
 }
 
 /// The prompt unless `--prompt`, `PROTON_SHELL_PROMPT` or the config file say otherwise.
@@ -242,6 +267,21 @@ mod tests {
         assert_eq!(c.connect.password, "s3cret");
         assert!(!c.password_prompt);
         assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn only_a_password_value_on_the_command_line_is_noted() {
+        let on_argv = |args: &[&str]| {
+            let mut v = vec!["proton-shell"];
+            v.extend_from_slice(args);
+            password_on_argv(&Args::command().try_get_matches_from(v).unwrap())
+        };
+        assert!(on_argv(&["--password", "s3cret"]));
+        assert!(on_argv(&["--password=s3cret", "-q", "SELECT 1"]));
+        assert!(!on_argv(&["--password", "-q", "SELECT 1"]));
+        assert!(!on_argv(&["-q", "SELECT 1"]));
+        assert!(ARGV_PASSWORD_WARNING.contains("`ps`"));
+        assert!(!ARGV_PASSWORD_WARNING.contains('\n'));
     }
 
     #[test]

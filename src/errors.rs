@@ -98,7 +98,12 @@ pub fn report(err: &AppError, color: bool) -> ExitCode {
     if !matches!(err, AppError::Interrupted | AppError::Reported(_)) {
         let msg = match err {
             AppError::Wire(wire::Error::Server(ex)) => format_exception(ex, None, color),
-            other => paint(color, style::error(), &format!("error: {other}")),
+            // Non-server errors can carry server text too (a type name, a protocol message).
+            other => paint(
+                color,
+                style::error(),
+                &style::printable(&format!("error: {other}")),
+            ),
         };
         eprintln!("{msg}");
         for h in hints(err) {
@@ -177,17 +182,19 @@ fn unknown_function_name(msg: &str) -> Option<&str> {
 
 /// A server exception for people: code and message in red, then the statement with a caret
 /// under the position the server reported (when it reported one and the statement is known).
+/// The message's control characters are escaped ([`style::printable`]): a server must not be
+/// able to drive the terminal.
 pub fn format_exception(ex: &ServerException, sql: Option<&str>, color: bool) -> String {
     let head = format!(
         "Code: {}. {}",
         ex.code,
-        shorten_expected(first_line(ex.short_message()))
+        style::printable(&shorten_expected(first_line(ex.short_message())))
     );
     let mut out = paint(color, style::error(), &head);
     let rest: Vec<&str> = ex.short_message().lines().skip(1).collect();
     for l in rest.iter().filter(|l| !l.trim().is_empty()).take(4) {
         out.push('\n');
-        out.push_str(&paint(color, style::bad(), l));
+        out.push_str(&paint(color, style::bad(), &style::printable(l)));
     }
     if let (Some(sql), Some(pos)) = (sql, ex.position()) {
         if let Some(caret) = caret_lines(sql, pos) {
@@ -304,6 +311,22 @@ mod tests {
             s,
             "Code: 62. Syntax error: failed at position 8: FORM t. Expected one of: FROM\n  SELECT FORM t\n         ^"
         );
+    }
+
+    #[test]
+    fn a_hostile_message_cannot_drive_the_terminal() {
+        let e = ex(
+            1001,
+            "DB::Exception: boom\x1b]52;c;aGk=\x07\r\nsecond \u{9b}2J line\n\tthird\x1b[2J",
+        );
+        for color in [false, true] {
+            let s = format_exception(&e, None, color);
+            for bad in ["\x1b]", "\x07", "\r", "\u{9b}", "\x1b[2J", "\t"] {
+                assert!(!s.contains(bad), "{bad:?} in {s:?}");
+            }
+            assert!(s.contains("boom\\x1b]52;c;aGk=\\x07"), "{s:?}");
+            assert_eq!(s.lines().count(), 3, "{s:?}");
+        }
     }
 
     #[test]

@@ -39,6 +39,20 @@ pub fn paint(color: bool, style: Style, text: &str) -> String {
     }
 }
 
+/// `text` from outside (a server's message, a document's field) made safe to print: each line
+/// as `Style::Plain` shows a cell (ESC and the other C0/C1 control characters escaped, so the
+/// text cannot drive the terminal), the newlines between lines kept.
+pub fn printable(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        crate::wire::value::plain_escape_into(line.as_bytes(), &mut out);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Raw codes for the renderers (rows are styled per cell, without allocating).
 pub(crate) const BOLD: &str = "\x1b[1m";
 pub(crate) const DIM: &str = "\x1b[2m";
@@ -55,5 +69,15 @@ mod tests {
     fn paint_only_with_colour() {
         assert_eq!(paint(false, error(), "x"), "x");
         assert_eq!(paint(true, note(), "x"), "\x1b[2mx\x1b[0m");
+    }
+
+    #[test]
+    fn printable_escapes_controls_and_keeps_newlines() {
+        let osc52 = "copy\x1b]52;c;aGk=\x07 now\ncsi \u{9b}31m\r done";
+        assert_eq!(
+            printable(osc52),
+            "copy\\x1b]52;c;aGk=\\x07 now\ncsi \\x9b31m\\r done"
+        );
+        assert_eq!(printable("plain é text\n"), "plain é text\n");
     }
 }

@@ -260,20 +260,20 @@ impl DemoError {
     }
 }
 
+/// Escaped with [`style::printable`]: the server's exception messages and the names it sends
+/// (columns, types) end up in these messages, and must not drive the terminal.
 impl fmt::Display for DemoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DemoError::Query { what, source, hint } => {
-                write!(f, "{what} failed: {source}")?;
-                if let Some(hint) = hint {
-                    write!(f, "\nhint: {hint}")?;
-                }
-                Ok(())
-            }
-            DemoError::Checkpoint(err) => write!(f, "{err}"),
-            DemoError::Output(err) => write!(f, "cannot write the output: {err}"),
-            DemoError::Unexpected(text) => f.write_str(text),
-        }
+        let text = match self {
+            DemoError::Query { what, source, hint } => match hint {
+                Some(hint) => format!("{what} failed: {source}\nhint: {hint}"),
+                None => format!("{what} failed: {source}"),
+            },
+            DemoError::Checkpoint(err) => err.to_string(),
+            DemoError::Output(err) => format!("cannot write the output: {err}"),
+            DemoError::Unexpected(text) => text.clone(),
+        };
+        f.write_str(&style::printable(&text))
     }
 }
 
@@ -806,6 +806,33 @@ pub(crate) fn text_column<'b>(block: &'b Block, name: &str) -> Option<&'b crate:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_messages_cannot_drive_the_terminal() {
+        let exception = crate::wire::ServerException {
+            code: 2003,
+            name: "DB::Exception".into(),
+            message: "DB::Exception: no topic \x1b]52;c;aGk=\x07\r".into(),
+            stack_trace: String::new(),
+            nested: Vec::new(),
+        };
+        let errors = [
+            DemoError::Query {
+                what: "creating the external stream document".into(),
+                source: Box::new(WireError::Server(exception)),
+                hint: Some("create the topic".into()),
+            },
+            DemoError::Unexpected("columns: raw\x1b[2J string".into()),
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert!(
+                !text.contains(|c: char| c.is_control() && c != '\n'),
+                "{text:?}"
+            );
+            assert!(text.contains("\\x1b"), "{text:?}");
+        }
+    }
 
     #[test]
     fn split_args_quotes() {

@@ -222,7 +222,7 @@ pub fn preview(text: &str, max_chars: usize) -> String {
 
 /// Replaces control characters (newlines, tabs, escapes) with spaces so a
 /// value cannot break the line or drive the terminal.
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

@@ -23,6 +23,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::docs::one_line;
+
 /// A category descriptor is valid for a School when it ends with this suffix
 /// (case-sensitive, as in the original demo).
 pub const SCHOOL_SUFFIX: &str = "#School";
@@ -67,14 +69,22 @@ impl SchoolCheck {
 }
 
 /// `❌ School <schoolId> has invalid category <descriptor>`, the original demo's line.
+/// The document's text is put on one line ([`one_line`]): a Kafka message must not be able
+/// to drive the terminal.
 pub fn invalid_line(school_id: &str, descriptor: &str) -> String {
-    format!("❌ School {school_id} has invalid category {descriptor}")
+    format!(
+        "❌ School {} has invalid category {}",
+        one_line(school_id),
+        one_line(descriptor)
+    )
 }
 
-/// The line reporting a School document that could not be checked.
+/// The line reporting a School document that could not be checked (on one line, as
+/// [`invalid_line`]: the id and the reason quote the document).
 pub fn unreadable_line(id: Option<&str>, reason: &str) -> String {
+    let reason = one_line(reason);
     match id {
-        Some(id) => format!("⚠ School document {id} is unreadable: {reason}"),
+        Some(id) => format!("⚠ School document {} is unreadable: {reason}", one_line(id)),
         None => format!("⚠ School document (no id found) is unreadable: {reason}"),
     }
 }
@@ -358,6 +368,24 @@ mod tests {
         match fields.get("edfidoc")? {
             Value::String(text) => Some(text.clone()),
             other => Some(other.to_string()),
+        }
+    }
+
+    #[test]
+    fn document_text_cannot_drive_the_terminal() {
+        let osc52 = "\\u001b]52;c;aGk=\\u0007";
+        let invalid = format!(
+            r#"{{"resourcename":"School","__deleted":"false","edfidoc":{{"schoolId":"1{osc52}","educationOrganizationCategories":[{{"educationOrganizationCategoryDescriptor":"uri://x#Other{osc52}\r\u009b2J"}}]}}}}"#
+        );
+        let unreadable = format!(
+            r#"{{"resourcename":"School","__deleted":"false","documentuuid":"u{osc52}","edfidoc":{{"schoolId":"2{osc52}"}}}}"#
+        );
+        for message in [invalid, unreadable] {
+            let check = check_document(&message).expect("a School");
+            let lines = check.report_lines();
+            assert_eq!(lines.len(), 1, "{check:?}");
+            assert!(!lines[0].contains(char::is_control), "{:?}", lines[0]);
+            assert!(lines[0].contains("]52;c;aGk="), "{:?}", lines[0]);
         }
     }
 

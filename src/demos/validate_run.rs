@@ -77,6 +77,7 @@ use super::common::{
     Opt,
 };
 use super::config::DemoConfig;
+use super::docs::one_line;
 use super::validate::{check_document, check_school, SchoolCheck, Summary};
 use crate::wire::{Block, Connection};
 
@@ -796,15 +797,16 @@ fn report(
     totals.record(check);
     if verbose {
         let outcome = match check {
-            SchoolCheck::Valid { school_id } => format!("✓ School {school_id} ok"),
+            SchoolCheck::Valid { school_id } => format!("✓ School {} ok", one_line(school_id)),
             SchoolCheck::Invalid { school_id, bad } => format!(
-                "✗ School {school_id}: {} invalid categor{}",
+                "✗ School {}: {} invalid categor{}",
+                one_line(school_id),
                 bad.len(),
                 if bad.len() == 1 { "y" } else { "ies" }
             ),
             SchoolCheck::Unreadable { id, .. } => format!(
                 "✗ School document {} unreadable",
-                id.as_deref().unwrap_or("(no id)")
+                id.as_deref().map_or_else(|| "(no id)".to_owned(), one_line)
             ),
         };
         match at {
@@ -827,6 +829,38 @@ fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbose_lines_cannot_drive_the_terminal() {
+        let osc52 = "\x1b]52;c;aGk=\x07";
+        let checks = [
+            SchoolCheck::Valid {
+                school_id: format!("1{osc52}"),
+            },
+            SchoolCheck::Invalid {
+                school_id: format!("2{osc52}"),
+                bad: vec![format!("uri://x#Other{osc52}")],
+            },
+            SchoolCheck::Unreadable {
+                id: Some(format!("u{osc52}")),
+                reason: format!("no schoolId\r{osc52}"),
+            },
+        ];
+        let mut buf = Vec::new();
+        let mut io = DemoOut::plain(&mut buf);
+        let mut totals = Summary::default();
+        for check in &checks {
+            report(&mut io, &mut totals, check, Some((0, 7)), true).unwrap();
+        }
+        drop(io);
+        let text = String::from_utf8(buf).unwrap();
+        assert!(
+            !text.contains(|c: char| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        // A note per document, then the invalid category and the unreadable document.
+        assert_eq!(text.lines().count(), 5, "{text}");
+    }
 
     #[test]
     fn statements() {

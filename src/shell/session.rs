@@ -176,7 +176,11 @@ impl Session {
         let color = self.term.err_color();
         match e {
             wire::Error::Server(ex) => eprintln!("{}", errors::format_exception(ex, sql, color)),
-            other => eprintln!("{}", paint(color, style::error(), &other.to_string())),
+            // Not only our words: a type name or a protocol message can come from the server.
+            other => eprintln!(
+                "{}",
+                paint(color, style::error(), &style::printable(&other.to_string()))
+            ),
         }
         for h in errors::wire_hints(e) {
             self.note(&format!("hint: {h}"));

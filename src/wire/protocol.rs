@@ -63,7 +63,8 @@ pub mod server {
     pub const PROFILE_EVENTS: u64 = 14;
 }
 
-/// What the server said about itself in its Hello.
+/// What the server said about itself in its Hello. `name` and `display_name` are shown (the
+/// prompt, the welcome, `:settings`), so their control characters arrive escaped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerInfo {
     pub name: String,
@@ -229,14 +230,25 @@ pub fn read_hello<R: BufRead>(r: &mut R, advertised: u64) -> Result<ServerInfo> 
         0
     };
     Ok(ServerInfo {
-        name,
+        name: shown(name),
         version_major,
         version_minor,
         version_patch,
         revision,
         timezone,
-        display_name,
+        display_name: shown(display_name),
     })
+}
+
+/// A name the server gives itself, safe to show: control characters escaped as
+/// `Style::Plain` shows a cell, so a server cannot drive the terminal through the prompt.
+fn shown(name: String) -> String {
+    if !name.contains(char::is_control) {
+        return name;
+    }
+    let mut out = Vec::with_capacity(name.len() + 8);
+    super::value::plain_escape_into(name.as_bytes(), &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Everything the Query packet carries besides the fixed fields.
@@ -503,6 +515,24 @@ mod tests {
             timezone: "UTC".into(),
             display_name: String::new(),
         }
+    }
+
+    #[test]
+    fn hello_names_arrive_with_control_characters_escaped() {
+        let mut hello = Vec::new();
+        put_varint(&mut hello, server::HELLO);
+        put_str(&mut hello, "proton\x1b]0;pwned\x07");
+        for v in [3, 0, CLIENT_REVISION] {
+            put_varint(&mut hello, v);
+        }
+        put_str(&mut hello, "UTC");
+        put_str(&mut hello, "box\x1b[2J\u{9b}1m");
+        put_varint(&mut hello, 3);
+        let info = read_hello(&mut &hello[..], CLIENT_REVISION).unwrap();
+        assert_eq!(info.name, "proton\\x1b]0;pwned\\x07");
+        assert_eq!(info.display_name, "box\\x1b[2J\\x9b1m");
+        assert!(info.is_timeplus());
+        assert_eq!(info.version(), "3.0.3");
     }
 
     #[test]

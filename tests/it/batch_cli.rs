@@ -339,6 +339,29 @@ fn exit_code_3_when_nothing_listens() {
 }
 
 #[test]
+fn a_password_value_on_the_command_line_warns_once() {
+    let dir = TempDir::new("argv-pw");
+    let port = support::dead_port().to_string();
+    let args = ["--host", "127.0.0.1", "--port", &port, "-q", "SELECT 1"];
+    let out = run(batch(dir.path()).args(args).args(["--password", "hunter2"]));
+    let err = text(&out.stderr);
+    assert_eq!(
+        err.matches("visible to other users in `ps`").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("PROTON_PASSWORD"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    // The same password from the environment is not on the command line: no warning.
+    let out = run(batch(dir.path())
+        .args(args)
+        .env("PROTON_PASSWORD", "hunter2"));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot connect"), "{err}");
+    assert!(!err.contains("`ps`"), "{err}");
+}
+
+#[test]
 fn exit_code_2_for_usage_errors() {
     let dir = TempDir::new("usage");
     let out = run(batch(dir.path()).args(["--format", "xml", "-q", "SELECT 1"]));

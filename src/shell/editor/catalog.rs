@@ -48,6 +48,22 @@ pub struct CatalogData {
 }
 
 impl CatalogData {
+    /// Leave out every name (and engine) with a control character: completion prints them in
+    /// its menu, where such a name could drive the terminal, and nobody types one anyway.
+    fn drop_unprintable(&mut self) {
+        let ok = |s: &String| !s.contains(char::is_control);
+        self.databases.retain(ok);
+        self.streams.retain(|(n, e)| ok(n) && ok(e));
+        self.all_streams.retain(|(d, n, e)| ok(d) && ok(n) && ok(e));
+        self.columns.retain(|table, _| ok(table));
+        for names in self.columns.values_mut() {
+            names.retain(ok);
+        }
+        self.functions.retain(ok);
+        self.table_functions.retain(ok);
+        self.settings.retain(ok);
+    }
+
     /// The columns of `table` as written in a statement (`s`, `db.s`, or a name in another
     /// database reached through `current_database`).
     pub fn columns_of(&self, table: &str) -> Option<&Vec<String>> {
@@ -367,6 +383,7 @@ async fn load(opts: ConnectOptions) -> Result<CatalogData, String> {
             data.settings.dedup();
         }
     }
+    data.drop_unprintable();
     if !errors.is_empty() {
         data.last_error = Some(errors.join("; "));
     }
@@ -381,6 +398,38 @@ async fn load(opts: ConnectOptions) -> Result<CatalogData, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_with_control_characters_are_left_out() {
+        let evil = "t\x1b]52;c;aGk=\x07".to_string();
+        let mut d = CatalogData {
+            databases: vec!["default".into(), evil.clone()],
+            streams: vec![
+                ("s".into(), "Stream".into()),
+                (evil.clone(), "Stream".into()),
+            ],
+            all_streams: vec![("default".into(), "s".into(), "Stream\x1b[2J".into())],
+            columns: HashMap::from([
+                ("s".into(), vec!["id".into(), evil.clone()]),
+                (evil.clone(), vec!["id".into()]),
+            ]),
+            functions: vec!["abs".into(), evil.clone()],
+            table_functions: vec![evil.clone()],
+            settings: vec!["max_threads".into(), evil.clone()],
+            ..CatalogData::default()
+        };
+        d.drop_unprintable();
+        assert_eq!(d.databases, vec!["default"]);
+        assert_eq!(d.streams, vec![("s".to_string(), "Stream".to_string())]);
+        assert!(d.all_streams.is_empty());
+        assert_eq!(
+            d.columns,
+            HashMap::from([("s".to_string(), vec!["id".to_string()])])
+        );
+        assert_eq!(d.functions, vec!["abs"]);
+        assert!(d.table_functions.is_empty());
+        assert_eq!(d.settings, vec!["max_threads"]);
+    }
 
     #[test]
     fn snapshot_never_blocks_while_written() {

@@ -5,7 +5,9 @@
 //! the file at once, under an exclusive `flock`, so two shells side by side keep each other's
 //! entries and nothing is rewritten from memory at exit. The file format is one entry per
 //! line after a `#V2` header, with `\` and newlines escaped, so a multi-line statement is one
-//! entry and comes back as one (the format earlier versions wrote).
+//! entry and comes back as one (the format earlier versions wrote). The file is the user's
+//! own (mode 0600): it is created so, and one readable by others (from an earlier version, or
+//! copied in) is made owner-only the next time the shell writes to it.
 
 use crate::sql;
 use reedline::{
@@ -175,16 +177,42 @@ fn unescape(line: &str) -> String {
     out
 }
 
+/// The history file's mode: it holds every statement the user typed.
+#[cfg(unix)]
+const PRIVATE_MODE: u32 = 0o600;
+
+/// `options` creating files owner-only (on Unix; elsewhere as they are).
+fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, PRIVATE_MODE);
+    options
+}
+
+/// Take group and other access away from `file` (creation modes do not apply to a file that
+/// already exists). Best effort: a file the user does not own is left as it is.
+fn tighten(file: &File) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = file.metadata() {
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                let _ = file.set_permissions(std::fs::Permissions::from_mode(mode & 0o700));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+}
+
 /// Holds an exclusive `flock` on the history file while it lives.
 struct Locked(File);
 
 impl Locked {
     fn open(path: &Path) -> io::Result<Locked> {
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(path)?;
+        let file =
+            owner_only(OpenOptions::new().read(true).append(true).create(true)).open(path)?;
+        tighten(&file);
         // SAFETY: flock on a file descriptor we own; released on close.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
             return Err(io::Error::last_os_error());
@@ -236,7 +264,13 @@ pub fn append(path: &Path, entry: &str) -> io::Result<()> {
         if entries.len() > 2 * MAX_ENTRIES {
             let keep = &entries[entries.len() - MAX_ENTRIES..];
             let tmp = path.with_extension("tmp");
-            let mut out = File::create(&tmp)?;
+            // A stale temp file (a crash mid-rewrite) would keep its own mode, and could be a
+            // symlink: start from a new file.
+            match std::fs::remove_file(&tmp) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            let mut out = owner_only(OpenOptions::new().write(true).create_new(true)).open(&tmp)?;
             writeln!(out, "{HEADER}")?;
             for e in keep {
                 writeln!(out, "{}", escape(e))?;
@@ -359,6 +393,54 @@ mod tests {
         assert_eq!(fresh.entries(), vec!["SELECT 1;", "SELECT 2;", "SELECT 1;"]);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("IDENTIFIED") && !text.contains("secret"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_file_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("mode");
+        let path = dir.join("history");
+        let mut h = ShellHistory::open(Some(path.clone()));
+        assert!(add(&mut h, "SELECT 1;"));
+        assert_eq!(mode(&path) & 0o077, 0, "new file: {:o}", mode(&path));
+        // A file an earlier version left readable by everyone is tightened on the next write.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(add(&mut h, "SELECT 2;"));
+        assert_eq!(mode(&path), 0o600);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_rewritten_file_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("rewrite-mode");
+        let path = dir.join("history");
+        let mut text = String::from("#V2\n");
+        for i in 0..2 * MAX_ENTRIES {
+            text.push_str(&format!(
+                "SELECT {i:08}, 'padding padding padding padding';\n"
+            ));
+        }
+        std::fs::write(&path, text).unwrap();
+        // A temp file left by an interrupted rewrite, readable by everyone.
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, "stale").unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).unwrap();
+        append(&path, "SELECT 'last';").unwrap();
+        let entries = load(&path).unwrap();
+        assert_eq!(entries.len(), MAX_ENTRIES, "the file was rewritten");
+        assert_eq!(entries.last().map(String::as_str), Some("SELECT 'last';"));
+        assert_eq!(mode(&path), 0o600);
+        assert!(!tmp.exists());
         let _ = std::fs::remove_dir_all(dir);
     }
 
