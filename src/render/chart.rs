@@ -857,7 +857,7 @@ impl ChartSink {
         let mut lines = Vec::new();
         for ((s, v), label) in shown.iter().zip(&labels) {
             let mut line = cut(&s.name, name_w);
-            line += &" ".repeat(name_w - width(&line));
+            line += &" ".repeat(name_w.saturating_sub(width(&line)));
             line.push(' ');
             let frac = if vmax > 0.0 { v.max(0.0) / vmax } else { 0.0 };
             let bar = if self.opts.color {
@@ -909,7 +909,7 @@ impl ChartSink {
                 ));
             } else {
                 let mut line = cut(&s.name, name_w);
-                line += &" ".repeat(name_w - width(&line));
+                line += &" ".repeat(name_w.saturating_sub(width(&line)));
                 let text = format!(" {text:>8} ");
                 let room = w.saturating_sub(name_w + width(&text)).max(1);
                 line += &text;
@@ -1294,6 +1294,41 @@ mod tests {
         assert_eq!(f[1], format!("bb {}{} 5", "#".repeat(9), " ".repeat(26)));
         assert!(f[2].starts_with("emit #2"), "{f:#?}");
         assert!(f.iter().all(|l| width(l) <= 40), "{f:#?}");
+    }
+
+    #[test]
+    fn an_emoji_in_a_series_name_keeps_the_names_aligned() {
+        // "❤\u{FE0F}" is two columns as a string but one per character: the name cut to
+        // the name column must measure as the padding does.
+        let heart = format!("\u{2764}\u{FE0F}{}", "a".repeat(40));
+        let mut out = Vec::new();
+        // A bar per key, not on a terminal: the names get 80 / 3 = 26 columns.
+        let mut s = ChartSink::new(&RenderOpts::default(), ChartSpec::default());
+        s.block_at(
+            &block(vec![str_col("k", &[&heart, "b"]), u64_col("n", &[3, 1])]),
+            Instant::now(),
+            &mut out,
+        );
+        let f = frame_text(&s);
+        assert!(
+            f[0].starts_with('\u{2764}') && f[0].ends_with(" 3"),
+            "{f:#?}"
+        );
+        let bar_at = |l: &str| width(&l[..l.find('#').unwrap()]);
+        assert_eq!(bar_at(&f[0]), 27, "{f:#?}");
+        assert_eq!(bar_at(&f[0]), bar_at(&f[1]), "{f:#?}");
+        assert!(f.iter().all(|l| width(l) <= PLAIN_WIDTH), "{f:#?}");
+        // Several single values: one row each, the name column padded the same way.
+        let mut s = ChartSink::new(&RenderOpts::default(), ChartSpec::default());
+        s.block_at(
+            &block(vec![u64_col(&heart, &[7]), u64_col("b", &[9])]),
+            Instant::now(),
+            &mut out,
+        );
+        let f = frame_text(&s);
+        let value_at = |l: &str, v: char| width(&l[..l.find(v).unwrap()]);
+        assert_eq!(value_at(&f[0], '7'), value_at(&f[1], '9'), "{f:#?}");
+        assert!(f.iter().all(|l| width(l) <= PLAIN_WIDTH), "{f:#?}");
     }
 
     #[test]
