@@ -262,7 +262,8 @@ pub fn si(v: f64) -> String {
         return v.to_string();
     }
     let a = v.abs();
-    if a != 0.0 && a < 0.01 {
+    // Beyond the largest suffix an exponent keeps the label short.
+    if a != 0.0 && !(0.01..1e18).contains(&a) {
         return format!("{v:.1e}");
     }
     let (scaled, suffix) = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
@@ -630,6 +631,18 @@ impl ChartSink {
                 let ks: Vec<&str> = r.keys.iter().map(|&i| self.names[i].as_str()).collect();
                 which += &format!(" by={}", ks.join(","));
             }
+            // Before the columns, which are known already: this says something is missing.
+            if r.mode() == Mode::Line {
+                let skipped = self
+                    .drawn()
+                    .iter()
+                    .flat_map(|s| s.points.iter())
+                    .filter(|(x, p)| !x.0.is_finite() || !p.sum.is_finite())
+                    .count();
+                if skipped > 0 {
+                    parts.push(format!("{skipped} inf/NaN not drawn"));
+                }
+            }
             parts.push(which);
         }
         if self.dropped_rows > 0 {
@@ -641,25 +654,43 @@ impl ChartSink {
         self.paint(DIM, &cut(&parts.join(" · "), w))
     }
 
-    fn line_frame(&self, roles: &Roles, w: usize) -> Vec<String> {
-        let h = self.plot_height();
-        let color = self.opts.color;
-        let drawn: Vec<&Series> = self
-            .series
+    /// The series a line chart draws: the first [`MAX_DRAWN`] with points.
+    fn drawn(&self) -> Vec<&Series> {
+        self.series
             .iter()
             .filter(|s| !s.points.is_empty())
             .take(MAX_DRAWN)
-            .collect();
+            .collect()
+    }
+
+    fn line_frame(&self, roles: &Roles, w: usize) -> Vec<String> {
+        let h = self.plot_height();
+        let color = self.opts.color;
+        let drawn = self.drawn();
         let kind = roles.x.map_or(XKind::Number, |(_, k)| k);
-        let values = || drawn.iter().flat_map(|s| s.points.values().map(|p| p.sum));
+        // The scales span the finite values only: an infinity or NaN is not drawn (the
+        // footer counts them), and cannot stretch the axes.
+        let values = || {
+            drawn
+                .iter()
+                .flat_map(|s| s.points.iter())
+                .filter(|(x, p)| x.0.is_finite() && p.sum.is_finite())
+                .map(|(_, p)| p.sum)
+        };
         let (lo, hi) = values().fold((0f64, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
         let (ymin, ymax) = nice_range(lo, if hi.is_finite() { hi } else { 1.0 });
-        let xkeys = || drawn.iter().flat_map(|s| s.points.keys().map(|x| x.0));
+        let xkeys = || {
+            drawn
+                .iter()
+                .flat_map(|s| s.points.keys().map(|x| x.0))
+                .filter(|x| x.is_finite())
+        };
         let xmin = xkeys().fold(f64::INFINITY, f64::min);
         let xmax = xkeys().fold(f64::NEG_INFINITY, f64::max);
         // Labels: the top, the bottom, and the round middle value on its nearest row.
         let mid = (ymax + ymin) / 2.0;
-        let mid_row = ((ymax - mid) / (ymax - ymin) * (h - 1) as f64).round() as usize;
+        let mid_row = ((ymax / 2.0 - mid / 2.0) / (ymax / 2.0 - ymin / 2.0) * (h - 1) as f64)
+            .round() as usize;
         let labels: Vec<(usize, String)> =
             vec![(0, si(ymax)), (mid_row, si(mid)), (h - 1, si(ymin))];
         let lw = labels.iter().map(|(_, l)| l.len()).max().unwrap_or(1);
@@ -676,17 +707,21 @@ impl ChartSink {
                 0
             }
         };
-        let py = |y: f64| -> i64 { ((ymax - y) / (ymax - ymin) * (dh - 1) as f64).round() as i64 };
+        // Halves, so that a range as wide as f64 allows does not overflow to infinity.
+        let py = |y: f64| -> i64 {
+            ((ymax / 2.0 - y / 2.0) / (ymax / 2.0 - ymin / 2.0) * (dh - 1) as f64).round() as i64
+        };
         for (n, s) in drawn.iter().enumerate() {
             let mut prev: Option<(i64, i64)> = None;
             for (x, p) in &s.points {
+                if !x.0.is_finite() || !p.sum.is_finite() {
+                    // A gap in the line where the value is not a number.
+                    prev = None;
+                    continue;
+                }
                 let pt = (px(x.0), py(p.sum));
                 let from = prev.unwrap_or(pt);
-                for (dx, dy) in line_points(from, pt) {
-                    if dx < 0 || dy < 0 || dx >= dw as i64 || dy >= dh as i64 {
-                        continue;
-                    }
-                    let (dx, dy) = (dx as usize, dy as usize);
+                for (dx, dy) in line_points(from, pt, dw, dh) {
                     let i = dy / sy * cols + dx / sx;
                     if color {
                         cells[i].0 |= braille_bit(dx % 2, dy % 4);
@@ -787,7 +822,7 @@ impl ChartSink {
                     nearest(xmin + span * i as f64 / (n - 1) as f64)
                 };
                 let text: Vec<char> = x_label(x, kind, span).chars().collect();
-                let at = px(x) as usize / sx;
+                let at = (px(x).clamp(0, dw as i64 - 1) as usize) / sx;
                 let start = at
                     .saturating_sub(text.len() / 2)
                     .min(cols.saturating_sub(text.len()));
@@ -857,7 +892,7 @@ impl ChartSink {
         let mut lines = Vec::new();
         for ((s, v), label) in shown.iter().zip(&labels) {
             let mut line = cut(&s.name, name_w);
-            line += &" ".repeat(name_w - width(&line));
+            line += &" ".repeat(name_w.saturating_sub(width(&line)));
             line.push(' ');
             let frac = if vmax > 0.0 { v.max(0.0) / vmax } else { 0.0 };
             let bar = if self.opts.color {
@@ -909,7 +944,7 @@ impl ChartSink {
                 ));
             } else {
                 let mut line = cut(&s.name, name_w);
-                line += &" ".repeat(name_w - width(&line));
+                line += &" ".repeat(name_w.saturating_sub(width(&line)));
                 let text = format!(" {text:>8} ");
                 let room = w.saturating_sub(name_w + width(&text)).max(1);
                 line += &text;
@@ -962,7 +997,7 @@ fn nice_range(lo: f64, hi: f64) -> (f64, f64) {
         [1.0, 2.0, 2.5, 5.0, 10.0]
             .iter()
             .map(|m| m * p)
-            .find(|t| *t >= v * (1.0 - 1e-12))
+            .find(|t| t.is_finite() && *t >= v * (1.0 - 1e-12))
             .unwrap_or(v)
     };
     let (a, b) = (-top(-lo), top(hi));
@@ -979,15 +1014,23 @@ fn braille_bit(x: usize, y: usize) -> u8 {
     BITS[x][y]
 }
 
-/// The points of a straight line from `a` to `b`, both included (Bresenham).
-fn line_points(a: (i64, i64), b: (i64, i64)) -> Vec<(i64, i64)> {
+/// The points of a straight line from `a` to `b`, both included (Bresenham), on a `w` × `h`
+/// canvas: the ends are first clamped into it, so the points (and the work) are at most
+/// `max(w, h)` whatever the coordinates.
+fn line_points(a: (i64, i64), b: (i64, i64), w: usize, h: usize) -> Vec<(usize, usize)> {
+    if w == 0 || h == 0 {
+        return Vec::new();
+    }
+    // Inside the canvas every difference below is small: no overflow.
+    let inside = |(x, y): (i64, i64)| (x.clamp(0, w as i64 - 1), y.clamp(0, h as i64 - 1));
+    let (a, b) = (inside(a), inside(b));
     let (mut x, mut y) = a;
     let (dx, dy) = ((b.0 - a.0).abs(), -(b.1 - a.1).abs());
     let (stx, sty) = ((b.0 - a.0).signum(), (b.1 - a.1).signum());
     let mut err = dx + dy;
-    let mut out = Vec::with_capacity((dx - dy + 1) as usize);
+    let mut out = Vec::with_capacity(dx.max(-dy) as usize + 1);
     loop {
-        out.push((x, y));
+        out.push((x as usize, y as usize));
         if (x, y) == b {
             return out;
         }
@@ -1210,6 +1253,7 @@ mod tests {
         assert_eq!(si(0.25), "0.25");
         assert_eq!(si(12.5), "12.5");
         assert_eq!(si(0.001), "1.0e-3");
+        assert_eq!(si(2.5e20), "2.5e20");
     }
 
     #[test]
@@ -1277,6 +1321,43 @@ mod tests {
     }
 
     #[test]
+    fn infinite_and_nan_values_are_left_out_of_a_line_chart() {
+        let series = |vals: &[f64]| {
+            let starts: Vec<u32> = (0..vals.len() as u32).map(|i| i * 10).collect();
+            let keys = vec!["a"; vals.len()];
+            block(vec![
+                dt_col("window_start", &starts),
+                str_col("k", &keys),
+                f64_col("v", vals),
+            ])
+        };
+        let (inf, nan) = (f64::INFINITY, f64::NAN);
+        for color in [false, true] {
+            // Non-finite values among small ones, and 1e15 next to them and an infinity.
+            for (vals, top) in [
+                (&[1.0, 1e15, inf, 2.0][..], "1P"),
+                (&[1.0, inf, 3.0, -inf, nan, 2.0][..], "5"),
+                (&[inf, -inf, nan][..], "1"),
+                (&[f64::MAX, 1.0, -f64::MAX][..], "1.8e308"),
+            ] {
+                let mut s = ChartSink::new(&tty(color, 60), ChartSpec::parse("height=5").unwrap());
+                s.block_at(&series(vals), Instant::now(), &mut Vec::new());
+                let f = frame_text(&s);
+                assert_eq!(f.len(), 9, "{vals:?}: {f:#?}");
+                assert!(f.iter().all(|l| width(l) <= 60), "{vals:?}: {f:#?}");
+                assert_eq!(f[0].split_whitespace().next(), Some(top), "{f:#?}");
+                let skipped = vals.iter().filter(|v| !v.is_finite()).count();
+                let said = format!("{skipped} inf/NaN not drawn");
+                assert_eq!(f[8].contains(&said), skipped > 0, "{vals:?}: {f:#?}");
+                assert!(
+                    f[..5].iter().any(|l| l.trim_start().starts_with("0 ")),
+                    "the middle label: {f:#?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_per_key_aggregate_is_a_bar_chart_updated_in_place() {
         let mut s = ChartSink::new(&tty(false, 40), ChartSpec::default());
         let agg = |k: &[&str], n: &[u64]| block(vec![str_col("k", k), u64_col("n", n)]);
@@ -1294,6 +1375,41 @@ mod tests {
         assert_eq!(f[1], format!("bb {}{} 5", "#".repeat(9), " ".repeat(26)));
         assert!(f[2].starts_with("emit #2"), "{f:#?}");
         assert!(f.iter().all(|l| width(l) <= 40), "{f:#?}");
+    }
+
+    #[test]
+    fn an_emoji_in_a_series_name_keeps_the_names_aligned() {
+        // "❤\u{FE0F}" is two columns as a string but one per character: the name cut to
+        // the name column must measure as the padding does.
+        let heart = format!("\u{2764}\u{FE0F}{}", "a".repeat(40));
+        let mut out = Vec::new();
+        // A bar per key, not on a terminal: the names get 80 / 3 = 26 columns.
+        let mut s = ChartSink::new(&RenderOpts::default(), ChartSpec::default());
+        s.block_at(
+            &block(vec![str_col("k", &[&heart, "b"]), u64_col("n", &[3, 1])]),
+            Instant::now(),
+            &mut out,
+        );
+        let f = frame_text(&s);
+        assert!(
+            f[0].starts_with('\u{2764}') && f[0].ends_with(" 3"),
+            "{f:#?}"
+        );
+        let bar_at = |l: &str| width(&l[..l.find('#').unwrap()]);
+        assert_eq!(bar_at(&f[0]), 27, "{f:#?}");
+        assert_eq!(bar_at(&f[0]), bar_at(&f[1]), "{f:#?}");
+        assert!(f.iter().all(|l| width(l) <= PLAIN_WIDTH), "{f:#?}");
+        // Several single values: one row each, the name column padded the same way.
+        let mut s = ChartSink::new(&RenderOpts::default(), ChartSpec::default());
+        s.block_at(
+            &block(vec![u64_col(&heart, &[7]), u64_col("b", &[9])]),
+            Instant::now(),
+            &mut out,
+        );
+        let f = frame_text(&s);
+        let value_at = |l: &str, v: char| width(&l[..l.find(v).unwrap()]);
+        assert_eq!(value_at(&f[0], '7'), value_at(&f[1], '9'), "{f:#?}");
+        assert!(f.iter().all(|l| width(l) <= PLAIN_WIDTH), "{f:#?}");
     }
 
     #[test]
@@ -1463,12 +1579,26 @@ mod tests {
     }
 
     #[test]
+    fn a_line_far_off_the_canvas_is_clamped_to_it() {
+        let pts = line_points((i64::MIN, i64::MAX), (i64::MAX, i64::MIN), 8, 4);
+        assert_eq!(pts.first(), Some(&(0, 3)));
+        assert_eq!(pts.last(), Some(&(7, 0)));
+        assert_eq!(pts.len(), 8, "{pts:?}");
+        assert!(pts.iter().all(|&(x, y)| x < 8 && y < 4), "{pts:?}");
+        assert_eq!(line_points((5, 5), (9, 9), 0, 4), []);
+    }
+
+    #[test]
     fn lines_are_bresenham() {
         assert_eq!(
-            line_points((0, 0), (3, 1)),
+            line_points((0, 0), (3, 1), 10, 10),
             [(0, 0), (1, 0), (2, 1), (3, 1)]
         );
-        assert_eq!(line_points((2, 2), (2, 2)), [(2, 2)]);
+        assert_eq!(line_points((2, 2), (2, 2), 10, 10), [(2, 2)]);
+        assert_eq!(
+            line_points((3, 0), (0, 2), 10, 10),
+            [(3, 0), (2, 1), (1, 1), (0, 2)]
+        );
         assert_eq!(nice_range(0.0, 3000.0), (0.0, 5000.0));
         assert_eq!(nice_range(-3.0, 0.0), (-5.0, 0.0));
         assert_eq!(nice_range(0.0, 0.0), (0.0, 1.0));

@@ -18,9 +18,12 @@
 //! - At most `max_rows` rows are drawn (the rest are counted in a `… N more rows` line), so the
 //!   drawing fits the screen and the cursor can move back over it.
 //! - `EMIT CHANGELOG` results (a `_tp_delta` column) keep a set of rows: +1 adds a row, -1
-//!   removes the row with equal values in every other column. A row added in the same emit
-//!   as a removal takes the removed row's place (the one sharing most values), so an updated
-//!   group stays where it was with its changed cells highlighted. `_tp_delta` is not shown.
+//!   removes a row with equal values in every other column (found through a hash of its
+//!   cells, not a scan). A row added in the same emit as a removal takes the place of a
+//!   removed row with the same non-numeric cells, else of the earliest removed one, so an
+//!   updated group stays where it was with its changed cells highlighted. At most
+//!   [`KEEP_ROWS`] rows are kept, as without a changelog: further additions are only
+//!   counted (and a removal that matches no kept row uncounts one). `_tp_delta` is not shown.
 //! - `finish` leaves the last drawing in the scrollback.
 //!
 //! Without a terminal each emit is printed as a plain table (received rows, `_tp_delta`
@@ -38,19 +41,21 @@ use super::table::{CellView, Layout, TableSink};
 use super::text::{as_text, plain_cell, push_cut, push_styled, width, DIM, NULL_WIDTH};
 use super::{RenderOpts, Sink};
 use crate::wire::{Block, Column};
-use std::collections::{HashMap, VecDeque};
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 /// Blocks closer together than this belong to the same emit.
 pub const EMIT_GAP: Duration = Duration::from_millis(50);
 
-/// Rows kept per emit when not in changelog mode; beyond this they are only counted.
+/// Rows kept: per emit, or in the changelog state; beyond this they are only counted.
 const KEEP_ROWS: usize = 10_000;
 
 /// The column `EMIT CHANGELOG` adds: +1 for an added row, -1 for a removed one.
 const DELTA_COLUMN: &str = "_tp_delta";
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Cell {
     text: Box<str>,
     width: usize,
@@ -80,13 +85,23 @@ pub struct LiveSink {
     numeric: Vec<bool>,
     /// The rows on screen: this emit's rows so far (or the changelog state).
     shown: Vec<Row>,
-    /// Rows of the current emit beyond `KEEP_ROWS` (not kept).
+    /// Rows of the current emit beyond `KEEP_ROWS` (not kept); with a changelog, rows added
+    /// beyond `KEEP_ROWS` and not removed since.
     dropped: usize,
     /// Previous emit's rows by key, in order, for matching (plain mode).
     prev: HashMap<String, VecDeque<Vec<Cell>>>,
     had_prev: bool,
-    /// Changelog: positions in `shown` removed during this emit, free for an added row.
-    holes: Vec<usize>,
+    /// Changelog: positions in `shown` removed during this emit and free for an added row,
+    /// by when they were removed (a count).
+    holes: BTreeMap<u64, usize>,
+    /// Changelog: the same holes by a hash of the removed row's non-numeric cells (its key).
+    holes_by_key: HashMap<u64, BTreeMap<u64, usize>>,
+    /// Changelog: removals so far, to order `holes`.
+    removals: u64,
+    /// Changelog: positions of the rows in `shown` that are not `gone`, by a hash of all their
+    /// cells, so a -1 finds its row without a scan.
+    index: HashMap<u64, Vec<usize>>,
+    hasher: RandomState,
     emit: u64,
     last_block: Option<Instant>,
     last_wall: String,
@@ -111,7 +126,11 @@ impl LiveSink {
             dropped: 0,
             prev: HashMap::new(),
             had_prev: false,
-            holes: Vec::new(),
+            holes: BTreeMap::new(),
+            holes_by_key: HashMap::new(),
+            removals: 0,
+            index: HashMap::new(),
+            hasher: RandomState::new(),
             emit: 0,
             last_block: None,
             last_wall: String::new(),
@@ -140,6 +159,9 @@ impl LiveSink {
             .collect();
         self.numeric = visible.iter().map(|c| c.ty.is_numeric()).collect();
         self.layout = Some(Layout::new(visible, self.width));
+        // Holes are found by key, which the numeric columns define.
+        self.holes.clear();
+        self.holes_by_key.clear();
     }
 
     /// `block`, arriving at `at` (the clock is a parameter so tests can choose emit boundaries).
@@ -198,6 +220,13 @@ impl LiveSink {
                 r.marks.iter_mut().for_each(|m| *m = false);
             }
             self.holes.clear();
+            self.holes_by_key.clear();
+            // Positions moved up over the removed rows.
+            self.index.clear();
+            for (p, r) in self.shown.iter().enumerate() {
+                let h = self.hasher.hash_one(&r.cells);
+                self.index.entry(h).or_default().push(p);
+            }
         } else {
             self.prev.clear();
             self.had_prev = !self.shown.is_empty();
@@ -264,31 +293,13 @@ impl LiveSink {
         for row in 0..block.rows {
             let d = deltas.value(row).as_i64().unwrap_or(1);
             let cells = self.cells(block, row);
+            let h = self.hasher.hash_one(&cells);
             if d < 0 {
-                if let Some(p) = self.shown.iter().position(|r| !r.gone && r.cells == cells) {
-                    self.shown[p].gone = true;
-                    self.holes.push(p);
-                }
+                self.remove(&cells, h);
                 continue;
             }
-            // Take the place of the removed row sharing most values, if any.
-            let best = self
-                .holes
-                .iter()
-                .enumerate()
-                .max_by_key(|(i, &p)| {
-                    let same = self.shown[p]
-                        .cells
-                        .iter()
-                        .zip(&cells)
-                        .filter(|(a, b)| a == b)
-                        .count();
-                    (same, std::cmp::Reverse(*i))
-                })
-                .map(|(i, &p)| (i, p));
-            match best {
-                Some((i, p)) => {
-                    self.holes.remove(i);
+            match self.take_hole(&cells) {
+                Some(p) => {
                     let marks = cells
                         .iter()
                         .zip(&self.shown[p].cells)
@@ -299,8 +310,12 @@ impl LiveSink {
                         marks,
                         gone: false,
                     };
+                    self.index.entry(h).or_default().push(p);
                 }
+                // No place free: a new row, if there is room.
+                None if self.shown.len() >= KEEP_ROWS => self.dropped += 1,
                 None => {
+                    self.index.entry(h).or_default().push(self.shown.len());
                     let marks = vec![self.emit > 1; cells.len()];
                     self.shown.push(Row {
                         cells,
@@ -310,6 +325,67 @@ impl LiveSink {
                 }
             }
         }
+    }
+
+    /// Changelog -1: mark a row equal to `cells` (whose hash is `h`) gone and free its place.
+    fn remove(&mut self, cells: &[Cell], h: u64) {
+        let found = self.index.get_mut(&h).and_then(|ps| {
+            let i = ps.iter().rposition(|&p| self.shown[p].cells == cells)?;
+            Some(ps.swap_remove(i))
+        });
+        let Some(p) = found else {
+            // Not kept: one of the rows only counted, if there are any.
+            self.dropped = self.dropped.saturating_sub(1);
+            return;
+        };
+        if self.index.get(&h).is_some_and(Vec::is_empty) {
+            self.index.remove(&h);
+        }
+        self.shown[p].gone = true;
+        self.removals += 1;
+        self.holes.insert(self.removals, p);
+        let k = self.key_hash(cells);
+        self.holes_by_key
+            .entry(k)
+            .or_default()
+            .insert(self.removals, p);
+    }
+
+    /// Changelog +1: a free place for `cells`, taken: the earliest removed row with the same
+    /// key, else the earliest removed row.
+    fn take_hole(&mut self, cells: &[Cell]) -> Option<usize> {
+        let same_key = |old: &[Cell]| {
+            old.iter()
+                .zip(cells)
+                .zip(&self.numeric)
+                .all(|((a, b), &num)| num || a == b)
+        };
+        // The first of the bucket unless another key's hash collides with this one.
+        let by_key = self.holes_by_key.get(&self.key_hash(cells)).and_then(|q| {
+            q.iter()
+                .find(|(_, &p)| self.shown[p].gone && same_key(&self.shown[p].cells))
+        });
+        let (&n, &p) = by_key.or_else(|| self.holes.first_key_value())?;
+        self.holes.remove(&n);
+        let k = self.key_hash(&self.shown[p].cells);
+        if let Some(q) = self.holes_by_key.get_mut(&k) {
+            q.remove(&n);
+            if q.is_empty() {
+                self.holes_by_key.remove(&k);
+            }
+        }
+        Some(p)
+    }
+
+    /// A hash of the non-numeric cells of a row (what [`key_of`] matches rows by).
+    fn key_hash(&self, cells: &[Cell]) -> u64 {
+        let key: Vec<&Cell> = cells
+            .iter()
+            .zip(&self.numeric)
+            .filter(|(_, &num)| !num)
+            .map(|(c, _)| c)
+            .collect();
+        self.hasher.hash_one(&key)
     }
 
     fn draw(&mut self, out: &mut Vec<u8>) {
@@ -549,6 +625,128 @@ mod tests {
             &mut out,
         );
         assert!(masked(&out).contains("· 2 rows"));
+    }
+
+    fn changelog(keys: &[&str], n: &[u64], m: &[u64], d: &[i8]) -> Block {
+        block(vec![
+            str_col("k", keys),
+            u64_col("n", n),
+            u64_col("m", m),
+            i8_col("_tp_delta", d),
+        ])
+    }
+
+    #[test]
+    fn a_changelog_keeps_at_most_keep_rows_and_counts_the_rest() {
+        let t0 = Instant::now();
+        let mut s = LiveSink::new(&tty(false)).with_max_rows(3);
+        let mut out = Vec::new();
+        let names: Vec<String> = (0..KEEP_ROWS + 5).map(|i| format!("k{i}")).collect();
+        let keys: Vec<&str> = names.iter().map(String::as_str).collect();
+        let ones = vec![1u64; keys.len()];
+        let adds = vec![1i8; keys.len()];
+        s.block_at(&changelog(&keys, &ones, &ones, &adds), t0, &mut out);
+        assert_eq!(s.shown.len(), KEEP_ROWS, "the state is capped");
+        assert_eq!(s.dropped, 5);
+        let t = masked(&out);
+        assert!(t.contains(&format!("… {} more rows", KEEP_ROWS + 2)), "{t}");
+        assert!(t.contains(&format!("· {} rows", KEEP_ROWS + 5)), "{t}");
+        // Updating every row, the ones not kept included, keeps the count steady.
+        let mut keys2 = keys.clone();
+        keys2.extend(&keys);
+        let mut n2 = ones.clone();
+        n2.extend(vec![2u64; keys.len()]);
+        let m2 = vec![1u64; keys2.len()];
+        let mut d2 = vec![-1i8; keys.len()];
+        d2.extend(&adds);
+        out.clear();
+        s.block_at(
+            &changelog(&keys2, &n2, &m2, &d2),
+            t0 + Duration::from_secs(2),
+            &mut out,
+        );
+        assert!(s.shown.len() <= KEEP_ROWS);
+        let t = masked(&out);
+        assert!(t.contains(&format!("· {} rows", KEEP_ROWS + 5)), "{t}");
+        // Removing rows frees room again.
+        out.clear();
+        s.block_at(
+            &changelog(&keys[..10], &[2; 10], &[1; 10], &[-1; 10]),
+            t0 + Duration::from_secs(4),
+            &mut out,
+        );
+        out.clear();
+        s.block_at(
+            &changelog(&["new"], &[1], &[1], &[1]),
+            t0 + Duration::from_secs(6),
+            &mut out,
+        );
+        assert!(s.shown.iter().any(|r| &*r.cells[0].text == "new"));
+        assert!(masked(&out).contains(&format!("· {} rows", KEEP_ROWS - 4)));
+    }
+
+    #[test]
+    fn a_changelog_update_takes_the_place_of_its_own_key() {
+        let t0 = Instant::now();
+        let mut s = LiveSink::new(&tty(false)).with_max_rows(10);
+        let mut out = Vec::new();
+        s.block_at(
+            &changelog(&["a", "b", "c"], &[5, 7, 1], &[5, 7, 1], &[1, 1, 1]),
+            t0,
+            &mut out,
+        );
+        // a and b retracted; a comes back with b's numbers, then b with new ones.
+        s.block_at(
+            &changelog(
+                &["a", "b", "a", "b"],
+                &[5, 7, 7, 8],
+                &[5, 7, 7, 8],
+                &[-1, -1, 1, 1],
+            ),
+            t0 + Duration::from_secs(2),
+            &mut out,
+        );
+        let keys: Vec<&str> = s.shown.iter().map(|r| &*r.cells[0].text).collect();
+        assert_eq!(keys, ["a", "b", "c"], "each update in its own row's place");
+        assert_eq!(s.shown[0].marks, [false, true, true]);
+        // Equal rows: one -1 removes one of them.
+        s.block_at(
+            &changelog(&["c", "c"], &[1, 1], &[1, 1], &[1, -1]),
+            t0 + Duration::from_secs(4),
+            &mut out,
+        );
+        s.block_at(
+            &changelog(&["x"], &[0], &[0], &[-1]),
+            t0 + Duration::from_secs(6),
+            &mut out,
+        );
+        let keys: Vec<&str> = s.shown.iter().map(|r| &*r.cells[0].text).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn an_emit_that_never_ends_keeps_its_changelog_bookkeeping_bounded() {
+        // One emit (all at t0): each row retracted as the next, another key, comes in.
+        let n = KEEP_ROWS + 10;
+        let names: Vec<String> = (0..=n).map(|i| format!("k{i}")).collect();
+        let (mut keys, mut d) = (vec![names[0].as_str()], vec![1i8]);
+        for i in 0..n {
+            keys.extend([names[i].as_str(), names[i + 1].as_str()]);
+            d.extend([-1i8, 1]);
+        }
+        let ones = vec![1u64; keys.len()];
+        let mut s = LiveSink::new(&tty(false)).with_max_rows(3);
+        s.block_at(
+            &changelog(&keys, &ones, &ones, &d),
+            Instant::now(),
+            &mut Vec::new(),
+        );
+        let live: Vec<&Row> = s.shown.iter().filter(|r| !r.gone).collect();
+        assert_eq!(live.len(), 1);
+        assert_eq!(&*live[0].cells[0].text, names[n].as_str());
+        assert_eq!(s.shown.len(), 1, "each new row took the freed place");
+        assert!(s.holes.is_empty() && s.holes_by_key.is_empty());
+        assert_eq!(s.index.values().map(Vec::len).sum::<usize>(), 1);
     }
 
     #[test]

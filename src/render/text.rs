@@ -46,7 +46,10 @@ pub(crate) fn as_text(b: &[u8]) -> &str {
 }
 
 /// Append `s` (which is `sw` columns wide) cut to at most `max` columns, ending in `…` when
-/// cut. Returns the columns written.
+/// cut. Returns the columns written, as [`width`] measures them, never more than `max`.
+///
+/// Per-character widths only estimate a string's width (`"❤\u{FE0F}"` is 1 + 0 per
+/// character but 2 as a string), so the cut is measured whole and shortened until it fits.
 pub(crate) fn push_cut(s: &str, sw: usize, max: usize, out: &mut Vec<u8>) -> usize {
     if sw <= max {
         out.extend_from_slice(s.as_bytes());
@@ -55,19 +58,42 @@ pub(crate) fn push_cut(s: &str, sw: usize, max: usize, out: &mut Vec<u8>) -> usi
     if max == 0 {
         return 0;
     }
+    let start = out.len();
+    // Columns for the text before `…`: when the cut measures wider than the characters
+    // added up, the budget shrinks in proportion (by one at least); with none left the
+    // output is `…` alone, 1 column, so this ends.
+    let mut budget = max - 1;
+    loop {
+        let end = cut_end(s, budget);
+        out.truncate(start);
+        out.extend_from_slice(&s.as_bytes()[..end]);
+        out.extend_from_slice("…".as_bytes());
+        let used = width(as_text(&out[start..]));
+        if used <= max || budget == 0 {
+            return used;
+        }
+        budget = (budget.saturating_mul(max) / used).min(budget - 1);
+    }
+}
+
+/// The byte length of the longest prefix of `s` whose characters sum to at most `budget`
+/// columns. At most `8 × budget + 8` characters: zero-width ones (combining marks) can be
+/// any number, and the caller measures the prefix again.
+fn cut_end(s: &str, budget: usize) -> usize {
     let mut used = 0;
     let mut end = 0;
-    for (i, ch) in s.char_indices() {
+    for (i, ch) in s
+        .char_indices()
+        .take(budget.saturating_mul(8).saturating_add(8))
+    {
         let cw = ch.width().unwrap_or(0);
-        if used + cw > max - 1 {
+        if used + cw > budget {
             break;
         }
         used += cw;
         end = i + ch.len_utf8();
     }
-    out.extend_from_slice(&s.as_bytes()[..end]);
-    out.extend_from_slice("…".as_bytes());
-    used + 1
+    end
 }
 
 #[inline]
@@ -107,6 +133,27 @@ mod tests {
         assert_eq!(cut("héllo wörld", 4), ("hél…".into(), 4));
         assert_eq!(cut("abc", 0), ("".into(), 0));
         assert_eq!(cut("abc", 1), ("…".into(), 1));
+    }
+
+    #[test]
+    fn a_cut_measures_as_width_does() {
+        // "❤\u{FE0F}" is one column per character but two as a string (an emoji
+        // presentation sequence); a cut must report, and stay within, the width `width`
+        // gives its output, or a caller padding `max - used` underflows.
+        let heart = "\u{2764}\u{FE0F}";
+        for s in [
+            format!("{heart}{}", "x".repeat(40)),
+            heart.repeat(30),
+            format!("ab{}", heart.repeat(30)),
+            format!("👍🏽{}", "y".repeat(40)),
+        ] {
+            for max in 0..30 {
+                let (text, used) = cut(&s, max);
+                assert!(used <= max, "{s:?} cut to {max}: {text:?} claims {used}");
+                assert_eq!(used, width(&text), "{s:?} cut to {max}: {text:?}");
+            }
+        }
+        assert_eq!(cut(&heart.repeat(3), 4), (format!("{heart}…"), 3));
     }
 
     #[test]
