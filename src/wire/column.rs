@@ -6,6 +6,7 @@ use super::io::{
 };
 use super::limits::{overflow, Budget, Counted, DecodeLimits};
 use super::types::{decimal_width, TypeDesc, MAX_TYPE_DEPTH};
+use super::value::{json_path_levels, JSON_LEVEL_COST};
 use chrono_tz::Tz;
 use std::io::BufRead;
 use std::sync::Arc;
@@ -490,6 +491,13 @@ fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize, budget: &Budget)
         TypeDesc::Variant(alts) => read_variant(r, alts, rows, budget)?,
         TypeDesc::SharedVariant | TypeDesc::JsonText => read_strings(r, rows, budget)?,
         TypeDesc::JsonObject(paths) => {
+            // Each row renders through a tree of its paths' levels (built and dropped one
+            // row at a time): charged once, for the largest row a column can hold. A row
+            // may set every typed and dynamic path.
+            let levels = paths.iter().fold(0u64, |n, (name, _)| {
+                n.saturating_add(json_path_levels(name.as_bytes()))
+            });
+            budget.charge_mul(levels, JSON_LEVEL_COST)?;
             let mut cols = Vec::with_capacity(paths.len() + 1);
             for (name, t) in paths {
                 cols.push(read_data(r, t, rows, budget)?);
@@ -497,10 +505,12 @@ fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize, budget: &Budget)
                 budget.charge_mul(rows as u64, name.len() as u64 + 4)?;
             }
             // Shared data: array(tuple(path string, value string)).
-            cols.push(read_array(r, rows, |r, n| {
+            let shared = read_array(r, rows, |r, n| {
                 let paths = read_strings(r, n, budget)?;
                 Ok(Data::Tuple(vec![paths, read_strings(r, n, budget)?]))
-            })?);
+            })?;
+            budget.charge_mul(most_shared_levels(&shared), JSON_LEVEL_COST)?;
+            cols.push(shared);
             Data::Tuple(cols)
         }
         TypeDesc::Dynamic | TypeDesc::Json3(_) => {
@@ -510,6 +520,37 @@ fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize, budget: &Budget)
         TypeDesc::Json => return Err(Error::Protocol("json column without its prefix".into())),
         other => return Err(Error::UnknownType(other.to_string())),
     })
+}
+
+/// The most tree levels one row's json shared-data paths make.
+fn most_shared_levels(shared: &Data) -> u64 {
+    let Data::Array { offsets, inner } = shared else {
+        return 0;
+    };
+    let Some(Data::Str {
+        offsets: ends,
+        bytes,
+    }) = (match inner.as_ref() {
+        Data::Tuple(kv) => kv.first(),
+        _ => None,
+    })
+    else {
+        return 0;
+    };
+    let path = |i: usize| -> &[u8] {
+        match (ends.get(i), ends.get(i + 1)) {
+            (Some(&a), Some(&b)) => bytes.get(a..b).unwrap_or_default(),
+            _ => &[],
+        }
+    };
+    let (mut start, mut most) = (0usize, 0u64);
+    for &end in offsets {
+        let end = end as usize;
+        let row = (start..end).fold(0u64, |n, i| n.saturating_add(json_path_levels(path(i))));
+        most = most.max(row);
+        start = end;
+    }
+    most
 }
 
 /// Variant data: a discriminator byte per row, then each alternative's column holding
@@ -943,6 +984,38 @@ mod tests {
         let col = dynamic_prefix(&[&deep]);
         let err = read(&block("dynamic", 1, &col), JsonLayout::V3).unwrap_err();
         assert!(err.to_string().contains("64"), "{err}");
+    }
+
+    /// A one-row 3.x json column with no dynamic paths and `paths` in its shared data,
+    /// each holding the uint8 7.
+    fn json_shared_row(paths: &[String]) -> Vec<u8> {
+        let mut col = 2u64.to_le_bytes().to_vec();
+        put_varint(&mut col, 0);
+        col.extend_from_slice(&(paths.len() as u64).to_le_bytes());
+        for p in paths {
+            put_str(&mut col, p);
+        }
+        for _ in paths {
+            put_varint(&mut col, 2);
+            col.extend_from_slice(&[0x01, 7]);
+        }
+        col
+    }
+
+    #[test]
+    fn json_rows_are_charged_for_the_tree_their_paths_build() {
+        // 20 000 distinct 65-level paths in one row: ~2.6 MB on the wire, but the row's
+        // object tree would take ~800 MB to render.
+        let deep = |i: usize| format!("k{i}{}", ".a".repeat(64));
+        let paths: Vec<String> = (0..20_000).map(deep).collect();
+        let err = read(&block("json", 1, &json_shared_row(&paths)), JsonLayout::V3)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("would expand"), "{err}");
+        // Real shapes are far below that: 2 000 three-level paths in a row render.
+        let paths: Vec<String> = (0..2_000).map(|i| format!("user.k{i}.v")).collect();
+        let b = read(&block("json", 1, &json_shared_row(&paths)), JsonLayout::V3).unwrap();
+        assert!(tsv(&b, 0).starts_with(r#"{"user":{"k0":{"v":7},"k1":{"v":7},"#));
     }
 
     #[test]
