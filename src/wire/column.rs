@@ -641,8 +641,11 @@ fn strings_in(
     offsets: &mut Vec<usize>,
     bytes: &mut Vec<u8>,
 ) -> (usize, usize) {
-    // The strings' bytes in `buf` are fewer than `buf` itself: one reservation per buffer.
-    bytes.reserve(buf.len() + WINDOW);
+    // The strings' bytes in `buf` are fewer than `buf` itself: one reservation per buffer,
+    // but no more than `max` typical strings need, or a block of many short columns would
+    // reserve the rest of the buffer (up to a whole decompressed frame) once per column.
+    // Longer strings grow `bytes` as they are copied.
+    bytes.reserve(buf.len().min(max.saturating_mul(RESERVE_PER_STRING)) + WINDOW);
     let mut pos = 0;
     let mut n = 0;
     while n < max {
@@ -669,6 +672,10 @@ fn strings_in(
 
 /// Bytes copied at once for a short string.
 const WINDOW: usize = 16;
+
+/// Bytes reserved per string still to read in a batch, ahead of seeing them: a full batch
+/// (`CHARGE_EVERY` rows) reserves a whole 1 MiB socket buffer, as large columns did before.
+const RESERVE_PER_STRING: usize = 256;
 
 /// The varint at `buf[pos..]` and the position after it, if it is wholly in `buf` and
 /// fits a `usize`.
@@ -913,6 +920,34 @@ mod tests {
         )
         .unwrap();
         assert_eq!(tsv(&b, 2), "abc");
+    }
+
+    #[test]
+    fn short_string_columns_reserve_for_their_rows_not_the_whole_buffer() {
+        // 2 000 one-row string columns: each used to reserve all the block bytes after it.
+        let ncols = 2_000;
+        let mut b = vec![1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0];
+        put_varint(&mut b, ncols);
+        put_varint(&mut b, 1);
+        for _ in 0..ncols {
+            put_str(&mut b, "c");
+            put_str(&mut b, "string");
+            put_str(&mut b, "x");
+        }
+        let block = read(&b, JsonLayout::V1).unwrap();
+        let reserved: usize = block
+            .columns
+            .iter()
+            .map(|c| match &c.data {
+                Data::Str { bytes, .. } => bytes.capacity(),
+                other => panic!("{other:?}"),
+            })
+            .sum();
+        assert!(
+            reserved <= ncols as usize * (RESERVE_PER_STRING + WINDOW),
+            "{reserved} bytes reserved for {ncols} one-byte strings"
+        );
+        assert_eq!(tsv(&block, 0), "x");
     }
 
     #[test]
