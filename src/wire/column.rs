@@ -48,6 +48,37 @@ pub enum Data {
     },
 }
 
+impl Data {
+    /// Bytes the decoded values hold (element bytes and 8 per offset, key or index): what a
+    /// caller keeping many blocks accounts for.
+    pub fn size_bytes(&self) -> u64 {
+        let words = |n: usize| (n as u64).saturating_mul(8);
+        match self {
+            Data::Fixed { bytes, .. } => bytes.len() as u64,
+            Data::Str { offsets, bytes } => words(offsets.len()).saturating_add(bytes.len() as u64),
+            Data::Nullable { nulls, inner } => {
+                (nulls.len() as u64).saturating_add(inner.size_bytes())
+            }
+            Data::Array { offsets, inner } => {
+                words(offsets.len()).saturating_add(inner.size_bytes())
+            }
+            Data::Tuple(items) => items
+                .iter()
+                .fold(0, |n, d| n.saturating_add(d.size_bytes())),
+            Data::LowCard { dict, keys } => words(keys.len()).saturating_add(dict.size_bytes()),
+            Data::Nothing => 0,
+            Data::Variant {
+                discriminators,
+                index,
+                alternatives,
+            } => alternatives.iter().fold(
+                (discriminators.len() as u64).saturating_add(words(index.len())),
+                |n, d| n.saturating_add(d.size_bytes()),
+            ),
+        }
+    }
+}
+
 /// How `json` columns are laid out: it cannot be told from the bytes (both start with 0 or 1),
 /// so the connection decides from the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,6 +118,13 @@ impl Block {
 
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Bytes the block's column values hold (see [`Data::size_bytes`]).
+    pub fn size_bytes(&self) -> u64 {
+        self.columns
+            .iter()
+            .fold(0, |n, c| n.saturating_add(c.data.size_bytes()))
     }
 }
 
