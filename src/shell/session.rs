@@ -24,6 +24,8 @@ use tokio::task::JoinHandle;
 /// so a server restart shows up as "reconnected" rather than as a failed statement.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
+/// Longest a `:set` waits for the server to accept the new setting (a `SELECT 1`).
+const SET_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 /// Wait this long for a previous cancel before saying that the shell is waiting.
 const WAIT_NOTICE_AFTER: Duration = Duration::from_millis(300);
 
@@ -347,19 +349,41 @@ impl Session {
         let Some(c) = slot.as_mut() else {
             return false;
         };
-        let checked = if c.revision() < REV_SETTINGS_AS_STRINGS {
-            c.execute(&sql::set_statement(&name, &value), &[]).await
-        } else {
-            c.execute("SELECT 1", &trial).await
+        let check = async {
+            if c.revision() < REV_SETTINGS_AS_STRINGS {
+                c.execute(&sql::set_statement(&name, &value), &[]).await
+            } else {
+                c.execute("SELECT 1", &trial).await
+            }
+        };
+        // A server that keeps the check running (progress packets, a trickle of data) must
+        // not hold the shell: Ctrl-C or the deadline gives up, and the query is drained.
+        let checked = tokio::select! {
+            biased;
+            _ = self.interrupts.recv() => None,
+            r = tokio::time::timeout(SET_CHECK_TIMEOUT, check) => Some(r),
         };
         self.last_used = Instant::now();
         match checked {
-            Ok(_) => {
+            Some(Ok(Ok(_))) => {
                 self.settings = trial;
                 true
             }
-            Err(e) => {
+            Some(Ok(Err(e))) => {
                 self.show_wire_error(&e, None);
+                false
+            }
+            Some(Err(_)) => {
+                self.spawn_drain(slot);
+                self.error(&format!(
+                    "the server did not confirm the setting within {} s; {name} is unchanged",
+                    SET_CHECK_TIMEOUT.as_secs()
+                ));
+                false
+            }
+            None => {
+                self.spawn_drain(slot);
+                self.notice(&format!("Cancelled; {name} is unchanged."));
                 false
             }
         }
@@ -632,6 +656,81 @@ fn use_target(sql: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::io::{put_str, put_varint};
+    use crate::wire::protocol::{client, server};
+    use std::io::{Read, Write};
+
+    /// A server that greets like Proton 1.6, answers pings, and never answers a query;
+    /// the receiver hears when the first query has arrived.
+    fn server_that_holds_queries() -> (u16, std::sync::mpsc::Receiver<()>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let Ok((mut s, _)) = listener.accept() else {
+                return;
+            };
+            let mut hello = Vec::new();
+            put_varint(&mut hello, server::HELLO);
+            put_str(&mut hello, "proton");
+            for v in [1, 6, 54459] {
+                put_varint(&mut hello, v);
+            }
+            put_str(&mut hello, "UTC");
+            put_str(&mut hello, "held");
+            put_varint(&mut hello, 1);
+            let mut buf = [0u8; 4096];
+            if !matches!(s.read(&mut buf), Ok(n) if n > 0) || s.write_all(&hello).is_err() {
+                return;
+            }
+            // Hold whatever follows (the query, then its Cancel) until the client closes.
+            while let Ok(n @ 1..) = s.read(&mut buf) {
+                if buf[0] == client::PING as u8 && n == 1 {
+                    let _ = s.write_all(&[server::PONG as u8]);
+                } else {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        (port, rx)
+    }
+
+    #[tokio::test]
+    async fn ctrl_c_ends_a_set_check_the_server_never_answers() {
+        let (port, query_arrived) = server_that_holds_queries();
+        let opts = ConnectOptions {
+            host: "127.0.0.1".into(),
+            port,
+            receive_timeout: None,
+            ..Default::default()
+        };
+        let conn = Connection::connect(opts).await.unwrap();
+        let (interrupts, ctrl_c) = Interrupts::manual();
+        let term = Terminal {
+            stdout_tty: false,
+            stderr_tty: false,
+            stdin_tty: false,
+            color_allowed: false,
+        };
+        let mut session = Session::new(conn, term, interrupts);
+        // Ctrl-C once the check is on the wire (after `set_setting` has cleared old ones).
+        std::thread::spawn(move || {
+            if query_arrived.recv().is_ok() {
+                ctrl_c.interrupt();
+            }
+        });
+        let set = session.set_setting("max_threads".into(), "2".into());
+        // Only a guard against hanging the test run; it never decides the outcome.
+        let kept = tokio::time::timeout(Duration::from_secs(120), set)
+            .await
+            .expect("`:set` still waiting for the server after Ctrl-C");
+        assert!(!kept);
+        assert!(session.settings.is_empty(), "{:?}", session.settings);
+        assert!(
+            session.interrupts.fired(),
+            "Ctrl-C, not the deadline, ended it"
+        );
+    }
 
     #[test]
     fn use_targets() {

@@ -867,6 +867,8 @@ impl Connection {
     }
 
     /// Run a statement to completion and collect its data blocks (for DDL and small results).
+    /// A result of more than [`EXECUTE_MAX_ROWS`] rows or [`EXECUTE_MAX_BYTES`] bytes is
+    /// cancelled with an error rather than collected.
     pub async fn execute(
         &mut self,
         sql: &str,
@@ -874,11 +876,21 @@ impl Connection {
     ) -> Result<QueryResult> {
         let mut stream = self.query(sql, settings, "").await?;
         let mut result = QueryResult::default();
+        let mut bytes = 0u64;
         while let Some(ev) = stream.next().await? {
             match ev {
                 Event::Header(b) => result.header = Some(b),
                 Event::Data(b) => {
-                    result.rows += b.rows;
+                    result.rows = result.rows.saturating_add(b.rows);
+                    bytes = bytes.saturating_add(b.size_bytes());
+                    if result.rows > EXECUTE_MAX_ROWS || bytes > EXECUTE_MAX_BYTES {
+                        stream.cancel_and_drain(EXECUTE_CANCEL_DEADLINE).await;
+                        return Err(Error::Unsupported(format!(
+                            "the result is larger than the {EXECUTE_MAX_ROWS} rows or {} MiB \
+                             collected for an internal query; it was cancelled",
+                            EXECUTE_MAX_BYTES >> 20
+                        )));
+                    }
                     result.blocks.push(b)
                 }
                 Event::Progress(p) => result.progress = p,
@@ -911,6 +923,14 @@ impl Connection {
         }
     }
 }
+
+/// Most rows [`Connection::execute`] collects: it serves DDL, settings checks and the
+/// completion catalog, whose queries are limited well below this.
+pub const EXECUTE_MAX_ROWS: usize = 1_000_000;
+/// Most bytes of values [`Connection::execute`] collects (see [`Block::size_bytes`]).
+pub const EXECUTE_MAX_BYTES: u64 = 256 << 20;
+/// How long an over-limit `execute` waits for the server to confirm its cancel.
+const EXECUTE_CANCEL_DEADLINE: Duration = Duration::from_secs(2);
 
 /// Everything a finished query returned.
 #[derive(Debug, Default)]

@@ -6,6 +6,7 @@ use super::io::{
 };
 use super::limits::{overflow, Budget, Counted, DecodeLimits};
 use super::types::{decimal_width, TypeDesc, MAX_TYPE_DEPTH};
+use super::value::{json_path_levels, JSON_LEVEL_COST};
 use chrono_tz::Tz;
 use std::io::BufRead;
 use std::sync::Arc;
@@ -47,6 +48,37 @@ pub enum Data {
     },
 }
 
+impl Data {
+    /// Bytes the decoded values hold (element bytes and 8 per offset, key or index): what a
+    /// caller keeping many blocks accounts for.
+    pub fn size_bytes(&self) -> u64 {
+        let words = |n: usize| (n as u64).saturating_mul(8);
+        match self {
+            Data::Fixed { bytes, .. } => bytes.len() as u64,
+            Data::Str { offsets, bytes } => words(offsets.len()).saturating_add(bytes.len() as u64),
+            Data::Nullable { nulls, inner } => {
+                (nulls.len() as u64).saturating_add(inner.size_bytes())
+            }
+            Data::Array { offsets, inner } => {
+                words(offsets.len()).saturating_add(inner.size_bytes())
+            }
+            Data::Tuple(items) => items
+                .iter()
+                .fold(0, |n, d| n.saturating_add(d.size_bytes())),
+            Data::LowCard { dict, keys } => words(keys.len()).saturating_add(dict.size_bytes()),
+            Data::Nothing => 0,
+            Data::Variant {
+                discriminators,
+                index,
+                alternatives,
+            } => alternatives.iter().fold(
+                (discriminators.len() as u64).saturating_add(words(index.len())),
+                |n, d| n.saturating_add(d.size_bytes()),
+            ),
+        }
+    }
+}
+
 /// How `json` columns are laid out: it cannot be told from the bytes (both start with 0 or 1),
 /// so the connection decides from the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,6 +118,13 @@ impl Block {
 
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Bytes the block's column values hold (see [`Data::size_bytes`]).
+    pub fn size_bytes(&self) -> u64 {
+        self.columns
+            .iter()
+            .fold(0, |n, c| n.saturating_add(c.data.size_bytes()))
     }
 }
 
@@ -490,6 +529,13 @@ fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize, budget: &Budget)
         TypeDesc::Variant(alts) => read_variant(r, alts, rows, budget)?,
         TypeDesc::SharedVariant | TypeDesc::JsonText => read_strings(r, rows, budget)?,
         TypeDesc::JsonObject(paths) => {
+            // Each row renders through a tree of its paths' levels (built and dropped one
+            // row at a time): charged once, for the largest row a column can hold. A row
+            // may set every typed and dynamic path.
+            let levels = paths.iter().fold(0u64, |n, (name, _)| {
+                n.saturating_add(json_path_levels(name.as_bytes()))
+            });
+            budget.charge_mul(levels, JSON_LEVEL_COST)?;
             let mut cols = Vec::with_capacity(paths.len() + 1);
             for (name, t) in paths {
                 cols.push(read_data(r, t, rows, budget)?);
@@ -497,10 +543,12 @@ fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize, budget: &Budget)
                 budget.charge_mul(rows as u64, name.len() as u64 + 4)?;
             }
             // Shared data: array(tuple(path string, value string)).
-            cols.push(read_array(r, rows, |r, n| {
+            let shared = read_array(r, rows, |r, n| {
                 let paths = read_strings(r, n, budget)?;
                 Ok(Data::Tuple(vec![paths, read_strings(r, n, budget)?]))
-            })?);
+            })?;
+            budget.charge_mul(most_shared_levels(&shared), JSON_LEVEL_COST)?;
+            cols.push(shared);
             Data::Tuple(cols)
         }
         TypeDesc::Dynamic | TypeDesc::Json3(_) => {
@@ -510,6 +558,37 @@ fn read_data<R: BufRead>(r: &mut R, ty: &TypeDesc, rows: usize, budget: &Budget)
         TypeDesc::Json => return Err(Error::Protocol("json column without its prefix".into())),
         other => return Err(Error::UnknownType(other.to_string())),
     })
+}
+
+/// The most tree levels one row's json shared-data paths make.
+fn most_shared_levels(shared: &Data) -> u64 {
+    let Data::Array { offsets, inner } = shared else {
+        return 0;
+    };
+    let Some(Data::Str {
+        offsets: ends,
+        bytes,
+    }) = (match inner.as_ref() {
+        Data::Tuple(kv) => kv.first(),
+        _ => None,
+    })
+    else {
+        return 0;
+    };
+    let path = |i: usize| -> &[u8] {
+        match (ends.get(i), ends.get(i + 1)) {
+            (Some(&a), Some(&b)) => bytes.get(a..b).unwrap_or_default(),
+            _ => &[],
+        }
+    };
+    let (mut start, mut most) = (0usize, 0u64);
+    for &end in offsets {
+        let end = end as usize;
+        let row = (start..end).fold(0u64, |n, i| n.saturating_add(json_path_levels(path(i))));
+        most = most.max(row);
+        start = end;
+    }
+    most
 }
 
 /// Variant data: a discriminator byte per row, then each alternative's column holding
@@ -600,8 +679,11 @@ fn strings_in(
     offsets: &mut Vec<usize>,
     bytes: &mut Vec<u8>,
 ) -> (usize, usize) {
-    // The strings' bytes in `buf` are fewer than `buf` itself: one reservation per buffer.
-    bytes.reserve(buf.len() + WINDOW);
+    // The strings' bytes in `buf` are fewer than `buf` itself: one reservation per buffer,
+    // but no more than `max` typical strings need, or a block of many short columns would
+    // reserve the rest of the buffer (up to a whole decompressed frame) once per column.
+    // Longer strings grow `bytes` as they are copied.
+    bytes.reserve(buf.len().min(max.saturating_mul(RESERVE_PER_STRING)) + WINDOW);
     let mut pos = 0;
     let mut n = 0;
     while n < max {
@@ -628,6 +710,10 @@ fn strings_in(
 
 /// Bytes copied at once for a short string.
 const WINDOW: usize = 16;
+
+/// Bytes reserved per string still to read in a batch, ahead of seeing them: a full batch
+/// (`CHARGE_EVERY` rows) reserves a whole 1 MiB socket buffer, as large columns did before.
+const RESERVE_PER_STRING: usize = 256;
 
 /// The varint at `buf[pos..]` and the position after it, if it is wholly in `buf` and
 /// fits a `usize`.
@@ -766,7 +852,8 @@ fn read_low_cardinality<R: BufRead>(
     })
 }
 
-/// Stored byte length of dictionary entry `k` (strings and fixed-width keys).
+/// Stored byte length of dictionary entry `k`: strings and fixed-width keys are the only
+/// dictionaries the type parser admits (`fits_low_cardinality`), so this is each row's cost.
 fn entry_len(dict: &Data, k: u64) -> u64 {
     let k = k as usize;
     match dict {
@@ -834,6 +921,71 @@ mod tests {
         let mut out = Vec::new();
         b.columns[0].write_cell(row, crate::wire::Style::Tsv, &mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    /// A low_cardinality column of `rows` one-byte keys, all naming entry 0 of a dictionary
+    /// whose `dict` data holds one entry.
+    fn lc_column(dict: &[u8], rows: u64) -> Vec<u8> {
+        let mut col = 1u64.to_le_bytes().to_vec(); // key version
+        col.extend_from_slice(&LC_HAS_ADDITIONAL_KEYS.to_le_bytes()); // u8 indexes
+        col.extend_from_slice(&1u64.to_le_bytes());
+        col.extend_from_slice(dict);
+        col.extend_from_slice(&rows.to_le_bytes());
+        col.extend(std::iter::repeat_n(0u8, rows as usize));
+        col
+    }
+
+    #[test]
+    fn low_cardinality_of_an_array_is_refused_not_repeated_per_row() {
+        // One 100 000-element entry, shown by each of 1 000 rows: 100 MB of text from
+        // ~100 kB, charged 8 bytes a row if it were decoded.
+        let n = 100_000u64;
+        let mut dict = n.to_le_bytes().to_vec(); // array offsets: one array of n
+        dict.extend(std::iter::repeat_n(7u8, n as usize));
+        let bytes = block(
+            "low_cardinality(array(uint8))",
+            1_000,
+            &lc_column(&dict, 1_000),
+        );
+        let err = read(&bytes, JsonLayout::V1).unwrap_err().to_string();
+        assert!(err.contains("can be low_cardinality"), "{err}");
+        // The same shape with a string dictionary still decodes.
+        let mut dict = Vec::new();
+        put_str(&mut dict, "abc");
+        let b = read(
+            &block("low_cardinality(string)", 3, &lc_column(&dict, 3)),
+            JsonLayout::V1,
+        )
+        .unwrap();
+        assert_eq!(tsv(&b, 2), "abc");
+    }
+
+    #[test]
+    fn short_string_columns_reserve_for_their_rows_not_the_whole_buffer() {
+        // 2 000 one-row string columns: each used to reserve all the block bytes after it.
+        let ncols = 2_000;
+        let mut b = vec![1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0];
+        put_varint(&mut b, ncols);
+        put_varint(&mut b, 1);
+        for _ in 0..ncols {
+            put_str(&mut b, "c");
+            put_str(&mut b, "string");
+            put_str(&mut b, "x");
+        }
+        let block = read(&b, JsonLayout::V1).unwrap();
+        let reserved: usize = block
+            .columns
+            .iter()
+            .map(|c| match &c.data {
+                Data::Str { bytes, .. } => bytes.capacity(),
+                other => panic!("{other:?}"),
+            })
+            .sum();
+        assert!(
+            reserved <= ncols as usize * (RESERVE_PER_STRING + WINDOW),
+            "{reserved} bytes reserved for {ncols} one-byte strings"
+        );
+        assert_eq!(tsv(&block, 0), "x");
     }
 
     #[test]
@@ -905,6 +1057,38 @@ mod tests {
         let col = dynamic_prefix(&[&deep]);
         let err = read(&block("dynamic", 1, &col), JsonLayout::V3).unwrap_err();
         assert!(err.to_string().contains("64"), "{err}");
+    }
+
+    /// A one-row 3.x json column with no dynamic paths and `paths` in its shared data,
+    /// each holding the uint8 7.
+    fn json_shared_row(paths: &[String]) -> Vec<u8> {
+        let mut col = 2u64.to_le_bytes().to_vec();
+        put_varint(&mut col, 0);
+        col.extend_from_slice(&(paths.len() as u64).to_le_bytes());
+        for p in paths {
+            put_str(&mut col, p);
+        }
+        for _ in paths {
+            put_varint(&mut col, 2);
+            col.extend_from_slice(&[0x01, 7]);
+        }
+        col
+    }
+
+    #[test]
+    fn json_rows_are_charged_for_the_tree_their_paths_build() {
+        // 20 000 distinct 65-level paths in one row: ~2.6 MB on the wire, but the row's
+        // object tree would take ~800 MB to render.
+        let deep = |i: usize| format!("k{i}{}", ".a".repeat(64));
+        let paths: Vec<String> = (0..20_000).map(deep).collect();
+        let err = read(&block("json", 1, &json_shared_row(&paths)), JsonLayout::V3)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("would expand"), "{err}");
+        // Real shapes are far below that: 2 000 three-level paths in a row render.
+        let paths: Vec<String> = (0..2_000).map(|i| format!("user.k{i}.v")).collect();
+        let b = read(&block("json", 1, &json_shared_row(&paths)), JsonLayout::V3).unwrap();
+        assert!(tsv(&b, 0).starts_with(r#"{"user":{"k0":{"v":7},"k1":{"v":7},"#));
     }
 
     #[test]

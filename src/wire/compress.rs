@@ -13,6 +13,12 @@ const MAX_FRAME: usize = 1 << 30;
 /// so a frame claiming more than this per compressed byte is lying; checked before allocating.
 const LZ4_MAX_RATIO: usize = 256;
 
+/// The most bytes an LZ4 payload of `len` bytes can decompress to (saturating: on a 32-bit
+/// target a 1 GiB frame times the ratio does not fit a `usize`).
+fn lz4_max_output(len: usize) -> usize {
+    len.saturating_mul(LZ4_MAX_RATIO).saturating_add(64)
+}
+
 /// Marker carried inside an `io::Error` when a frame's checksum does not match.
 #[derive(Debug)]
 pub struct ChecksumMismatch;
@@ -144,7 +150,7 @@ impl<'a, R: BufRead> FrameReader<'a, R> {
             return Err(io::Error::new(io::ErrorKind::InvalidData, ChecksumMismatch));
         }
         let payload = &body[HEADER..];
-        if method == METHOD_LZ4 && size > payload.len().saturating_mul(LZ4_MAX_RATIO) + 64 {
+        if method == METHOD_LZ4 && size > lz4_max_output(payload.len()) {
             return Err(invalid(format!(
                 "LZ4 frame of {compressed} bytes claims to decompress to {size} bytes, more than LZ4 can"
             )));
@@ -238,6 +244,14 @@ mod tests {
             .map(|_| ())
             .unwrap_err();
         assert!(err.to_string().contains("more than LZ4 can"), "{err}");
+    }
+
+    #[test]
+    fn the_lz4_output_bound_saturates_instead_of_overflowing() {
+        // What a 1 GiB payload times the ratio is on a 32-bit target.
+        assert_eq!(lz4_max_output(usize::MAX / 2), usize::MAX);
+        assert_eq!(lz4_max_output(usize::MAX), usize::MAX);
+        assert_eq!(lz4_max_output(100), 100 * 256 + 64);
     }
 
     #[test]

@@ -107,7 +107,23 @@ pub fn read_bytes<R: BufRead>(r: &mut R) -> Result<Vec<u8>> {
 
 pub fn read_string<R: BufRead>(r: &mut R) -> Result<String> {
     let b = read_bytes(r)?;
-    Ok(String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(lossy(b))
+}
+
+/// A string of at most `max` bytes, refused by its declared length (before it is read) with
+/// an error naming `what`.
+pub fn read_string_max<R: BufRead>(r: &mut R, max: u64, what: &str) -> Result<String> {
+    let n = read_varint(r)?;
+    if n > max {
+        return Err(Error::Protocol(format!(
+            "{what} of {n} bytes exceeds the {max}-byte limit"
+        )));
+    }
+    Ok(lossy(read_exact_vec(r, n, what)?))
+}
+
+fn lossy(b: Vec<u8>) -> String {
+    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 pub fn read_u64_le<R: BufRead>(r: &mut R) -> Result<u64> {

@@ -4,7 +4,7 @@ use super::column::{read_block_layout, Block, DecodeCtx, JsonLayout};
 use super::compress::{compress_frame, FrameBuffers, FrameReader};
 use super::error::{Error, Result, ServerException};
 use super::io::{
-    put_str, put_varint, read_exact_vec, read_i32_le, read_string, read_u8, read_varint,
+    put_str, put_varint, read_exact_vec, read_i32_le, read_string_max, read_u8, read_varint,
 };
 use super::limits::{Budget, Counted, DecodeLimits};
 use std::io::BufRead;
@@ -210,17 +210,17 @@ pub fn read_hello<R: BufRead>(r: &mut R, advertised: u64) -> Result<ServerInfo> 
             )))
         }
     }
-    let name = read_string(r)?;
+    let name = read_string_max(r, MAX_NAME, "server name")?;
     let version_major = read_varint(r)?;
     let version_minor = read_varint(r)?;
     let revision = read_varint(r)?;
     let timezone = if advertised >= REV_SERVER_TIMEZONE {
-        read_string(r)?
+        read_string_max(r, MAX_NAME, "server timezone")?
     } else {
         String::new()
     };
     let display_name = if advertised >= REV_SERVER_DISPLAY_NAME {
-        read_string(r)?
+        read_string_max(r, MAX_NAME, "server display name")?
     } else {
         String::new()
     };
@@ -344,13 +344,37 @@ fn hostname() -> String {
         .unwrap_or_default()
 }
 
+/// Longest name the server sends outside a block (its own name, timezone, display name, an
+/// exception's class name, a table name): real ones are a few dozen bytes.
+const MAX_NAME: u64 = 64 << 10;
+/// Most text one exception may carry, nested exceptions and stack traces included: real
+/// ones, even quoting a long query, stay well below.
+const MAX_EXCEPTION_TEXT: u64 = 1 << 20;
+/// Longest columns description a TableColumns packet may carry (one line per column, with
+/// defaults and comments: a few MiB for the widest tables).
+const MAX_COLUMNS_DESCRIPTION: u64 = 16 << 20;
+
 pub fn read_exception<R: BufRead>(r: &mut R) -> Result<ServerException> {
     let mut chain = Vec::new();
+    // What the chain may still hold: each string is refused past it, before being read.
+    let mut left = MAX_EXCEPTION_TEXT;
+    let mut text = |r: &mut R, max: u64| -> Result<String> {
+        let n = read_varint(r)?;
+        if n > max.min(left) {
+            return Err(Error::Protocol(format!(
+                "server exception longer than the {} MiB limit (a string of {n} bytes)",
+                MAX_EXCEPTION_TEXT >> 20
+            )));
+        }
+        left -= n;
+        let b = read_exact_vec(r, n, "server exception")?;
+        Ok(String::from_utf8_lossy(&b).into_owned())
+    };
     loop {
         let code = read_i32_le(r)?;
-        let name = read_string(r)?;
-        let message = read_string(r)?;
-        let stack_trace = read_string(r)?;
+        let name = text(r, MAX_NAME)?;
+        let message = text(r, MAX_EXCEPTION_TEXT)?;
+        let stack_trace = text(r, MAX_EXCEPTION_TEXT)?;
         let has_nested = read_u8(r)? != 0;
         chain.push(ServerException {
             code,
@@ -390,7 +414,7 @@ fn read_data_block<R: BufRead>(
     kind: u64,
     frames: &mut FrameBuffers,
 ) -> Result<(Block, Option<String>)> {
-    let _table = read_string(r)?;
+    let _table = read_string_max(r, MAX_NAME, "table name")?;
     // Outside the compressed frame, like the table name (proton-go-driver `readData`).
     let query_id = if kind == server::DATA && ctx.revision >= REV_SERVER_QUERY_ID {
         let n = read_varint(r)?;
@@ -474,8 +498,8 @@ pub fn read_packet_with_id<R: BufRead>(
                 calculated_rows_before_limit: read_u8(r)? != 0,
             }),
             server::TABLE_COLUMNS => Packet::TableColumns {
-                table: read_string(r)?,
-                description: read_string(r)?,
+                table: read_string_max(r, MAX_NAME, "table name")?,
+                description: read_string_max(r, MAX_COLUMNS_DESCRIPTION, "columns description")?,
             },
             server::PONG => Packet::Pong,
             server::END_OF_STREAM => Packet::EndOfStream,
@@ -651,6 +675,61 @@ mod tests {
             read_packet_with_id(&mut p.as_slice(), &ctx(54459), &mut FrameBuffers::default())
                 .unwrap();
         assert_eq!(id, None);
+    }
+
+    fn exception(message_lens: &[usize]) -> Vec<u8> {
+        let mut p = Vec::new();
+        put_varint(&mut p, server::EXCEPTION);
+        for (i, &n) in message_lens.iter().enumerate() {
+            p.extend_from_slice(&241i32.to_le_bytes());
+            put_str(&mut p, "DB::Exception");
+            put_varint(&mut p, n as u64);
+            p.extend(std::iter::repeat_n(0xffu8, n)); // invalid UTF-8 grows when replaced
+            put_str(&mut p, "");
+            p.push(u8::from(i + 1 < message_lens.len()));
+        }
+        p
+    }
+
+    #[test]
+    fn server_strings_outside_blocks_are_capped() {
+        let read = |p: &[u8]| read_packet(&mut &p[..], &ctx(54453));
+        let Packet::Exception(e) = read(&exception(&[1000, 1000])).unwrap() else {
+            panic!()
+        };
+        assert_eq!((e.message.chars().count(), e.nested.len()), (1000, 1));
+        // One message over the limit, or a chain over it together: refused, not kept.
+        for lens in [&[(1 << 20) + 1][..], &[600_000, 600_000]] {
+            let Err(err) = read(&exception(lens)) else {
+                panic!("an exception of {lens:?} bytes was kept")
+            };
+            assert!(
+                err.to_string()
+                    .contains("exception longer than the 1 MiB limit"),
+                "{err}"
+            );
+        }
+        let mut hello = Vec::new();
+        put_varint(&mut hello, server::HELLO);
+        put_str(&mut hello, &"p".repeat(100_000));
+        let Err(err) = read_hello(&mut hello.as_slice(), CLIENT_REVISION) else {
+            panic!("a 100 000-byte server name was kept")
+        };
+        assert!(
+            err.to_string().contains("server name of 100000 bytes"),
+            "{err}"
+        );
+        let mut cols = Vec::new();
+        put_varint(&mut cols, server::TABLE_COLUMNS);
+        put_str(&mut cols, &"t".repeat(100_000));
+        put_str(&mut cols, "columns format version: 1");
+        let Err(err) = read(&cols) else {
+            panic!("a 100 000-byte table name was kept")
+        };
+        assert!(
+            err.to_string().contains("table name of 100000 bytes"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -234,7 +234,18 @@ impl TypeDesc {
                 TypeDesc::Enum16(enum_items(&args_list).ok_or_else(unknown)?)
             }
             ("nullable", true) => TypeDesc::Nullable(one_type(&args_list)?),
-            ("lowcardinality", true) => TypeDesc::LowCardinality(one_type(&args_list)?),
+            ("lowcardinality", true) => {
+                let inner = one_type(&args_list)?;
+                if !fits_low_cardinality(&inner) {
+                    return Err(Error::Protocol(format!(
+                        "low_cardinality({}) is not a type the server can send: only numbers, \
+                         strings, fixed strings, dates, datetimes, UUIDs and IP addresses \
+                         (or nullable of these) can be low_cardinality",
+                        quote_short(&inner.to_string())
+                    )));
+                }
+                TypeDesc::LowCardinality(inner)
+            }
             ("array", true) => TypeDesc::Array(one_type(&args_list)?),
             ("map", true) => match args_list.as_slice() {
                 [k, v] => TypeDesc::Map(Box::new(parse(k)?), Box::new(parse(v)?)),
@@ -342,6 +353,34 @@ impl TypeDesc {
             _ => return None,
         })
     }
+}
+
+/// True for the dictionary types a low_cardinality column may have: what Proton's and
+/// ClickHouse's `canBeInsideLowCardinality` accepts (`P: DataTypeLowCardinality.cpp`), a
+/// scalar or a nullable scalar. Every such entry is a string or fixed-width value whose
+/// rendered size the decoder charges per row; a composite entry (an array, a tuple) could be
+/// repeated by every row for the cost of a one-byte key.
+fn fits_low_cardinality(t: &TypeDesc) -> bool {
+    let key = match t {
+        TypeDesc::Nullable(inner) => inner.as_ref(),
+        t => t,
+    };
+    matches!(
+        key,
+        TypeDesc::Int { .. }
+            | TypeDesc::Float32
+            | TypeDesc::Float64
+            | TypeDesc::Bool
+            | TypeDesc::String
+            | TypeDesc::FixedString(_)
+            | TypeDesc::Date
+            | TypeDesc::Date32
+            | TypeDesc::DateTime(_)
+            | TypeDesc::Uuid
+            | TypeDesc::Ipv4
+            | TypeDesc::Ipv6
+            | TypeDesc::Interval(_)
+    )
 }
 
 /// How the nesting-limit error starts (the outermost parse appends the quoted name).
@@ -736,6 +775,49 @@ mod tests {
         }
         let many = format!("variant({})", vec!["uint8"; 256].join(", "));
         assert!(TypeDesc::parse(&many).is_err());
+    }
+
+    #[test]
+    fn low_cardinality_holds_only_what_the_server_allows() {
+        for ok in [
+            "low_cardinality(string)",
+            "low_cardinality(nullable(string))",
+            "LowCardinality(Nullable(FixedString(2)))",
+            "low_cardinality(uint64)",
+            "low_cardinality(float32)",
+            "low_cardinality(date)",
+            "low_cardinality(datetime('UTC'))",
+            "low_cardinality(uuid)",
+            "low_cardinality(nullable(ipv6))",
+            "array(low_cardinality(string))",
+            "map(low_cardinality(string), uint8)",
+        ] {
+            p(ok);
+        }
+        // Composite or name-rendered dictionaries: one entry shown by every row would cost
+        // far more than the key each row sends.
+        for bad in [
+            "low_cardinality(array(uint8))",
+            "low_cardinality(tuple(uint8, string))",
+            "low_cardinality(map(string, string))",
+            "low_cardinality(nullable(array(uint8)))",
+            "low_cardinality(low_cardinality(string))",
+            "low_cardinality(nullable(low_cardinality(string)))",
+            "low_cardinality(enum8('a' = 1))",
+            "low_cardinality(decimal(9, 2))",
+            "low_cardinality(json)",
+            "low_cardinality(dynamic)",
+            "low_cardinality(nothing)",
+        ] {
+            let err = TypeDesc::parse(bad).unwrap_err().to_string();
+            assert!(err.contains("can be low_cardinality"), "{bad}: {err}");
+        }
+        let huge = format!(
+            "low_cardinality(tuple({}))",
+            vec!["uint8"; 10_000].join(", ")
+        );
+        let err = TypeDesc::parse(&huge).unwrap_err().to_string();
+        assert!(err.len() < 400, "{err}");
     }
 
     #[test]

@@ -428,6 +428,19 @@ fn str_at(data: &Data, row: usize) -> Option<&[u8]> {
     }
 }
 
+/// What one path level of a [`JsonNode`] tree takes on the heap: a node with one child holds
+/// a 4-slot children vector (4 × 120 bytes), a 4-bucket key index (~150 bytes) and two copies
+/// of its key (measured: ~620 bytes a level for long chains, before allocator overhead).
+/// Decoding charges a json column this per level of its largest row.
+pub(crate) const JSON_LEVEL_COST: u64 = 768;
+
+/// The tree levels `path` makes in [`JsonNode::set`]: one per `.`, at most `MAX_TYPE_DEPTH`
+/// splits, plus the leaf.
+pub(crate) fn json_path_levels(path: &[u8]) -> u64 {
+    let dots = path.iter().filter(|&&b| b == b'.').count();
+    dots.min(crate::wire::types::MAX_TYPE_DEPTH) as u64 + 1
+}
+
 /// A JSON object under construction: keys in first-seen order.
 #[derive(Default)]
 struct JsonNode {

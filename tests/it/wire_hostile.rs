@@ -431,6 +431,23 @@ async fn d2_the_decompressed_size_cap_is_configurable() {
     assert!(err.to_string().contains("1048576-byte limit"), "{err}");
 }
 
+#[tokio::test]
+async fn execute_cancels_a_result_larger_than_it_collects() {
+    // Every block passes the decode budget; what `execute` keeps must be bounded too.
+    let rows = 1_000_001u64;
+    let srv = serve(vec![
+        header_packet("n", "uint8"),
+        data_packet("n", "uint8", rows, &vec![1u8; rows as usize]),
+        end_of_stream(),
+    ]);
+    let mut conn = Connection::connect(opts(srv.port())).await.unwrap();
+    let err = conn.execute("SELECT 1", &[]).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Unsupported(_)) && err.to_string().contains("1000000 rows"),
+        "{err}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // D6: arithmetic on network numbers
 // ---------------------------------------------------------------------------

@@ -14,6 +14,11 @@ use std::time::Duration;
 /// How long one refresh may take in total before it gives up.
 const REFRESH_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Most rows one catalog query reads (databases, streams, columns of all streams, functions,
+/// settings): far above real catalogs' names, far below what `Connection::execute` refuses
+/// to collect. Completion in a larger catalog offers part of it.
+const CATALOG_LIMIT: usize = 100_000;
+
 /// Proton refuses `system.*` to ordinary queries unless this setting is on; ClickHouse does not
 /// know it (and refuses unknown settings), so it is sent only where it is needed.
 const OPEN_SESAME: &str = "_tp_internal_system_open_sesame";
@@ -241,9 +246,9 @@ impl Loader {
         }
     }
 
-    /// Rows of string columns, in column order.
+    /// Rows of string columns, in column order; at most [`CATALOG_LIMIT`].
     async fn rows(&mut self, sql: &str) -> crate::wire::Result<Vec<Vec<String>>> {
-        let blocks = self.query(sql).await?;
+        let blocks = self.query(&format!("{sql} LIMIT {CATALOG_LIMIT}")).await?;
         let mut out = Vec::new();
         for b in &blocks {
             for row in 0..b.rows {
