@@ -45,7 +45,7 @@ pub async fn run(
         match entry {
             Entry::Command(line) => run_command(conn, batch, &line, interrupts).await?,
             Entry::Sql(stmt) => {
-                let a = crate::sql::analyze(&stmt.sql);
+                let a = crate::sql::analyze_for(&stmt.sql, conn.server_info().flavour());
                 let format = Format::of_statement(stmt.vertical, a.format.as_deref())
                     .map_err(|msg| {
                         eprintln!("{msg}");
@@ -114,7 +114,7 @@ async fn run_statement(
         Ended::Failed { error, .. } => {
             if let crate::wire::Error::Server(ex) = &error {
                 eprintln!("{}", errors::format_exception(ex, Some(sql), false));
-                for h in errors::exception_hints(ex) {
+                for h in errors::exception_hints(ex, conn.server_info().flavour()) {
                     eprintln!("hint: {h}");
                 }
                 return Err(AppError::Reported(errors::code::QUERY));

@@ -1,7 +1,7 @@
 //! One place that maps every failure to an exit code, a message and a hint for what to do next.
 
 use crate::style::{self, paint};
-use crate::wire::{self, ServerException};
+use crate::wire::{self, Flavour, ServerException};
 use std::fmt;
 use std::process::ExitCode;
 
@@ -113,17 +113,19 @@ pub fn report(err: &AppError, color: bool) -> ExitCode {
     ExitCode::from(err.exit_code())
 }
 
-/// What to try next, for errors where the message alone does not say.
+/// What to try next, for errors where the message alone does not say. The run ended before
+/// the shell knew the server (connecting failed), so hints speak Proton, the shell's own.
 pub fn hints(err: &AppError) -> Vec<String> {
     match err {
-        AppError::Wire(e) => wire_hints(e),
+        AppError::Wire(e) => wire_hints(e, Flavour::default()),
         AppError::Usage(_) => vec!["see `proton-shell --help`".into()],
         _ => Vec::new(),
     }
 }
 
-/// Hints for a wire error (also used by the shell after a failed statement).
-pub fn wire_hints(e: &wire::Error) -> Vec<String> {
+/// Hints for a wire error (also used by the shell after a failed statement), for a server of
+/// `flavour`.
+pub fn wire_hints(e: &wire::Error, flavour: Flavour) -> Vec<String> {
     match e {
         wire::Error::Connect { reason, .. } => {
             let mut v = Vec::new();
@@ -138,7 +140,7 @@ pub fn wire_hints(e: &wire::Error) -> Vec<String> {
             }
             v
         }
-        wire::Error::Server(ex) => exception_hints(ex),
+        wire::Error::Server(ex) => exception_hints(ex, flavour),
         wire::Error::ConnectionLost { .. } => {
             vec!["the shell reconnects on the next statement".into()]
         }
@@ -146,18 +148,26 @@ pub fn wire_hints(e: &wire::Error) -> Vec<String> {
     }
 }
 
-/// Teaching hints for common server errors, keyed by the error code.
-pub fn exception_hints(ex: &ServerException) -> Vec<String> {
-    let msg = ex.short_message();
+/// Teaching hints for common server errors, keyed by the error code, in the words of a
+/// server of `flavour` (Proton has streams and snake_case functions, ClickHouse tables and
+/// camelCase ones).
+pub fn exception_hints(ex: &ServerException, flavour: Flavour) -> Vec<String> {
+    let proton = flavour == Flavour::Proton;
+    let function = unknown_function_name(ex.short_message()).unwrap_or("");
     let h: &[&str] = match ex.code {
         // UNKNOWN_TABLE / UNKNOWN_STREAM
-        60 => &["`SHOW STREAMS` lists the streams of the current database"],
-        // UNKNOWN_FUNCTION: Proton's functions are snake_case.
-        46 if unknown_function_name(msg).is_some_and(|f| f.chars().any(|c| c.is_ascii_uppercase())) => &[
+        60 if proton => &["`SHOW STREAMS` lists the streams of the current database"],
+        60 => &["`SHOW TABLES` lists the tables of the current database"],
+        // UNKNOWN_FUNCTION: a name spelled for the other flavour.
+        46 if proton && function.chars().any(|c| c.is_ascii_uppercase()) => &[
             "Proton's function names are snake_case: to_string, to_datetime, json_extract_string",
         ],
+        46 if !proton && function.contains('_') && !function.chars().any(|c| c.is_ascii_uppercase()) => &[
+            "ClickHouse's function names are camelCase: toString, toDateTime, JSONExtractString",
+        ],
         // UNKNOWN_IDENTIFIER
-        47 => &["`DESCRIBE <stream>` shows a stream's columns"],
+        47 if proton => &["`DESCRIBE <stream>` shows a stream's columns"],
+        47 => &["`DESCRIBE <table>` shows a table's columns"],
         // AUTHENTICATION_FAILED, UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD
         516 | 192 | 193 | 194 => &[
             "check --user and --password (or PROTON_USER / PROTON_PASSWORD); `--password` alone prompts for it",
@@ -165,9 +175,9 @@ pub fn exception_hints(ex: &ServerException) -> Vec<String> {
         // TIMEOUT_EXCEEDED
         159 => &["`:set max_execution_time=0` lifts the session's time limit"],
         // RESOURCE_NOT_FOUND (Kafka topic missing)
-        2003 => &["a Kafka external stream needs its topic to exist before CREATE"],
+        2003 if proton => &["a Kafka external stream needs its topic to exist before CREATE"],
         // NO_AVAILABLE_KAFKA_CONSUMER
-        2601 => &["each running query on an external stream holds a Kafka consumer; stop some queries"],
+        2601 if proton => &["each running query on an external stream holds a Kafka consumer; stop some queries"],
         _ => &[],
     };
     h.iter().map(|s| s.to_string()).collect()
@@ -361,8 +371,29 @@ mod tests {
 
     #[test]
     fn snake_case_hint_for_camel_case_function() {
-        let h = exception_hints(&ex(46, "Unknown function toString"));
+        let h = exception_hints(&ex(46, "Unknown function toString"), Flavour::Proton);
         assert!(h[0].contains("snake_case"));
-        assert!(exception_hints(&ex(46, "Unknown function foo")).is_empty());
+        assert!(exception_hints(&ex(46, "Unknown function foo"), Flavour::Proton).is_empty());
+    }
+
+    #[test]
+    fn clickhouse_gets_its_own_names_in_hints() {
+        let ch = |code, msg| exception_hints(&ex(code, msg), Flavour::ClickHouse).join("\n");
+        // camelCase is right on ClickHouse: no snake_case advice.
+        assert_eq!(ch(46, "Unknown function toStrin"), "");
+        let h = ch(46, "Unknown function to_string");
+        assert!(h.contains("camelCase: toString"), "{h}");
+        let h = ch(60, "Table default.t doesn't exist.");
+        assert!(h.contains("SHOW TABLES") && !h.contains("stream"), "{h}");
+        let h = ch(47, "Unknown identifier: x");
+        assert!(
+            h.contains("DESCRIBE <table>") && !h.contains("stream"),
+            "{h}"
+        );
+        // Proton's own hints stay Proton's.
+        let proton = |code, msg| exception_hints(&ex(code, msg), Flavour::Proton).join("\n");
+        assert!(proton(60, "Stream default.t doesn't exist").contains("SHOW STREAMS"));
+        assert!(proton(47, "Unknown identifier: x").contains("DESCRIBE <stream>"));
+        assert_eq!(proton(46, "Unknown function to_strin"), "");
     }
 }

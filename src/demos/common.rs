@@ -25,13 +25,15 @@ use crate::render::Sink;
 use crate::run::{self, Ended as RunEnded, ExecOptions, Interrupts};
 use crate::style;
 use crate::tee::Tee;
-use crate::wire::{Block, Connection, Error as WireError};
+use crate::wire::{Block, Connection, Error as WireError, Flavour};
 use std::sync::{Arc, Mutex};
 
 /// Proton's RESOURCE_NOT_FOUND: "Could not find topic" on `CREATE EXTERNAL STREAM`.
 pub const RESOURCE_NOT_FOUND: i32 = 2003;
 /// Proton's NO_AVAILABLE_KAFKA_CONSUMER: more than 50 queries on one external stream.
 pub const NO_AVAILABLE_KAFKA_CONSUMER: i32 = 2601;
+/// SYNTAX_ERROR: the parser refused the statement, which its message quotes (`brokers=…`).
+const SYNTAX_ERROR: i32 = 62;
 
 /// Where a macro writes. Nothing else of the terminal is used.
 pub struct DemoOut<'a> {
@@ -226,6 +228,9 @@ pub enum DemoError {
     Output(io::Error),
     /// The server answered in a shape the macro cannot use.
     Unexpected(String),
+    /// The server is not Proton (its name and version, e.g. `ClickHouse 18.16.1`): the macros
+    /// need its Kafka external streams, so none of their statements is tried.
+    NotProton(String),
 }
 
 impl DemoError {
@@ -272,6 +277,9 @@ impl fmt::Display for DemoError {
             DemoError::Checkpoint(err) => err.to_string(),
             DemoError::Output(err) => format!("cannot write the output: {err}"),
             DemoError::Unexpected(text) => text.clone(),
+            DemoError::NotProton(server) => format!(
+                "this server is {server}, not Proton: the Ed-Fi macros need Proton's external streams"
+            ),
         };
         f.write_str(&style::printable(&text))
     }
@@ -283,7 +291,7 @@ impl std::error::Error for DemoError {
             DemoError::Query { source, .. } => Some(source.as_ref()),
             DemoError::Checkpoint(err) => Some(err),
             DemoError::Output(err) => Some(err),
-            DemoError::Unexpected(_) => None,
+            DemoError::Unexpected(_) | DemoError::NotProton(_) => None,
         }
     }
 }
@@ -711,13 +719,22 @@ pub(crate) async fn execute(
     run_query(conn, cfg, io, stop, sql, what, |_, _| Ok(())).await
 }
 
-/// Runs the macros' first statement, `CREATE EXTERNAL STREAM IF NOT EXISTS ...`.
+/// Runs the macros' first statement, `CREATE EXTERNAL STREAM IF NOT EXISTS ...`, on Proton
+/// only: on any other server it says so instead ([`DemoError::NotProton`]) and runs nothing.
 pub(crate) async fn create_stream(
     conn: &mut Connection,
     cfg: &DemoConfig,
     io: &mut DemoOut<'_>,
     stop: &mut Interrupts,
 ) -> Result<Ended, DemoError> {
+    let server = conn.server_info();
+    if server.flavour() != Flavour::Proton {
+        return Err(DemoError::NotProton(format!(
+            "{} {}",
+            server.name,
+            server.version()
+        )));
+    }
     let what = format!("creating the external stream {}", cfg.stream);
     execute(conn, cfg, io, stop, &cfg.create_stream_sql(), &what).await
 }
@@ -732,10 +749,15 @@ pub(crate) fn query_error(what: &str, source: WireError, cfg: &DemoConfig) -> De
     }
 }
 
+/// A hint about Kafka (topic, brokers, consumers, offsets) only for an error about Kafka: a
+/// syntax error quotes the statement, whose `brokers=` and `seek_to` say nothing of Kafka.
 fn hint_for(err: &WireError, cfg: &DemoConfig) -> Option<String> {
     let WireError::Server(exception) = err else {
         return None;
     };
+    if exception.code == SYNTAX_ERROR {
+        return None;
+    }
     let message = exception.message.to_ascii_lowercase();
     let topic_missing = exception.code == RESOURCE_NOT_FOUND
         || message.contains("could not find topic")
@@ -915,6 +937,31 @@ mod tests {
             io.line("done").expect("write");
         }
         assert_eq!(String::from_utf8(buf).expect("utf8"), "❌ x\ndone\n");
+    }
+
+    #[test]
+    fn a_syntax_error_gets_no_kafka_hint() {
+        // ClickHouse's parser quotes the statement, `brokers=` and all: that is no broker trouble.
+        let err = query_error(
+            "creating the external stream document",
+            WireError::Server(crate::wire::ServerException {
+                code: 62,
+                name: "DB::Exception".into(),
+                message: format!(
+                    "DB::Exception: Syntax error: failed at position 8: EXTERNAL {}. Expected \
+                     one of: VIEW, MATERIALIZED, DATABASE, TEMPORARY, TABLE",
+                    &DemoConfig::default().create_stream_sql()["CREATE EXTERNAL ".len()..]
+                ),
+                stack_trace: String::new(),
+                nested: Vec::new(),
+            }),
+            &DemoConfig::default(),
+        );
+        assert!(
+            err.to_string().contains("brokers='dms-kafka1:9092'"),
+            "{err}"
+        );
+        assert_eq!(err.hint(), None, "{err}");
     }
 
     #[test]

@@ -46,7 +46,7 @@ struct Flow {
     rate: f64,
 }
 
-/// A one-line status on stderr (`\r\x1b[K`-redrawn in place), on a terminal only.
+/// A one-line status on stderr (redrawn in place, see [`ERASE`]), on a terminal only.
 ///
 /// The caller clears it before every write to stdout, so rows and status never mix on
 /// one line; it is redrawn by the next tick.
@@ -138,7 +138,7 @@ impl StatusLine {
             text
         };
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "{}{text}", crate::style::REDRAW_LINE);
+        let _ = err.write_all(draw_sequence(&text).as_bytes());
         let _ = err.flush();
         self.shown = true;
     }
@@ -147,11 +147,25 @@ impl StatusLine {
     pub fn clear(&mut self) {
         if self.shown {
             let mut err = std::io::stderr().lock();
-            let _ = err.write_all(crate::style::REDRAW_LINE.as_bytes());
+            let _ = err.write_all(ERASE.as_bytes());
             let _ = err.flush();
             self.shown = false;
         }
     }
+}
+
+/// Wipes the status line: to the start of the cursor's row, then erase to the end of the
+/// screen. The line is drawn with the cursor left at its start ([`draw_sequence`]): when the
+/// terminal narrows, one that rewraps its lines (tmux, VTE, kitty, iTerm2) keeps the cursor at
+/// the line's start, so every row the old line now takes lies at or below it; one that cuts
+/// lines (xterm) leaves it one row. A line drawn at the new width never wraps (it is cut to
+/// width − 1).
+const ERASE: &str = "\r\x1b[J";
+
+/// The bytes that draw `text` as the status line over the old one, leaving the cursor at its
+/// start for the next [`ERASE`].
+fn draw_sequence(text: &str) -> String {
+    format!("{ERASE}{text}\r")
 }
 
 impl Drop for StatusLine {
@@ -322,7 +336,7 @@ pub fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -490,6 +504,157 @@ mod tests {
         assert!(text.contains("40 read"), "{text}");
         assert!(text.contains("5 rows out"), "{text}");
         assert!(text.contains("4.0 kB"), "{text}");
+    }
+
+    /// A terminal as far as the status line goes: lines of text, the cursor at an offset in
+    /// one, a width. `rewraps`: a resize rewraps long lines and keeps the cursor's place in its
+    /// line (tmux, VTE); otherwise it cuts lines to the new width (xterm).
+    struct Screen {
+        lines: Vec<Vec<char>>,
+        line: usize,
+        col: usize,
+        width: usize,
+        rewraps: bool,
+    }
+
+    impl Screen {
+        fn new(width: usize, rewraps: bool) -> Screen {
+            Screen {
+                lines: vec![Vec::new()],
+                line: 0,
+                col: 0,
+                width,
+                rewraps,
+            }
+        }
+
+        fn feed(&mut self, bytes: &str) {
+            let mut it = bytes.chars();
+            while let Some(c) = it.next() {
+                match c {
+                    // To the start of the cursor's row (a long line takes several).
+                    '\r' => self.col -= self.col % self.width,
+                    '\n' => {
+                        self.line += 1;
+                        self.col = 0;
+                        if self.lines.len() == self.line {
+                            self.lines.push(Vec::new());
+                        }
+                    }
+                    '\x1b' => {
+                        assert_eq!(it.next(), Some('['), "{bytes:?}");
+                        let mut seq = String::new();
+                        let cmd = loop {
+                            let c = it.next().expect("an escape ends with a letter");
+                            if c.is_ascii_alphabetic() {
+                                break c;
+                            }
+                            seq.push(c);
+                        };
+                        match (seq.as_str(), cmd) {
+                            // Erase to the end of the screen.
+                            ("", 'J') => {
+                                self.lines[self.line].truncate(self.col);
+                                self.lines.truncate(self.line + 1);
+                            }
+                            // Erase to the end of the cursor's row.
+                            ("", 'K') => {
+                                let row_end = self.col - self.col % self.width + self.width;
+                                let l = &mut self.lines[self.line];
+                                if l.len() <= row_end {
+                                    l.truncate(self.col);
+                                } else {
+                                    l[self.col..row_end].fill(' ');
+                                }
+                            }
+                            (_, 'm') => {}
+                            other => panic!("unexpected escape {other:?}"),
+                        }
+                    }
+                    c => {
+                        assert!(
+                            self.rewraps || self.col < self.width,
+                            "wraps on a cutting terminal"
+                        );
+                        let l = &mut self.lines[self.line];
+                        if self.col < l.len() {
+                            l[self.col] = c;
+                        } else {
+                            l.resize(self.col, ' ');
+                            l.push(c);
+                        }
+                        self.col += 1;
+                    }
+                }
+            }
+        }
+
+        fn resize(&mut self, width: usize) {
+            self.width = width;
+            if !self.rewraps {
+                for l in &mut self.lines {
+                    l.truncate(width);
+                }
+                self.col = self.col.min(width - 1);
+            }
+        }
+
+        /// What shows, one row per line of the screen.
+        fn rows(&self) -> Vec<String> {
+            let mut rows = Vec::new();
+            for l in &self.lines {
+                if l.is_empty() {
+                    rows.push(String::new());
+                }
+                for row in l.chunks(self.width) {
+                    rows.push(row.iter().collect::<String>().trim_end().to_string());
+                }
+            }
+            rows
+        }
+    }
+
+    #[test]
+    fn a_narrowed_terminal_keeps_no_piece_of_the_old_status_line() {
+        for rewraps in [true, false] {
+            let mut screen = Screen::new(120, rewraps);
+            screen.feed("a row\n");
+            let wide = format!(
+                "read 5 rows, 40 B (3 rows/s) · 5 rows out · {}",
+                "x".repeat(60)
+            );
+            screen.feed(&draw_sequence(&wide));
+            // Narrower: a rewrapping terminal now shows the old line on two rows.
+            screen.resize(60);
+            let mut narrow = wide.clone();
+            truncate_to(&mut narrow, 59);
+            screen.feed(&draw_sequence(&narrow));
+            assert_eq!(
+                screen.rows(),
+                ["a row", narrow.as_str()],
+                "rewraps: {rewraps}"
+            );
+            // Narrower again, then cleared before rows are written.
+            screen.resize(25);
+            screen.feed(ERASE);
+            screen.feed("next row\n");
+            assert_eq!(
+                screen.rows(),
+                ["a row", "next row", ""],
+                "rewraps: {rewraps}"
+            );
+            // Wider, then cleared at the end.
+            screen.feed(&draw_sequence(
+                "0123456789012345678901234567890123456789"[..24].as_ref(),
+            ));
+            screen.resize(100);
+            screen.feed(ERASE);
+            assert_eq!(
+                screen.rows(),
+                ["a row", "next row", ""],
+                "rewraps: {rewraps}"
+            );
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::run::{self, EchoOff, Ended, ExecOptions, Interrupts, Terminal};
 use crate::sql::{self, Analysis, Statement, StatementKind};
 use crate::style::{self, paint};
 use crate::wire::protocol::REV_SETTINGS_AS_STRINGS;
-use crate::wire::{self, ConnectOptions, Connection, ServerInfo};
+use crate::wire::{self, ConnectOptions, Connection, Flavour, ServerInfo};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -121,6 +121,14 @@ impl Session {
         self.server.as_ref()
     }
 
+    /// The SQL the server speaks: how statements are read and what the shell teaches.
+    pub fn flavour(&self) -> Flavour {
+        self.server
+            .as_ref()
+            .map(ServerInfo::flavour)
+            .unwrap_or_default()
+    }
+
     /// The major version of the Proton server, for teaching the SQL spelled for it; `None` when
     /// the server is not Proton (ClickHouse) or not known yet.
     pub fn proton_major(&self) -> Option<u64> {
@@ -184,7 +192,7 @@ impl Session {
                 paint(color, style::error(), &style::printable(&other.to_string()))
             ),
         }
-        for h in errors::wire_hints(e) {
+        for h in errors::wire_hints(e, self.flavour()) {
             self.note(&format!("hint: {h}"));
         }
     }
@@ -433,7 +441,7 @@ impl Session {
     /// chosen format with a status line, Ctrl-C cancels, then a summary or an error.
     pub async fn run_sql(&mut self, stmt: &Statement) -> StmtOutcome {
         let sql = stmt.sql.as_str();
-        let a = sql::analyze(sql);
+        let a = sql::analyze_for(sql, self.flavour());
         let hint = (a.streaming && self.hints && !self.hint_shown)
             .then(|| paint(self.term.err_color(), style::notice(), STREAMING_HINT));
         let format = match self.pick_format(stmt.vertical, &a) {

@@ -1,6 +1,7 @@
 //! The few facts the shell needs about a statement before running it (kind, DDL, streaming, secrets, tables).
 
 use super::lexer::{tokenize, TokenKind};
+use crate::wire::Flavour;
 
 /// The statement's first verb.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,16 +25,17 @@ pub struct Analysis {
     pub kind: StatementKind,
     /// CREATE/DROP/ALTER/RENAME/TRUNCATE/ATTACH/DETACH/EXCHANGE: refresh the catalog afterwards.
     pub is_ddl: bool,
-    /// A SELECT (or WITH) that reads some stream outside `table(...)`, not a system table or a
-    /// table function, with no LIMIT and no `SETTINGS query_mode='table'`. A heuristic: plain
-    /// tables on ClickHouse and views look like streams too.
+    /// On Proton, a SELECT (or WITH) that reads some stream outside `table(...)`, not a system
+    /// table or a table function, with no LIMIT and no `SETTINGS query_mode='table'`. A
+    /// heuristic: Proton's tables and views look like streams too. Never on ClickHouse, whose
+    /// queries all end.
     pub streaming: bool,
     /// Streaming, with GROUP BY or an aggregate function, and no tumble/hop/session window:
     /// Proton re-emits the whole result periodically.
     pub aggregate_without_window: bool,
     /// `EMIT CHANGELOG`: rows come with `_tp_delta`.
     pub changelog: bool,
-    /// The first tumble/hop/session window and how often it emits, if any.
+    /// The first tumble/hop/session window and how often it emits, if any (Proton only).
     pub window: Option<Window>,
     /// Names after FROM/JOIN/INTO (unwrapped from `table(x)`, `tumble(x, …)` and friends),
     /// as written (`db.name` when qualified), in order, without duplicates or CTE names.
@@ -319,8 +321,18 @@ fn is_bounded_name(name: &str) -> bool {
     lower.starts_with("system.") || lower.starts_with("information_schema.")
 }
 
-/// Analyse one statement (without its terminator). Never fails; see [`Analysis`].
+/// Analyse one statement (without its terminator) as Proton reads it. Never fails; see
+/// [`Analysis`]. For what does not depend on the server (kind, tables); running a statement
+/// asks [`analyze_for`].
 pub fn analyze(stmt: &str) -> Analysis {
+    analyze_for(stmt, Flavour::Proton)
+}
+
+/// The analysis of `stmt` as a server of `flavour` runs it: only Proton streams. What runs a
+/// statement asks this, with the connected server's flavour; the streaming hint, the live
+/// view for aggregates and the status strip all follow from its answer.
+pub fn analyze_for(stmt: &str, flavour: Flavour) -> Analysis {
+    let streams = flavour == Flavour::Proton;
     let sig = significant(stmt);
 
     let first = sig.iter().find(|s| !s.is_op("("));
@@ -348,7 +360,7 @@ pub fn analyze(stmt: &str) -> Analysis {
     let changelog = sig
         .windows(2)
         .any(|w| w[0].is_kw("emit") && w[1].is_kw("changelog"));
-    let window = window_of(&sig);
+    let window = window_of(&sig).filter(|_| streams);
 
     // CTE names: `WITH name AS (` … , `name AS (` …
     let mut ctes: Vec<String> = Vec::new();
@@ -452,7 +464,8 @@ pub fn analyze(stmt: &str) -> Analysis {
         i += 1;
     }
 
-    let streaming = kind == StatementKind::Select
+    let streaming = streams
+        && kind == StatementKind::Select
         && first.is_some_and(|f| f.is_kw("select") || f.is_kw("with"))
         && stream_source
         && !has_limit

@@ -10,7 +10,7 @@ mod quote;
 mod secret;
 mod split;
 
-pub use analyze::{analyze, table_aliases, Analysis, StatementKind, Window};
+pub use analyze::{analyze, analyze_for, table_aliases, Analysis, StatementKind, Window};
 pub use lexer::{tokenize, tokenize_with_state, Token, TokenKind, KEYWORDS};
 pub use quote::{quote_ident, quote_name, set_statement, sql_string};
 pub use secret::has_secret;
@@ -410,6 +410,29 @@ mod tests {
         }
         assert!(!analyze("SELECT 1").is_ddl);
         assert!(!analyze("INSERT INTO s VALUES (1)").is_ddl);
+    }
+
+    #[test]
+    fn nothing_streams_on_clickhouse() {
+        use crate::wire::Flavour;
+        for sql in [
+            "SELECT * FROM brand_new_table",
+            "SELECT count() FROM events_log",
+            "SELECT window_start, count() FROM tumble(s, 5s) GROUP BY window_start",
+        ] {
+            let proton = analyze_for(sql, Flavour::Proton);
+            assert!(proton.streaming, "{sql}");
+            let ch = analyze_for(sql, Flavour::ClickHouse);
+            assert!(!ch.streaming, "{sql}");
+            assert!(!ch.aggregate_without_window, "{sql}");
+            assert_eq!(ch.window, None, "{sql}");
+            // The rest of the analysis does not depend on the server.
+            assert_eq!(ch.tables, proton.tables, "{sql}");
+            assert_eq!(ch.kind, proton.kind, "{sql}");
+        }
+        assert!(
+            analyze_for("SELECT count() FROM events_log", Flavour::Proton).aggregate_without_window
+        );
     }
 
     #[test]

@@ -14,6 +14,6 @@ pub use client::{CancelOutcome, ConnectOptions, Connection, Event, QueryResult, 
 pub use column::{Block, Column, Data, DecodeCtx};
 pub use error::{Error, Result, ServerException};
 pub use limits::DecodeLimits;
-pub use protocol::{ProfileInfo, Progress, ServerInfo, CLIENT_REVISION};
+pub use protocol::{Flavour, ProfileInfo, Progress, ServerInfo, CLIENT_REVISION};
 pub use types::TypeDesc;
 pub use value::{Style, Value};

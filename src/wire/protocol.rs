@@ -96,6 +96,28 @@ impl ServerInfo {
         let n = self.name.to_ascii_lowercase();
         n.contains("proton") || n.contains("timeplus")
     }
+
+    /// Whose SQL the server speaks: what the shell teaches and how it reads a statement
+    /// follow from it.
+    pub fn flavour(&self) -> Flavour {
+        if self.is_timeplus() {
+            Flavour::Proton
+        } else {
+            Flavour::ClickHouse
+        }
+    }
+}
+
+/// The SQL a server speaks, by the name in its Hello.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Flavour {
+    /// Timeplus's streaming SQL (Proton, Timeplus Enterprise): a plain `SELECT` on a stream
+    /// runs until cancelled, functions are snake_case. The default: the shell is Proton's,
+    /// and this is what it teaches while it does not know the server yet.
+    #[default]
+    Proton,
+    /// ClickHouse (and any server that is not Timeplus's): queries end, functions are camelCase.
+    ClickHouse,
 }
 
 /// The revision to advertise to the server that sent `info`: 54461 to a Timeplus server at
@@ -556,7 +578,18 @@ mod tests {
         assert_eq!(info.name, "proton\\x1b]0;pwned\\x07");
         assert_eq!(info.display_name, "box\\x1b[2J\\x9b1m");
         assert!(info.is_timeplus());
+        assert_eq!(info.flavour(), Flavour::Proton);
         assert_eq!(info.version(), "3.0.3");
+    }
+
+    #[test]
+    fn the_flavour_follows_the_name_in_the_hello() {
+        assert_eq!(info("ClickHouse", 54401).flavour(), Flavour::ClickHouse);
+        assert_eq!(info("proton", 54459).flavour(), Flavour::Proton);
+        assert_eq!(
+            info("Timeplus Enterprise", 54470).flavour(),
+            Flavour::Proton
+        );
     }
 
     #[test]
