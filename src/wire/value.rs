@@ -383,6 +383,12 @@ pub(crate) fn write_value(
                 write_string(b, style, nested, out)
             }
         }
+        TypeDesc::Enum8(_) | TypeDesc::Enum16(_) => {
+            // Enum names are user text: written as strings are (quoted and escaped once).
+            let mut name = Vec::new();
+            write_scalar_text(ty, data, row, &mut name);
+            write_string(&name, style, nested, out)
+        }
         t if t.quoted_inside() => {
             let quote = match style {
                 Style::Json => Some(b'"'),
@@ -392,18 +398,7 @@ pub(crate) fn write_value(
             if let Some(q) = quote {
                 out.push(q);
             }
-            if let TypeDesc::Enum8(_) | TypeDesc::Enum16(_) = t {
-                // Enum names are user text: escape them like strings.
-                let mut name = Vec::new();
-                write_scalar_text(t, data, row, &mut name);
-                match style {
-                    Style::Json => json_escape_into(&name, out),
-                    Style::Tsv | Style::Plain => tsv_escape_into(&name, out),
-                    Style::Csv => out.extend_from_slice(&name),
-                }
-            } else {
-                write_scalar_text(t, data, row, out);
-            }
+            write_scalar_text(t, data, row, out);
             if let Some(q) = quote {
                 out.push(q);
             }
@@ -1012,6 +1007,49 @@ mod tests {
         out.clear();
         write_datetime(1_700_000_000, 123, 3, chrono_tz::Asia::Tokyo, &mut out);
         assert_eq!(String::from_utf8(out).unwrap(), "2023-11-15 07:13:20.123");
+    }
+
+    /// Row 0 of a value of type `type_name` held in `data`, in `style`.
+    fn cell(type_name: &str, data: Data, style: Style) -> String {
+        let ty = TypeDesc::parse(type_name).unwrap();
+        let mut out = Vec::new();
+        write_value(&ty, &data, 0, style, false, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn bytes(width: usize, b: &[u8]) -> Data {
+        Data::Fixed {
+            width,
+            bytes: b.to_vec(),
+        }
+    }
+
+    fn array(inner: Data, len: u64) -> Data {
+        Data::Array {
+            offsets: vec![len],
+            inner: Box::new(inner),
+        }
+    }
+
+    const ENUM: &str = "enum8('b' = 2, 'it\\'s \"q\"\\\\' = -3)";
+
+    #[test]
+    fn enum_names_are_one_json_string() {
+        assert_eq!(cell(ENUM, bytes(1, &[2]), Style::Json), "\"b\"");
+        assert_eq!(
+            cell(ENUM, bytes(1, &[(-3i8) as u8]), Style::Json),
+            "\"it's \\\"q\\\"\\\\\""
+        );
+        let nested = format!("array({ENUM})");
+        assert_eq!(
+            cell(&nested, array(bytes(1, &[2, 2]), 2), Style::Json),
+            "[\"b\",\"b\"]"
+        );
+        let tuple = format!("tuple({ENUM}, uint8)");
+        let t = Data::Tuple(vec![bytes(1, &[2]), bytes(1, &[1])]);
+        assert_eq!(cell(&tuple, t, Style::Json), "[\"b\",1]");
+        // A value without a name (ClickHouse refuses to write one) is its number, still a string.
+        assert_eq!(cell(ENUM, bytes(1, &[7]), Style::Json), "\"7\"");
     }
 
     #[test]
