@@ -51,7 +51,7 @@ pub(crate) enum Special {
     Tsv,
     /// CSV: `"`.
     Csv,
-    /// JSON: control bytes, `"`, `\\`, DEL and every byte of a multi-byte character.
+    /// JSON: control bytes, `"`, `\\`, `/`, DEL and every byte of a multi-byte character.
     Json,
 }
 
@@ -62,7 +62,7 @@ impl Special {
         match self {
             Special::Tsv => c <= b'\r' || c == b'\\' || c == b'\'',
             Special::Csv => c == b'"',
-            Special::Json => c < 0x20 || c == b'"' || c == b'\\' || c >= 0x7f,
+            Special::Json => c < 0x20 || c == b'"' || c == b'\\' || c == b'/' || c >= 0x7f,
         }
     }
 }
@@ -102,7 +102,7 @@ fn sse2_special_bytes(window: &[u8; WINDOW], special: Special) -> u32 {
         Special::Csv => is(b'"'),
         Special::Json => _mm_or_si128(
             _mm_or_si128(at_most(0x1f), at_least(0x7f)),
-            _mm_or_si128(is(b'"'), is(b'\\')),
+            _mm_or_si128(_mm_or_si128(is(b'"'), is(b'\\')), is(b'/')),
         ),
     };
     _mm_movemask_epi8(hits) as u32 & 0xffff

@@ -694,23 +694,60 @@ pub fn plain_escape_into(b: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// `b` as a JSON string, in quotes, escaped as ClickHouse's JSON formats escape it: `\"`, `\\`,
+/// `\/`, `\b \f \n \r \t`, other control bytes as `\u00XX` (upper-case hex), and U+2028 and
+/// U+2029 as `\u2028` and `\u2029` (JavaScript reads them as line ends). Bytes that are not
+/// UTF-8 become U+FFFD, one per bad sequence, so the result is always valid JSON (ClickHouse
+/// writes them as they are, unless `output_format_json_validate_utf8` is on).
 pub fn json_escape_into(b: &[u8], out: &mut Vec<u8>) {
-    let s = String::from_utf8_lossy(b);
     out.push(b'"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            c if (c as u32) < 0x20 => {
-                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
-            }
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+    for chunk in b.utf8_chunks() {
+        let valid = chunk.valid().as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while i < valid.len() {
+            let c = valid[i];
+            let esc: &[u8] = match c {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'/' => b"\\/",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                0..0x20 => &[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    b'0' + (c >> 4),
+                    b"0123456789ABCDEF"[(c & 0xf) as usize],
+                ],
+                0xe2 if matches!(valid.get(i + 1..i + 3), Some([0x80, 0xa8 | 0xa9])) => {
+                    out.extend_from_slice(&valid[start..i]);
+                    out.extend_from_slice(if valid[i + 2] == 0xa8 {
+                        b"\\u2028"
+                    } else {
+                        b"\\u2029"
+                    });
+                    i += 3;
+                    start = i;
+                    continue;
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            out.extend_from_slice(&valid[start..i]);
+            out.extend_from_slice(esc);
+            i += 1;
+            start = i;
+        }
+        out.extend_from_slice(&valid[start..]);
+        if !chunk.invalid().is_empty() {
+            out.extend_from_slice("\u{fffd}".as_bytes());
         }
     }
     out.push(b'"');
@@ -1031,14 +1068,14 @@ mod tests {
         }
     }
 
-    const ENUM: &str = "enum8('b' = 2, 'it\\'s \"q\"\\\\' = -3)";
+    const ENUM: &str = "enum8('b' = 2, 'it\\'s \"q\"/\\\\' = -3)";
 
     #[test]
     fn enum_names_are_one_json_string() {
         assert_eq!(cell(ENUM, bytes(1, &[2]), Style::Json), "\"b\"");
         assert_eq!(
             cell(ENUM, bytes(1, &[(-3i8) as u8]), Style::Json),
-            "\"it's \\\"q\\\"\\\\\""
+            "\"it's \\\"q\\\"\\/\\\\\""
         );
         let nested = format!("array({ENUM})");
         assert_eq!(
@@ -1050,6 +1087,37 @@ mod tests {
         assert_eq!(cell(&tuple, t, Style::Json), "[\"b\",1]");
         // A value without a name (ClickHouse refuses to write one) is its number, still a string.
         assert_eq!(cell(ENUM, bytes(1, &[7]), Style::Json), "\"7\"");
+    }
+
+    fn json(b: &[u8]) -> String {
+        let mut out = Vec::new();
+        json_escape_into(b, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_strings_are_escaped_as_clickhouse_escapes_them() {
+        // The bytes clickhouse-client 18.16 writes in JSONEachRow (writeJSONString).
+        assert_eq!(json(b"tab\tnl\ncr\r"), r#""tab\tnl\ncr\r""#);
+        assert_eq!(json(b"q\"b\\s/"), r#""q\"b\\s\/""#);
+        assert_eq!(json(b"\x08\x0c"), r#""\b\f""#);
+        assert_eq!(json(b"\0\x01\x1f\x7f"), "\"\\u0000\\u0001\\u001F\x7f\"");
+        assert_eq!(
+            json("a\u{2028}b\u{2029}c".as_bytes()),
+            r#""a\u2028b\u2029c""#
+        );
+        assert_eq!(json("é東京 \u{2027}".as_bytes()), "\"é東京 \u{2027}\"");
+        assert_eq!(json(b""), r#""""#);
+    }
+
+    #[test]
+    fn json_strings_are_valid_utf8_whatever_the_bytes() {
+        // ClickHouse writes invalid UTF-8 as it is (not JSON); each bad sequence is U+FFFD here,
+        // as ClickHouse's output_format_json_validate_utf8 does.
+        assert_eq!(json(b"ok\xff\xfe!"), "\"ok\u{fffd}\u{fffd}!\"");
+        assert_eq!(json(b"\xe2\x80"), "\"\u{fffd}\"");
+        assert_eq!(json(b"\xe2\x80\xa8\xe2"), "\"\\u2028\u{fffd}\"");
+        assert_eq!(json(b"\xc3\xa9\x80/"), "\"é\u{fffd}\\/\"");
     }
 
     #[test]
