@@ -8,33 +8,23 @@
 //!
 //! JSON writes 64-bit and wider integers as JSON numbers by default (valid JSON, and what
 //! `jq` and most readers expect); [`RenderOpts::json_quote_64bit`] quotes them as ClickHouse's
-//! JSONEachRow does by default, for readers that parse numbers as doubles. Only top-level
-//! values are quoted (an `array(int64)` stays an array of numbers).
+//! JSONEachRow does by default, for readers that parse numbers as doubles: at any depth (an
+//! `array(int64)` is an array of strings), and intervals too ([`Style::JsonQuote64`]).
 
 use super::rows::{Key, Line, Lines};
 use super::{clamp_rows, RenderOpts, Sink};
-use crate::wire::{Block, Column, Style, TypeDesc};
+use crate::wire::{Block, Style};
 use std::ops::Range;
 
-/// JSON lines: `{"name":value,...}` per row, values in `Style::Json`.
+/// JSON lines: `{"name":value,...}` per row, values in `Style::Json` (or
+/// `Style::JsonQuote64`).
 #[derive(Default)]
 pub struct JsonSink {
     /// `"name":` for each column, escaped once.
     keys: Vec<Key>,
-    /// Per column: its values are written in quotes (64-bit integers with `quote_64bit`).
-    quoted: Vec<bool>,
     quote_64bit: bool,
     rows: u64,
     lines: Lines,
-}
-
-/// An integer type of 64 bits or more, under nullable/low_cardinality.
-fn is_wide_int(t: &TypeDesc) -> bool {
-    match t {
-        TypeDesc::Int { bits, .. } => *bits >= 64,
-        TypeDesc::Nullable(t) | TypeDesc::LowCardinality(t) => is_wide_int(t),
-        _ => false,
-    }
 }
 
 impl JsonSink {
@@ -47,21 +37,6 @@ impl JsonSink {
 
     fn set_columns(&mut self, block: &Block) {
         self.keys = block.columns.iter().map(|c| Key::new(&c.name)).collect();
-        self.quoted = block
-            .columns
-            .iter()
-            .map(|c| self.quote_64bit && is_wide_int(&c.ty))
-            .collect();
-    }
-}
-
-pub(crate) fn write_json_cell(col: &Column, row: usize, quoted: bool, out: &mut Vec<u8>) {
-    if quoted && !col.value(row).is_null() {
-        out.push(b'"');
-        col.write_cell(row, Style::Json, out);
-        out.push(b'"');
-    } else {
-        col.write_cell(row, Style::Json, out);
     }
 }
 
@@ -81,7 +56,7 @@ impl Sink for JsonSink {
         let rows = clamp_rows(rows, block.rows);
         let line = Line::Json {
             keys: &self.keys,
-            quoted: &self.quoted,
+            quote_64bit: self.quote_64bit,
         };
         self.lines.write(block, rows.clone(), line, out);
         self.rows += rows.len() as u64;

@@ -40,9 +40,9 @@ pub(crate) enum Line<'k> {
     Tsv,
     /// Cells as ClickHouse CSV, comma between them.
     Csv,
-    /// `{"name":value,...}`, with the keys of the block's columns and, per column, whether
-    /// its values are quoted (64-bit integers with `--json-quote-64bit`).
-    Json { keys: &'k [Key], quoted: &'k [bool] },
+    /// `{"name":value,...}`, with the keys of the block's columns; `quote_64bit`: 64-bit and
+    /// wider integers in quotes (`--json-quote-64bit`, [`Style::JsonQuote64`]).
+    Json { keys: &'k [Key], quote_64bit: bool },
 }
 
 /// What TSV and CSV differ in: the separator, the style of their cells, and how they write a
@@ -156,9 +156,9 @@ impl Lines {
         match line {
             Line::Tsv => self.fast_with(cols, rows, line, room, out, tsv_row),
             Line::Csv => self.fast_with(cols, rows, line, room, out, csv_row),
-            Line::Json { keys, quoted } => {
+            Line::Json { keys, quote_64bit } => {
                 let row = |cols: &[FastColumn], row, cur: &mut Cursor| {
-                    json_row(cols, keys, quoted, row, cur)
+                    json_row(cols, keys, quote_64bit, row, cur)
                 };
                 self.fast_with(cols, rows, line, room, out, row)
             }
@@ -258,17 +258,17 @@ fn separated_row(
 fn json_row(
     cols: &[FastColumn],
     keys: &[Key],
-    quoted: &[bool],
+    quote_64bit: bool,
     row: usize,
     cur: &mut Cursor,
 ) -> bool {
     cur.byte(b'{');
-    for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
+    for (i, (col, key)) in cols.iter().zip(keys).enumerate() {
         if i > 0 {
             cur.byte(b',');
         }
         key.write(cur);
-        if !col.fast(row, Special::Json, true, q, cur) {
+        if !col.fast(row, Special::Json, true, quote_64bit, cur) {
             return false;
         }
     }
@@ -279,14 +279,14 @@ fn json_row(
 
 /// Write row `row` to `out` the general way.
 fn general_row(cols: &[FastColumn], row: usize, line: Line, out: &mut Vec<u8>) {
-    if let Line::Json { keys, quoted } = line {
+    if let Line::Json { keys, quote_64bit } = line {
         out.push(b'{');
-        for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
+        for (i, (col, key)) in cols.iter().zip(keys).enumerate() {
             if i > 0 {
                 out.push(b',');
             }
             out.extend_from_slice(key.bytes());
-            col.json(row, q, out);
+            col.json(row, quote_64bit, out);
         }
         out.push(b'}');
     } else if let Some(separated) = line.separated() {
@@ -385,10 +385,10 @@ impl<'a> FastColumn<'a> {
         }
     }
 
-    /// The cell as a JSON value (`quoted`: 64-bit integers as strings).
-    fn json(&self, row: usize, quoted: bool, out: &mut Vec<u8>) {
+    /// The cell as a JSON value (`quote_64bit`: 64-bit integers as strings, at any depth).
+    fn json(&self, row: usize, quote_64bit: bool, out: &mut Vec<u8>) {
         match self {
-            FastColumn::U64(bytes) if quoted => {
+            FastColumn::U64(bytes) if quote_64bit => {
                 out.push(b'"');
                 push_u64(out, Self::u64_at(bytes, row));
                 out.push(b'"');
@@ -397,7 +397,14 @@ impl<'a> FastColumn<'a> {
             FastColumn::Str(offsets, bytes) => {
                 json_escape_into(&bytes[offsets[row]..offsets[row + 1]], out)
             }
-            FastColumn::Other(col) => super::lines::write_json_cell(col, row, quoted, out),
+            FastColumn::Other(col) => {
+                let style = if quote_64bit {
+                    Style::JsonQuote64
+                } else {
+                    Style::Json
+                };
+                col.write_cell(row, style, out)
+            }
         }
     }
 }
@@ -459,18 +466,17 @@ mod tests {
         let long_keys: Vec<Key> = (0..3)
             .map(|i| Key::new(&format!("{i}{}", "k".repeat(40))))
             .collect();
-        for quoted in [false, true] {
-            let quoted = [quoted, false, false];
+        for quote_64bit in [false, true] {
             for line in [
                 Line::Tsv,
                 Line::Csv,
                 Line::Json {
                     keys: &keys,
-                    quoted: &quoted,
+                    quote_64bit,
                 },
                 Line::Json {
                     keys: &long_keys,
-                    quoted: &quoted,
+                    quote_64bit,
                 },
             ] {
                 let want = general(&b, line);

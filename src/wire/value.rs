@@ -18,6 +18,25 @@ pub enum Style {
     Csv,
     /// JSON values: strings quoted and escaped, NULL as `null`, arrays as arrays.
     Json,
+    /// [`Style::Json`] with integers of 64 bits and more (and intervals, which are Int64) in
+    /// quotes at any depth, as ClickHouse's `output_format_json_quote_64bit_integers` does.
+    JsonQuote64,
+}
+
+impl Style {
+    /// One of the JSON styles.
+    pub fn is_json(self) -> bool {
+        matches!(self, Style::Json | Style::JsonQuote64)
+    }
+
+    /// The JSON style that a JSON object inside a value in this style is written in.
+    fn json(self) -> Style {
+        if self.is_json() {
+            self
+        } else {
+            Style::Json
+        }
+    }
 }
 
 /// One cell of a column, borrowed from its block.
@@ -226,7 +245,7 @@ fn int_le(b: &[u8], signed: bool) -> i128 {
 
 fn null_token(style: Style, nested: bool) -> &'static [u8] {
     match (style, nested) {
-        (Style::Json, _) => b"null",
+        (Style::Json | Style::JsonQuote64, _) => b"null",
         (Style::Tsv | Style::Csv, false) => b"\\N",
         _ => b"NULL",
     }
@@ -251,7 +270,7 @@ pub(crate) fn write_value(
         TypeDesc::JsonText => {
             let Some(b) = str_at(data, row) else { return };
             // The server's JSON text is shown as the object it is, like any json value.
-            if style == Style::Json && serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok() {
+            if style.is_json() && serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok() {
                 out.extend_from_slice(b);
             } else {
                 write_string(b, style, nested, out);
@@ -261,8 +280,8 @@ pub(crate) fn write_value(
         TypeDesc::JsonObject(paths) => {
             let Data::Tuple(cols) = data else { return };
             let mut obj = Vec::new();
-            write_json_object(paths, cols, row, &mut obj);
-            if style == Style::Json {
+            write_json_object(paths, cols, row, style.json(), &mut obj);
+            if style.is_json() {
                 out.extend_from_slice(&obj);
             } else {
                 write_string(&obj, style, nested, out);
@@ -324,9 +343,10 @@ pub(crate) fn write_value(
                 if i > 0 {
                     out.push(b',');
                 }
-                if style == Style::Json && !k.quoted_inside() {
+                if style.is_json() && !k.quoted_inside() {
+                    // A JSON key is a string whatever its type: quoted here, so not again.
                     out.push(b'"');
-                    write_value(k, kd, r, style, true, out);
+                    write_value(k, kd, r, Style::Json, true, out);
                     out.push(b'"');
                 } else {
                     write_value(k, kd, r, style, true, out);
@@ -339,7 +359,7 @@ pub(crate) fn write_value(
         TypeDesc::Tuple(items) => {
             let Data::Tuple(cols) = data else { return };
             let named = items.iter().all(|(n, _)| n.is_some());
-            write_tuple(items, cols, row, style, named && style == Style::Json, out);
+            write_tuple(items, cols, row, style, named && style.is_json(), out);
         }
         TypeDesc::Nested(items) => {
             let Data::Array { offsets, inner } = data else {
@@ -360,7 +380,7 @@ pub(crate) fn write_value(
                 if i > 0 {
                     out.push(b',');
                 }
-                write_tuple(&items, cols, r, style, style == Style::Json, out);
+                write_tuple(&items, cols, r, style, style.is_json(), out);
             }
             out.push(b']');
         }
@@ -371,8 +391,8 @@ pub(crate) fn write_value(
             };
             let Data::Tuple(cols) = data else { return };
             let mut obj = Vec::new();
-            write_tuple(items, cols, row, Style::Json, true, &mut obj);
-            if style == Style::Json {
+            write_tuple(items, cols, row, style.json(), true, &mut obj);
+            if style.is_json() {
                 out.extend_from_slice(&obj);
             } else {
                 write_string(&obj, style, nested, out);
@@ -391,7 +411,7 @@ pub(crate) fn write_value(
         }
         t if t.quoted_inside() => {
             let quote = match style {
-                Style::Json => Some(b'"'),
+                Style::Json | Style::JsonQuote64 => Some(b'"'),
                 Style::Tsv | Style::Plain if nested => Some(b'\''),
                 _ => None,
             };
@@ -403,7 +423,12 @@ pub(crate) fn write_value(
                 out.push(q);
             }
         }
-        TypeDesc::Float32 | TypeDesc::Float64 if style == Style::Json => {
+        TypeDesc::Int { bits: 64.., .. } | TypeDesc::Interval(_) if style == Style::JsonQuote64 => {
+            out.push(b'"');
+            write_scalar_text(ty, data, row, out);
+            out.push(b'"');
+        }
+        TypeDesc::Float32 | TypeDesc::Float64 if style.is_json() => {
             let f = v.as_f64().unwrap_or(f64::NAN);
             if f.is_finite() {
                 write_scalar_text(ty, data, row, out)
@@ -481,7 +506,13 @@ impl JsonNode {
 
 /// A 3.x json object row: every non-NULL path (typed, dynamic, then shared data) set into
 /// one object, paths split on `.`.
-fn write_json_object(paths: &[(String, TypeDesc)], cols: &[Data], row: usize, out: &mut Vec<u8>) {
+fn write_json_object(
+    paths: &[(String, TypeDesc)],
+    cols: &[Data],
+    row: usize,
+    style: Style,
+    out: &mut Vec<u8>,
+) {
     let mut root = JsonNode::default();
     for ((path, t), d) in paths.iter().zip(cols) {
         if (Value {
@@ -494,7 +525,7 @@ fn write_json_object(paths: &[(String, TypeDesc)], cols: &[Data], row: usize, ou
             continue;
         }
         let mut v = Vec::new();
-        write_value(t, d, row, Style::Json, true, &mut v);
+        write_value(t, d, row, style, true, &mut v);
         root.set(path, v);
     }
     if let Some(Data::Array { offsets, inner }) = cols.get(paths.len()) {
@@ -506,7 +537,7 @@ fn write_json_object(paths: &[(String, TypeDesc)], cols: &[Data], row: usize, ou
                         continue;
                     };
                     let mut v = Vec::new();
-                    write_shared_value(b, Style::Json, true, &mut v);
+                    write_shared_value(b, style, true, &mut v);
                     root.set(&String::from_utf8_lossy(k), v);
                 }
             }
@@ -523,7 +554,14 @@ fn write_shared_value(b: &[u8], style: Style, nested: bool, out: &mut Vec<u8>) {
         return write_string(b, style, nested, out);
     };
     let int = |width: usize, signed: bool| -> Option<Vec<u8>> {
-        (v.len() == width).then(|| int_le(v, signed).to_string().into_bytes())
+        (v.len() == width).then(|| {
+            let n = int_le(v, signed);
+            if width == 8 && style == Style::JsonQuote64 {
+                format!("\"{n}\"").into_bytes()
+            } else {
+                n.to_string().into_bytes()
+            }
+        })
     };
     let text = match tag {
         0x00 => return out.extend_from_slice(null_token(style, nested)),
@@ -590,9 +628,9 @@ fn write_tuple(
     as_object: bool,
     out: &mut Vec<u8>,
 ) {
-    out.push(match (style, as_object) {
-        (Style::Json, true) => b'{',
-        (Style::Json, false) => b'[',
+    out.push(match (style.is_json(), as_object) {
+        (true, true) => b'{',
+        (true, false) => b'[',
         _ => b'(',
     });
     for (i, ((name, t), d)) in items.iter().zip(cols).enumerate() {
@@ -605,16 +643,16 @@ fn write_tuple(
         }
         write_value(t, d, row, style, true, out);
     }
-    out.push(match (style, as_object) {
-        (Style::Json, true) => b'}',
-        (Style::Json, false) => b']',
+    out.push(match (style.is_json(), as_object) {
+        (true, true) => b'}',
+        (true, false) => b']',
         _ => b')',
     });
 }
 
 fn write_string(b: &[u8], style: Style, nested: bool, out: &mut Vec<u8>) {
     match style {
-        Style::Json => json_escape_into(b, out),
+        Style::Json | Style::JsonQuote64 => json_escape_into(b, out),
         Style::Tsv | Style::Plain if nested => {
             out.push(b'\'');
             tsv_escape_into(b, out);
@@ -1087,6 +1125,46 @@ mod tests {
         assert_eq!(cell(&tuple, t, Style::Json), "[\"b\",1]");
         // A value without a name (ClickHouse refuses to write one) is its number, still a string.
         assert_eq!(cell(ENUM, bytes(1, &[7]), Style::Json), "\"7\"");
+    }
+
+    fn le(values: &[i64]) -> Data {
+        Data::Fixed {
+            width: 8,
+            bytes: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        }
+    }
+
+    #[test]
+    fn quote_64bit_quotes_wide_integers_at_every_depth() {
+        // As clickhouse-client 18.16 with output_format_json_quote_64bit_integers=1 (its
+        // default): ["1","2"], ["5",6], an interval (an Int64) as "5".
+        let q = Style::JsonQuote64;
+        assert_eq!(cell("int64", le(&[-5]), q), "\"-5\"");
+        assert_eq!(
+            cell("array(uint64)", array(le(&[1, 2]), 2), q),
+            "[\"1\",\"2\"]"
+        );
+        let t = Data::Tuple(vec![le(&[5]), bytes(4, &6i32.to_le_bytes())]);
+        assert_eq!(cell("tuple(uint64, int32)", t, q), "[\"5\",6]");
+        assert_eq!(cell("interval_second", le(&[5]), q), "\"5\"");
+        assert_eq!(cell("interval_second", le(&[5]), Style::Json), "5");
+        assert_eq!(
+            cell("int128", bytes(16, &(-1i128).to_le_bytes()), q),
+            "\"-1\""
+        );
+        let null = Data::Nullable {
+            nulls: vec![1],
+            inner: Box::new(le(&[0])),
+        };
+        assert_eq!(cell("nullable(int64)", null, q), "null");
+        // Map keys are strings in JSON whatever their type: quoted once.
+        let map = array(Data::Tuple(vec![le(&[7]), le(&[8])]), 1);
+        assert_eq!(cell("map(int64, uint64)", map.clone(), q), "{\"7\":\"8\"}");
+        assert_eq!(cell("map(int64, uint64)", map, Style::Json), "{\"7\":8}");
+        // Narrower integers, floats and decimals stay numbers.
+        assert_eq!(cell("int32", bytes(4, &(-2i32).to_le_bytes()), q), "-2");
+        assert_eq!(cell("float64", bytes(8, &0.5f64.to_le_bytes()), q), "0.5");
+        assert_eq!(cell("decimal(18, 2)", le(&[150]), q), "1.50");
     }
 
     fn json(b: &[u8]) -> String {
