@@ -294,7 +294,20 @@ pub(crate) fn write_value(
         }
         _ => {}
     }
-    // CSV puts anything that isn't a plain number in double quotes, composites included.
+    // A tuple in CSV is a field per element, nested tuples too, as in ClickHouse (its
+    // serializeTextCSV, in 18.16 and Proton alike).
+    if let (Style::Csv, false, TypeDesc::Tuple(items), Data::Tuple(cols)) =
+        (style, nested, ty, data)
+    {
+        for (i, ((_, t), d)) in items.iter().zip(cols).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_value(t, d, row, Style::Csv, false, out);
+        }
+        return;
+    }
+    // CSV puts anything else that isn't a plain number in double quotes, composites included.
     if style == Style::Csv
         && !nested
         && !(ty.is_numeric() || matches!(ty, TypeDesc::Bool | TypeDesc::Interval(_)))
@@ -1165,6 +1178,41 @@ mod tests {
         assert_eq!(cell("int32", bytes(4, &(-2i32).to_le_bytes()), q), "-2");
         assert_eq!(cell("float64", bytes(8, &0.5f64.to_le_bytes()), q), "0.5");
         assert_eq!(cell("decimal(18, 2)", le(&[150]), q), "1.50");
+    }
+
+    fn strs(values: &[&str]) -> Data {
+        let mut offsets = vec![0];
+        let mut bytes = Vec::new();
+        for v in values {
+            bytes.extend_from_slice(v.as_bytes());
+            offsets.push(bytes.len());
+        }
+        Data::Str { offsets, bytes }
+    }
+
+    #[test]
+    fn a_top_level_tuple_is_csv_fields() {
+        // As ClickHouse (18.16 and Proton alike): each element a CSV field of its own, nested
+        // tuples too; a tuple inside an array stays part of the array's quoted text.
+        let null = Data::Nullable {
+            nulls: vec![1],
+            inner: Box::new(strs(&[""])),
+        };
+        let t = Data::Tuple(vec![strs(&["a\"b"]), bytes(1, &[1]), null]);
+        let ty = "tuple(string, uint8, nullable(string))";
+        assert_eq!(cell(ty, t.clone(), Style::Csv), "\"a\"\"b\",1,\\N");
+        assert_eq!(cell(ty, t.clone(), Style::Tsv), "('a\"b',1,NULL)");
+        let nested = Data::Tuple(vec![strs(&["x"]), t.clone()]);
+        let nested_ty = format!("tuple(string, {ty})");
+        assert_eq!(
+            cell(&nested_ty, nested, Style::Csv),
+            "\"x\",\"a\"\"b\",1,\\N"
+        );
+        let arr = array(t, 1);
+        assert_eq!(
+            cell(&format!("array({ty})"), arr, Style::Csv),
+            "\"[('a\"\"b',1,NULL)]\""
+        );
     }
 
     fn json(b: &[u8]) -> String {
