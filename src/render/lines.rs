@@ -2,9 +2,10 @@
 //!
 //! None prints a header line (ClickHouse's `CSV` and `TabSeparated` have none). NULL is `\N`
 //! in CSV/TSV/raw (ClickHouse's default `format_*_null_representation`) and `null` in JSON.
-//! Raw writes `string`/`fixed_string` values as their bytes, unescaped; other values as in
-//! TabSeparated. Raw keeps `\N` for NULL as ClickHouse's TabSeparatedRaw does: it is the only
-//! way a reader of raw lines can tell NULL from an empty string.
+//! Raw writes `string`/`fixed_string` values and enum names as their bytes, unescaped; other
+//! values as in TabSeparated. Raw keeps `\N` for NULL as ClickHouse's TabSeparatedRaw does
+//! (18.16 wrote `ᴺᵁᴸᴸ`): it is the only way a reader of raw lines can tell NULL from an empty
+//! string.
 //!
 //! JSON writes 64-bit and wider integers as JSON numbers by default (valid JSON, and what
 //! `jq` and most readers expect); [`RenderOpts::json_quote_64bit`] quotes them as ClickHouse's
@@ -171,7 +172,8 @@ impl Sink for RawSink {
                 if i > 0 {
                     out.push(b'\t');
                 }
-                match col.value(row).as_bytes() {
+                let v = col.value(row);
+                match v.as_bytes().or_else(|| Some(v.enum_name()?.as_bytes())) {
                     Some(b) => out.extend_from_slice(b),
                     None => col.write_cell(row, Style::Tsv, out),
                 }
@@ -231,6 +233,31 @@ mod tests {
     fn raw_leaves_strings_alone() {
         let one = "1\ta\t\"b\"\n\t0.5\n2\t\\N\t-3\n";
         assert_eq!(run(Format::Raw), one.repeat(2));
+    }
+
+    #[test]
+    fn raw_writes_enum_names_as_they_are() {
+        // As ClickHouse's TabSeparatedRaw: an enum name is text, unescaped like a string.
+        let e = "enum8('it\\'s' = 1, 'a\tb\\\\' = 2)";
+        let b = block(vec![
+            col("e", e, fixed(1, &[&[1], &[2]])),
+            col(
+                "n",
+                &format!("nullable({e})"),
+                Data::Nullable {
+                    nulls: vec![0, 1],
+                    inner: Box::new(fixed(1, &[&[1], &[1]])),
+                },
+            ),
+        ]);
+        let mut s = sink_for(Format::Raw, &RenderOpts::default());
+        let mut out = Vec::new();
+        s.block(&b, &mut out);
+        assert_eq!(text(&out), "it's\tit's\na\tb\\\t\\N\n");
+        let mut s = sink_for(Format::Tsv, &RenderOpts::default());
+        let mut out = Vec::new();
+        s.block(&b, &mut out);
+        assert_eq!(text(&out), "it\\'s\tit\\'s\na\\tb\\\\\t\\N\n");
     }
 
     #[test]

@@ -142,6 +142,20 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The name of an `enum8`/`enum16` value (`None` for NULL, another type, or a number
+    /// the enum has no name for).
+    pub fn enum_name(&self) -> Option<&'a str> {
+        let v = self.resolve()?;
+        let (TypeDesc::Enum8(items) | TypeDesc::Enum16(items)) = v.ty else {
+            return None;
+        };
+        let n = int_le(v.fixed()?, true) as i16;
+        items
+            .iter()
+            .find(|(_, x)| *x == n)
+            .map(|(name, _)| name.as_str())
+    }
+
     /// A `string` as text (invalid UTF-8 replaced).
     pub fn as_str(&self) -> Option<Cow<'a, str>> {
         self.as_bytes().map(String::from_utf8_lossy)
@@ -892,13 +906,10 @@ fn write_scalar_text(ty: &TypeDesc, data: &Data, row: usize, out: &mut Vec<u8>) 
             let a: [u8; 16] = b.try_into().unwrap_or([0; 16]);
             out.extend_from_slice(std::net::Ipv6Addr::from(a).to_string().as_bytes())
         }
-        TypeDesc::Enum8(items) | TypeDesc::Enum16(items) => {
-            let n = int_le(b, true) as i16;
-            match items.iter().find(|(_, v)| *v == n) {
-                Some((name, _)) => out.extend_from_slice(name.as_bytes()),
-                None => out.extend_from_slice(ib.format(n).as_bytes()),
-            }
-        }
+        TypeDesc::Enum8(_) | TypeDesc::Enum16(_) => match v.enum_name() {
+            Some(name) => out.extend_from_slice(name.as_bytes()),
+            None => out.extend_from_slice(ib.format(int_le(b, true) as i16).as_bytes()),
+        },
         _ => {}
     }
 }
