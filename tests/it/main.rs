@@ -7,6 +7,7 @@ mod chart;
 mod demos_fixture;
 mod demos_live;
 mod fixture_selftest;
+mod format_fidelity;
 mod live_proton;
 mod polish;
 mod proton3;
