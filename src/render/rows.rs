@@ -205,7 +205,10 @@ fn row_room(cols: &[FastColumn], line: Line) -> Option<usize> {
     for (i, col) in cols.iter().enumerate() {
         let cell = match col {
             FastColumn::U64(_) => U64_ROOM + 2, // quotes, in JSON
-            FastColumn::Str(..) => WINDOW + 2,  // quotes, in CSV and JSON
+            FastColumn::Str(..) => match line {
+                Line::Json { .. } => 2 * WINDOW + 2, // quotes, and `/` written `\/`
+                _ => WINDOW + 2,                     // quotes, in CSV
+            },
             FastColumn::Other(_) => return None,
         };
         let key = match line {
@@ -367,6 +370,15 @@ impl<'a> FastColumn<'a> {
                     short.write(cur);
                     quote(quote_strings, cur);
                 }
+                // JSON writes `/` as `\/`: short cells with no other escape stay here.
+                Some(short) if matches!(special, Special::Json) => match short.json_slashes() {
+                    Some(slashed) => {
+                        quote(quote_strings, cur);
+                        slashed.write(cur);
+                        quote(quote_strings, cur);
+                    }
+                    None => return false,
+                },
                 _ => return false,
             },
             FastColumn::Other(_) => return false,
@@ -496,6 +508,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn json_slashes_are_escaped_on_the_fast_path_too() {
+        // Short cells whose only escape is `/` (dates, paths): up to twice their length.
+        let cells: Vec<String> = (0..200)
+            .map(|i| match i % 4 {
+                0 => "/".repeat(i % 17),
+                1 => format!("{}/{}", "a".repeat(i % 9), "b".repeat(i % 7)),
+                2 => "2024/01/02".to_string(),
+                _ => format!("/{}\"", "c".repeat(i % 13)),
+            })
+            .collect();
+        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let b = block(vec![u64_col("n", &[7; 200]), str_col("s", &refs)]);
+        let keys: Vec<Key> = b.columns.iter().map(|c| Key::new(&c.name)).collect();
+        let line = Line::Json {
+            keys: &keys,
+            quote_64bit: false,
+        };
+        let mut out = Vec::new();
+        Lines::default().write(&b, 0..b.rows, line, &mut out);
+        assert_eq!(out, general(&b, line));
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("{\"n\":7,\"s\":\"\"}\n{\"n\":7,\"s\":\"a\\/b\"}\n"));
+        let sixteen = format!("\"{}\"", "\\/".repeat(16));
+        assert!(text.contains(&sixteen), "{text}");
     }
 
     #[test]
