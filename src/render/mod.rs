@@ -110,9 +110,8 @@ impl Format {
         if name.trim().eq_ignore_ascii_case("json") {
             // ClickHouse's JSON, not the shell's `json` (JSON lines).
             return Err(format!(
-                "FORMAT {name}: ClickHouse's JSON is one document (meta, data, statistics) that \
-                 a streaming query would never close, and proton-shell does not write it; \
-                 FORMAT JSONEachRow writes a JSON object per row. {REFUSAL}"
+                "FORMAT {name}: ClickHouse's JSON is one document, which a stream would never \
+                 close; FORMAT JSONEachRow writes an object per row. {REFUSAL}"
             ));
         }
         match Format::parse(name) {
