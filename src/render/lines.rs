@@ -2,39 +2,30 @@
 //!
 //! None prints a header line (ClickHouse's `CSV` and `TabSeparated` have none). NULL is `\N`
 //! in CSV/TSV/raw (ClickHouse's default `format_*_null_representation`) and `null` in JSON.
-//! Raw writes `string`/`fixed_string` values as their bytes, unescaped; other values as in
-//! TabSeparated. Raw keeps `\N` for NULL as ClickHouse's TabSeparatedRaw does: it is the only
-//! way a reader of raw lines can tell NULL from an empty string.
+//! Raw writes `string`/`fixed_string` values and enum names as their bytes, unescaped; other
+//! values as in TabSeparated. Raw keeps `\N` for NULL as ClickHouse's TabSeparatedRaw does
+//! (18.16 wrote `ᴺᵁᴸᴸ`): it is the only way a reader of raw lines can tell NULL from an empty
+//! string.
 //!
 //! JSON writes 64-bit and wider integers as JSON numbers by default (valid JSON, and what
 //! `jq` and most readers expect); [`RenderOpts::json_quote_64bit`] quotes them as ClickHouse's
-//! JSONEachRow does by default, for readers that parse numbers as doubles. Only top-level
-//! values are quoted (an `array(int64)` stays an array of numbers).
+//! JSONEachRow does by default, for readers that parse numbers as doubles: at any depth (an
+//! `array(int64)` is an array of strings), and intervals too ([`Style::JsonQuote64`]).
 
 use super::rows::{Key, Line, Lines};
 use super::{clamp_rows, RenderOpts, Sink};
-use crate::wire::{Block, Column, Style, TypeDesc};
+use crate::wire::{Block, Style};
 use std::ops::Range;
 
-/// JSON lines: `{"name":value,...}` per row, values in `Style::Json`.
+/// JSON lines: `{"name":value,...}` per row, values in `Style::Json` (or
+/// `Style::JsonQuote64`).
 #[derive(Default)]
 pub struct JsonSink {
     /// `"name":` for each column, escaped once.
     keys: Vec<Key>,
-    /// Per column: its values are written in quotes (64-bit integers with `quote_64bit`).
-    quoted: Vec<bool>,
     quote_64bit: bool,
     rows: u64,
     lines: Lines,
-}
-
-/// An integer type of 64 bits or more, under nullable/low_cardinality.
-fn is_wide_int(t: &TypeDesc) -> bool {
-    match t {
-        TypeDesc::Int { bits, .. } => *bits >= 64,
-        TypeDesc::Nullable(t) | TypeDesc::LowCardinality(t) => is_wide_int(t),
-        _ => false,
-    }
 }
 
 impl JsonSink {
@@ -47,21 +38,6 @@ impl JsonSink {
 
     fn set_columns(&mut self, block: &Block) {
         self.keys = block.columns.iter().map(|c| Key::new(&c.name)).collect();
-        self.quoted = block
-            .columns
-            .iter()
-            .map(|c| self.quote_64bit && is_wide_int(&c.ty))
-            .collect();
-    }
-}
-
-pub(crate) fn write_json_cell(col: &Column, row: usize, quoted: bool, out: &mut Vec<u8>) {
-    if quoted && !col.value(row).is_null() {
-        out.push(b'"');
-        col.write_cell(row, Style::Json, out);
-        out.push(b'"');
-    } else {
-        col.write_cell(row, Style::Json, out);
     }
 }
 
@@ -81,7 +57,7 @@ impl Sink for JsonSink {
         let rows = clamp_rows(rows, block.rows);
         let line = Line::Json {
             keys: &self.keys,
-            quoted: &self.quoted,
+            quote_64bit: self.quote_64bit,
         };
         self.lines.write(block, rows.clone(), line, out);
         self.rows += rows.len() as u64;
@@ -196,7 +172,8 @@ impl Sink for RawSink {
                 if i > 0 {
                     out.push(b'\t');
                 }
-                match col.value(row).as_bytes() {
+                let v = col.value(row);
+                match v.as_bytes().or_else(|| Some(v.enum_name()?.as_bytes())) {
                     Some(b) => out.extend_from_slice(b),
                     None => col.write_cell(row, Style::Tsv, out),
                 }
@@ -256,6 +233,31 @@ mod tests {
     fn raw_leaves_strings_alone() {
         let one = "1\ta\t\"b\"\n\t0.5\n2\t\\N\t-3\n";
         assert_eq!(run(Format::Raw), one.repeat(2));
+    }
+
+    #[test]
+    fn raw_writes_enum_names_as_they_are() {
+        // As ClickHouse's TabSeparatedRaw: an enum name is text, unescaped like a string.
+        let e = "enum8('it\\'s' = 1, 'a\tb\\\\' = 2)";
+        let b = block(vec![
+            col("e", e, fixed(1, &[&[1], &[2]])),
+            col(
+                "n",
+                &format!("nullable({e})"),
+                Data::Nullable {
+                    nulls: vec![0, 1],
+                    inner: Box::new(fixed(1, &[&[1], &[1]])),
+                },
+            ),
+        ]);
+        let mut s = sink_for(Format::Raw, &RenderOpts::default());
+        let mut out = Vec::new();
+        s.block(&b, &mut out);
+        assert_eq!(text(&out), "it's\tit's\na\tb\\\t\\N\n");
+        let mut s = sink_for(Format::Tsv, &RenderOpts::default());
+        let mut out = Vec::new();
+        s.block(&b, &mut out);
+        assert_eq!(text(&out), "it\\'s\tit\\'s\na\\tb\\\\\t\\N\n");
     }
 
     #[test]

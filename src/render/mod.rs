@@ -107,12 +107,15 @@ impl Format {
         let Some(name) = clause else {
             return Ok(None);
         };
+        if name.trim().eq_ignore_ascii_case("json") {
+            // ClickHouse's JSON, not the shell's `json` (JSON lines).
+            return Err(format!(
+                "FORMAT {name}: ClickHouse's JSON is one document, which a stream would never \
+                 close; FORMAT JSONEachRow writes an object per row. {REFUSAL}"
+            ));
+        }
         match Format::parse(name) {
-            Some(Format::Live | Format::Chart) | None => Err(format!(
-                "FORMAT {name}: proton-shell writes Pretty… (a table), Vertical, JSONEachRow, \
-                 CSV, CSVWithNames, TabSeparated, TabSeparatedWithNames, TabSeparatedRaw or \
-                 Null; drop the clause to use the shell's format (`:format`)"
-            )),
+            Some(Format::Live | Format::Chart) | None => Err(format!("FORMAT {name}: {REFUSAL}")),
             Some(f) => Ok(Some(f)),
         }
     }
@@ -134,6 +137,12 @@ impl Format {
         }
     }
 }
+
+/// What a statement's `FORMAT` clause may name, said when it names something else: the
+/// ClickHouse formats the shell writes as clickhouse-client does (and their aliases).
+const REFUSAL: &str = "proton-shell writes Pretty… (a table), Vertical, JSONEachRow (JSONLines), \
+     CSV, CSVWithNames, TabSeparated (TSV), TabSeparatedWithNames (TSVWithNames), \
+     TabSeparatedRaw (TSVRaw) or Null; drop the clause to use the shell's format (`:format`)";
 
 impl std::fmt::Display for Format {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -376,6 +385,55 @@ mod tests {
         o.width_now = Some(|| Some(33));
         assert_eq!(o.current_width(), 0, "not a terminal: unlimited");
         assert!(RenderOpts::default().auto_vertical);
+    }
+
+    #[test]
+    fn a_format_clause_is_refused_unless_the_shell_writes_it_as_clickhouse_does() {
+        // Every name the refusal lists is accepted, as the format it names.
+        for (name, f) in [
+            ("PrettyCompact", Format::Table),
+            ("Vertical", Format::Vertical),
+            ("JSONEachRow", Format::Json),
+            ("JSONLines", Format::Json),
+            ("CSV", Format::Csv),
+            ("CSVWithNames", Format::CsvWithNames),
+            ("TabSeparated", Format::Tsv),
+            ("TSV", Format::Tsv),
+            ("TabSeparatedWithNames", Format::TsvWithNames),
+            ("TSVWithNames", Format::TsvWithNames),
+            ("TabSeparatedRaw", Format::Raw),
+            ("TSVRaw", Format::Raw),
+            ("Null", Format::Null),
+        ] {
+            assert_eq!(
+                Format::of_statement(false, Some(name)),
+                Ok(Some(f)),
+                "{name}"
+            );
+            assert!(
+                REFUSAL.contains(name) || name.starts_with("Pretty"),
+                "{name}"
+            );
+        }
+        // ClickHouse's JSON is one document (meta, data, statistics), not JSON lines, though
+        // `:format json` is JSON lines.
+        for name in [
+            "JSON",
+            "json",
+            "XML",
+            "Values",
+            "JSONCompact",
+            "live",
+            "chart",
+        ] {
+            let err = Format::of_statement(false, Some(name)).unwrap_err();
+            assert!(err.starts_with(&format!("FORMAT {name}: ")), "{err}");
+            assert!(err.contains(REFUSAL), "{err}");
+        }
+        let err = Format::of_statement(false, Some("JSON")).unwrap_err();
+        assert!(err.contains("FORMAT JSONEachRow"), "{err}");
+        assert_eq!(Format::parse("json"), Some(Format::Json));
+        assert_eq!(Format::of_statement(false, None), Ok(None));
     }
 
     #[test]

@@ -40,9 +40,9 @@ pub(crate) enum Line<'k> {
     Tsv,
     /// Cells as ClickHouse CSV, comma between them.
     Csv,
-    /// `{"name":value,...}`, with the keys of the block's columns and, per column, whether
-    /// its values are quoted (64-bit integers with `--json-quote-64bit`).
-    Json { keys: &'k [Key], quoted: &'k [bool] },
+    /// `{"name":value,...}`, with the keys of the block's columns; `quote_64bit`: 64-bit and
+    /// wider integers in quotes (`--json-quote-64bit`, [`Style::JsonQuote64`]).
+    Json { keys: &'k [Key], quote_64bit: bool },
 }
 
 /// What TSV and CSV differ in: the separator, the style of their cells, and how they write a
@@ -156,9 +156,9 @@ impl Lines {
         match line {
             Line::Tsv => self.fast_with(cols, rows, line, room, out, tsv_row),
             Line::Csv => self.fast_with(cols, rows, line, room, out, csv_row),
-            Line::Json { keys, quoted } => {
+            Line::Json { keys, quote_64bit } => {
                 let row = |cols: &[FastColumn], row, cur: &mut Cursor| {
-                    json_row(cols, keys, quoted, row, cur)
+                    json_row(cols, keys, quote_64bit, row, cur)
                 };
                 self.fast_with(cols, rows, line, room, out, row)
             }
@@ -205,7 +205,10 @@ fn row_room(cols: &[FastColumn], line: Line) -> Option<usize> {
     for (i, col) in cols.iter().enumerate() {
         let cell = match col {
             FastColumn::U64(_) => U64_ROOM + 2, // quotes, in JSON
-            FastColumn::Str(..) => WINDOW + 2,  // quotes, in CSV and JSON
+            FastColumn::Str(..) => match line {
+                Line::Json { .. } => 2 * WINDOW + 2, // quotes, and `/` written `\/`
+                _ => WINDOW + 2,                     // quotes, in CSV
+            },
             FastColumn::Other(_) => return None,
         };
         let key = match line {
@@ -258,17 +261,17 @@ fn separated_row(
 fn json_row(
     cols: &[FastColumn],
     keys: &[Key],
-    quoted: &[bool],
+    quote_64bit: bool,
     row: usize,
     cur: &mut Cursor,
 ) -> bool {
     cur.byte(b'{');
-    for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
+    for (i, (col, key)) in cols.iter().zip(keys).enumerate() {
         if i > 0 {
             cur.byte(b',');
         }
         key.write(cur);
-        if !col.fast(row, Special::Json, true, q, cur) {
+        if !col.fast(row, Special::Json, true, quote_64bit, cur) {
             return false;
         }
     }
@@ -279,14 +282,14 @@ fn json_row(
 
 /// Write row `row` to `out` the general way.
 fn general_row(cols: &[FastColumn], row: usize, line: Line, out: &mut Vec<u8>) {
-    if let Line::Json { keys, quoted } = line {
+    if let Line::Json { keys, quote_64bit } = line {
         out.push(b'{');
-        for (i, ((col, key), &q)) in cols.iter().zip(keys).zip(quoted).enumerate() {
+        for (i, (col, key)) in cols.iter().zip(keys).enumerate() {
             if i > 0 {
                 out.push(b',');
             }
             out.extend_from_slice(key.bytes());
-            col.json(row, q, out);
+            col.json(row, quote_64bit, out);
         }
         out.push(b'}');
     } else if let Some(separated) = line.separated() {
@@ -367,6 +370,15 @@ impl<'a> FastColumn<'a> {
                     short.write(cur);
                     quote(quote_strings, cur);
                 }
+                // JSON writes `/` as `\/`: short cells with no other escape stay here.
+                Some(short) if matches!(special, Special::Json) => match short.json_slashes() {
+                    Some(slashed) => {
+                        quote(quote_strings, cur);
+                        slashed.write(cur);
+                        quote(quote_strings, cur);
+                    }
+                    None => return false,
+                },
                 _ => return false,
             },
             FastColumn::Other(_) => return false,
@@ -385,10 +397,10 @@ impl<'a> FastColumn<'a> {
         }
     }
 
-    /// The cell as a JSON value (`quoted`: 64-bit integers as strings).
-    fn json(&self, row: usize, quoted: bool, out: &mut Vec<u8>) {
+    /// The cell as a JSON value (`quote_64bit`: 64-bit integers as strings, at any depth).
+    fn json(&self, row: usize, quote_64bit: bool, out: &mut Vec<u8>) {
         match self {
-            FastColumn::U64(bytes) if quoted => {
+            FastColumn::U64(bytes) if quote_64bit => {
                 out.push(b'"');
                 push_u64(out, Self::u64_at(bytes, row));
                 out.push(b'"');
@@ -397,7 +409,14 @@ impl<'a> FastColumn<'a> {
             FastColumn::Str(offsets, bytes) => {
                 json_escape_into(&bytes[offsets[row]..offsets[row + 1]], out)
             }
-            FastColumn::Other(col) => super::lines::write_json_cell(col, row, quoted, out),
+            FastColumn::Other(col) => {
+                let style = if quote_64bit {
+                    Style::JsonQuote64
+                } else {
+                    Style::Json
+                };
+                col.write_cell(row, style, out)
+            }
         }
     }
 }
@@ -421,7 +440,7 @@ mod tests {
     /// in each format, strings at the very end of the column's bytes, numbers of every length.
     fn mixed(n: usize) -> Block {
         let specials = [
-            "\t", "\n", "\\", "'", "\"", "\0", "\r", "é", "\u{7f}", "\u{1}",
+            "\t", "\n", "\\", "'", "\"", "\0", "\r", "é", "\u{7f}", "\u{1}", "/", "\u{2028}",
         ];
         let nums: Vec<u64> = (0..n as u64)
             .map(|i| match i % 4 {
@@ -442,10 +461,13 @@ mod tests {
             })
             .collect();
         let refs: Vec<&str> = strs.iter().map(String::as_str).collect();
+        // `t` in another order, so that a cell the fast path must refuse is also found in a
+        // row whose other cells it takes.
+        let other: Vec<&str> = (0..n).map(|i| refs[(i * 7 + 3) % n]).collect();
         block(vec![
             u64_col("n", &nums),
             str_col("s", &refs),
-            str_col("t", &refs[..].iter().rev().copied().collect::<Vec<_>>()),
+            str_col("t", &other),
         ])
     }
 
@@ -456,18 +478,17 @@ mod tests {
         let long_keys: Vec<Key> = (0..3)
             .map(|i| Key::new(&format!("{i}{}", "k".repeat(40))))
             .collect();
-        for quoted in [false, true] {
-            let quoted = [quoted, false, false];
+        for quote_64bit in [false, true] {
             for line in [
                 Line::Tsv,
                 Line::Csv,
                 Line::Json {
                     keys: &keys,
-                    quoted: &quoted,
+                    quote_64bit,
                 },
                 Line::Json {
                     keys: &long_keys,
-                    quoted: &quoted,
+                    quote_64bit,
                 },
             ] {
                 let want = general(&b, line);
@@ -487,6 +508,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn json_slashes_are_escaped_on_the_fast_path_too() {
+        // Short cells whose only escape is `/` (dates, paths): up to twice their length.
+        let cells: Vec<String> = (0..200)
+            .map(|i| match i % 4 {
+                0 => "/".repeat(i % 17),
+                1 => format!("{}/{}", "a".repeat(i % 9), "b".repeat(i % 7)),
+                2 => "2024/01/02".to_string(),
+                _ => format!("/{}\"", "c".repeat(i % 13)),
+            })
+            .collect();
+        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let b = block(vec![u64_col("n", &[7; 200]), str_col("s", &refs)]);
+        let keys: Vec<Key> = b.columns.iter().map(|c| Key::new(&c.name)).collect();
+        let line = Line::Json {
+            keys: &keys,
+            quote_64bit: false,
+        };
+        let mut out = Vec::new();
+        Lines::default().write(&b, 0..b.rows, line, &mut out);
+        assert_eq!(out, general(&b, line));
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("{\"n\":7,\"s\":\"\"}\n{\"n\":7,\"s\":\"a\\/b\"}\n"));
+        let sixteen = format!("\"{}\"", "\\/".repeat(16));
+        assert!(text.contains(&sixteen), "{text}");
     }
 
     #[test]

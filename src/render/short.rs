@@ -41,6 +41,45 @@ impl<'a> Short<'a> {
     pub(crate) fn write(&self, cur: &mut Cursor) {
         cur.window(self.window, self.len);
     }
+
+    /// The cell with each `/` as `\/`, as JSON writes it, if `/` is the only byte of it that
+    /// JSON escapes (a date, a path): its bytes and length.
+    #[inline]
+    pub(crate) fn json_slashes(&self) -> Option<Slashed> {
+        let mut bytes = [0u8; 2 * WINDOW];
+        let mut len = 0;
+        for &c in self.window.iter().take(self.len) {
+            if c == b'/' {
+                bytes[len] = b'\\';
+                len += 1;
+            } else if Special::Json.has(c) {
+                return None;
+            }
+            bytes[len] = c;
+            len += 1;
+        }
+        Some(Slashed { bytes, len })
+    }
+}
+
+/// A short cell with its slashes escaped: at most two windows.
+pub(crate) struct Slashed {
+    bytes: [u8; 2 * WINDOW],
+    len: usize,
+}
+
+impl Slashed {
+    /// Write it at the cursor (32 bytes of room).
+    #[inline]
+    pub(crate) fn write(&self, cur: &mut Cursor) {
+        let (first, second) = self.bytes.split_at(WINDOW);
+        if let (Some(first), Some(second)) = (first.first_chunk(), second.first_chunk()) {
+            cur.window(first, self.len.min(WINDOW));
+            if self.len > WINDOW {
+                cur.window(second, self.len - WINDOW);
+            }
+        }
+    }
 }
 
 /// Bytes a format cannot copy as they are. Each class may include bytes the format would
@@ -51,18 +90,17 @@ pub(crate) enum Special {
     Tsv,
     /// CSV: `"`.
     Csv,
-    /// JSON: control bytes, `"`, `\\`, DEL and every byte of a multi-byte character.
+    /// JSON: control bytes, `"`, `\\`, `/`, DEL and every byte of a multi-byte character.
     Json,
 }
 
 impl Special {
     /// The class, one byte at a time (the reference for the SSE2 version).
-    #[cfg(any(test, not(target_arch = "x86_64")))]
     fn has(self, c: u8) -> bool {
         match self {
             Special::Tsv => c <= b'\r' || c == b'\\' || c == b'\'',
             Special::Csv => c == b'"',
-            Special::Json => c < 0x20 || c == b'"' || c == b'\\' || c >= 0x7f,
+            Special::Json => c < 0x20 || c == b'"' || c == b'\\' || c == b'/' || c >= 0x7f,
         }
     }
 }
@@ -102,7 +140,7 @@ fn sse2_special_bytes(window: &[u8; WINDOW], special: Special) -> u32 {
         Special::Csv => is(b'"'),
         Special::Json => _mm_or_si128(
             _mm_or_si128(at_most(0x1f), at_least(0x7f)),
-            _mm_or_si128(is(b'"'), is(b'\\')),
+            _mm_or_si128(_mm_or_si128(is(b'"'), is(b'\\')), is(b'/')),
         ),
     };
     _mm_movemask_epi8(hits) as u32 & 0xffff

@@ -18,6 +18,25 @@ pub enum Style {
     Csv,
     /// JSON values: strings quoted and escaped, NULL as `null`, arrays as arrays.
     Json,
+    /// [`Style::Json`] with integers of 64 bits and more (and intervals, which are Int64) in
+    /// quotes at any depth, as ClickHouse's `output_format_json_quote_64bit_integers` does.
+    JsonQuote64,
+}
+
+impl Style {
+    /// One of the JSON styles.
+    pub fn is_json(self) -> bool {
+        matches!(self, Style::Json | Style::JsonQuote64)
+    }
+
+    /// The JSON style that a JSON object inside a value in this style is written in.
+    fn json(self) -> Style {
+        if self.is_json() {
+            self
+        } else {
+            Style::Json
+        }
+    }
 }
 
 /// One cell of a column, borrowed from its block.
@@ -123,6 +142,20 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The name of an `enum8`/`enum16` value (`None` for NULL, another type, or a number
+    /// the enum has no name for).
+    pub fn enum_name(&self) -> Option<&'a str> {
+        let v = self.resolve()?;
+        let (TypeDesc::Enum8(items) | TypeDesc::Enum16(items)) = v.ty else {
+            return None;
+        };
+        let n = int_le(v.fixed()?, true) as i16;
+        items
+            .iter()
+            .find(|(_, x)| *x == n)
+            .map(|(name, _)| name.as_str())
+    }
+
     /// A `string` as text (invalid UTF-8 replaced).
     pub fn as_str(&self) -> Option<Cow<'a, str>> {
         self.as_bytes().map(String::from_utf8_lossy)
@@ -226,7 +259,7 @@ fn int_le(b: &[u8], signed: bool) -> i128 {
 
 fn null_token(style: Style, nested: bool) -> &'static [u8] {
     match (style, nested) {
-        (Style::Json, _) => b"null",
+        (Style::Json | Style::JsonQuote64, _) => b"null",
         (Style::Tsv | Style::Csv, false) => b"\\N",
         _ => b"NULL",
     }
@@ -251,7 +284,7 @@ pub(crate) fn write_value(
         TypeDesc::JsonText => {
             let Some(b) = str_at(data, row) else { return };
             // The server's JSON text is shown as the object it is, like any json value.
-            if style == Style::Json && serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok() {
+            if style.is_json() && serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok() {
                 out.extend_from_slice(b);
             } else {
                 write_string(b, style, nested, out);
@@ -261,8 +294,8 @@ pub(crate) fn write_value(
         TypeDesc::JsonObject(paths) => {
             let Data::Tuple(cols) = data else { return };
             let mut obj = Vec::new();
-            write_json_object(paths, cols, row, &mut obj);
-            if style == Style::Json {
+            write_json_object(paths, cols, row, style.json(), &mut obj);
+            if style.is_json() {
                 out.extend_from_slice(&obj);
             } else {
                 write_string(&obj, style, nested, out);
@@ -275,7 +308,20 @@ pub(crate) fn write_value(
         }
         _ => {}
     }
-    // CSV puts anything that isn't a plain number in double quotes, composites included.
+    // A tuple in CSV is a field per element, nested tuples too, as in ClickHouse (its
+    // serializeTextCSV, in 18.16 and Proton alike).
+    if let (Style::Csv, false, TypeDesc::Tuple(items), Data::Tuple(cols)) =
+        (style, nested, ty, data)
+    {
+        for (i, ((_, t), d)) in items.iter().zip(cols).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_value(t, d, row, Style::Csv, false, out);
+        }
+        return;
+    }
+    // CSV puts anything else that isn't a plain number in double quotes, composites included.
     if style == Style::Csv
         && !nested
         && !(ty.is_numeric() || matches!(ty, TypeDesc::Bool | TypeDesc::Interval(_)))
@@ -324,9 +370,10 @@ pub(crate) fn write_value(
                 if i > 0 {
                     out.push(b',');
                 }
-                if style == Style::Json && !k.quoted_inside() {
+                if style.is_json() && !k.quoted_inside() {
+                    // A JSON key is a string whatever its type: quoted here, so not again.
                     out.push(b'"');
-                    write_value(k, kd, r, style, true, out);
+                    write_value(k, kd, r, Style::Json, true, out);
                     out.push(b'"');
                 } else {
                     write_value(k, kd, r, style, true, out);
@@ -339,7 +386,7 @@ pub(crate) fn write_value(
         TypeDesc::Tuple(items) => {
             let Data::Tuple(cols) = data else { return };
             let named = items.iter().all(|(n, _)| n.is_some());
-            write_tuple(items, cols, row, style, named && style == Style::Json, out);
+            write_tuple(items, cols, row, style, named && style.is_json(), out);
         }
         TypeDesc::Nested(items) => {
             let Data::Array { offsets, inner } = data else {
@@ -360,7 +407,7 @@ pub(crate) fn write_value(
                 if i > 0 {
                     out.push(b',');
                 }
-                write_tuple(&items, cols, r, style, style == Style::Json, out);
+                write_tuple(&items, cols, r, style, style.is_json(), out);
             }
             out.push(b']');
         }
@@ -371,8 +418,8 @@ pub(crate) fn write_value(
             };
             let Data::Tuple(cols) = data else { return };
             let mut obj = Vec::new();
-            write_tuple(items, cols, row, Style::Json, true, &mut obj);
-            if style == Style::Json {
+            write_tuple(items, cols, row, style.json(), true, &mut obj);
+            if style.is_json() {
                 out.extend_from_slice(&obj);
             } else {
                 write_string(&obj, style, nested, out);
@@ -383,32 +430,32 @@ pub(crate) fn write_value(
                 write_string(b, style, nested, out)
             }
         }
+        TypeDesc::Enum8(_) | TypeDesc::Enum16(_) => {
+            // Enum names are user text: written as strings are (quoted and escaped once).
+            let mut name = Vec::new();
+            write_scalar_text(ty, data, row, &mut name);
+            write_string(&name, style, nested, out)
+        }
         t if t.quoted_inside() => {
             let quote = match style {
-                Style::Json => Some(b'"'),
+                Style::Json | Style::JsonQuote64 => Some(b'"'),
                 Style::Tsv | Style::Plain if nested => Some(b'\''),
                 _ => None,
             };
             if let Some(q) = quote {
                 out.push(q);
             }
-            if let TypeDesc::Enum8(_) | TypeDesc::Enum16(_) = t {
-                // Enum names are user text: escape them like strings.
-                let mut name = Vec::new();
-                write_scalar_text(t, data, row, &mut name);
-                match style {
-                    Style::Json => json_escape_into(&name, out),
-                    Style::Tsv | Style::Plain => tsv_escape_into(&name, out),
-                    Style::Csv => out.extend_from_slice(&name),
-                }
-            } else {
-                write_scalar_text(t, data, row, out);
-            }
+            write_scalar_text(t, data, row, out);
             if let Some(q) = quote {
                 out.push(q);
             }
         }
-        TypeDesc::Float32 | TypeDesc::Float64 if style == Style::Json => {
+        TypeDesc::Int { bits: 64.., .. } | TypeDesc::Interval(_) if style == Style::JsonQuote64 => {
+            out.push(b'"');
+            write_scalar_text(ty, data, row, out);
+            out.push(b'"');
+        }
+        TypeDesc::Float32 | TypeDesc::Float64 if style.is_json() => {
             let f = v.as_f64().unwrap_or(f64::NAN);
             if f.is_finite() {
                 write_scalar_text(ty, data, row, out)
@@ -499,7 +546,13 @@ impl JsonNode {
 
 /// A 3.x json object row: every non-NULL path (typed, dynamic, then shared data) set into
 /// one object, paths split on `.`.
-fn write_json_object(paths: &[(String, TypeDesc)], cols: &[Data], row: usize, out: &mut Vec<u8>) {
+fn write_json_object(
+    paths: &[(String, TypeDesc)],
+    cols: &[Data],
+    row: usize,
+    style: Style,
+    out: &mut Vec<u8>,
+) {
     let mut root = JsonNode::default();
     for ((path, t), d) in paths.iter().zip(cols) {
         if (Value {
@@ -512,7 +565,7 @@ fn write_json_object(paths: &[(String, TypeDesc)], cols: &[Data], row: usize, ou
             continue;
         }
         let mut v = Vec::new();
-        write_value(t, d, row, Style::Json, true, &mut v);
+        write_value(t, d, row, style, true, &mut v);
         root.set(path, v);
     }
     if let Some(Data::Array { offsets, inner }) = cols.get(paths.len()) {
@@ -524,7 +577,7 @@ fn write_json_object(paths: &[(String, TypeDesc)], cols: &[Data], row: usize, ou
                         continue;
                     };
                     let mut v = Vec::new();
-                    write_shared_value(b, Style::Json, true, &mut v);
+                    write_shared_value(b, style, true, &mut v);
                     root.set(&String::from_utf8_lossy(k), v);
                 }
             }
@@ -541,7 +594,14 @@ fn write_shared_value(b: &[u8], style: Style, nested: bool, out: &mut Vec<u8>) {
         return write_string(b, style, nested, out);
     };
     let int = |width: usize, signed: bool| -> Option<Vec<u8>> {
-        (v.len() == width).then(|| int_le(v, signed).to_string().into_bytes())
+        (v.len() == width).then(|| {
+            let n = int_le(v, signed);
+            if width == 8 && style == Style::JsonQuote64 {
+                format!("\"{n}\"").into_bytes()
+            } else {
+                n.to_string().into_bytes()
+            }
+        })
     };
     let text = match tag {
         0x00 => return out.extend_from_slice(null_token(style, nested)),
@@ -608,9 +668,9 @@ fn write_tuple(
     as_object: bool,
     out: &mut Vec<u8>,
 ) {
-    out.push(match (style, as_object) {
-        (Style::Json, true) => b'{',
-        (Style::Json, false) => b'[',
+    out.push(match (style.is_json(), as_object) {
+        (true, true) => b'{',
+        (true, false) => b'[',
         _ => b'(',
     });
     for (i, ((name, t), d)) in items.iter().zip(cols).enumerate() {
@@ -623,16 +683,16 @@ fn write_tuple(
         }
         write_value(t, d, row, style, true, out);
     }
-    out.push(match (style, as_object) {
-        (Style::Json, true) => b'}',
-        (Style::Json, false) => b']',
+    out.push(match (style.is_json(), as_object) {
+        (true, true) => b'}',
+        (true, false) => b']',
         _ => b')',
     });
 }
 
 fn write_string(b: &[u8], style: Style, nested: bool, out: &mut Vec<u8>) {
     match style {
-        Style::Json => json_escape_into(b, out),
+        Style::Json | Style::JsonQuote64 => json_escape_into(b, out),
         Style::Tsv | Style::Plain if nested => {
             out.push(b'\'');
             tsv_escape_into(b, out);
@@ -712,23 +772,60 @@ pub fn plain_escape_into(b: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// `b` as a JSON string, in quotes, escaped as ClickHouse's JSON formats escape it: `\"`, `\\`,
+/// `\/`, `\b \f \n \r \t`, other control bytes as `\u00XX` (upper-case hex), and U+2028 and
+/// U+2029 as `\u2028` and `\u2029` (JavaScript reads them as line ends). Bytes that are not
+/// UTF-8 become U+FFFD, one per bad sequence, so the result is always valid JSON (ClickHouse
+/// writes them as they are, unless `output_format_json_validate_utf8` is on).
 pub fn json_escape_into(b: &[u8], out: &mut Vec<u8>) {
-    let s = String::from_utf8_lossy(b);
     out.push(b'"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            c if (c as u32) < 0x20 => {
-                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
-            }
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+    for chunk in b.utf8_chunks() {
+        let valid = chunk.valid().as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while i < valid.len() {
+            let c = valid[i];
+            let esc: &[u8] = match c {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'/' => b"\\/",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                0..0x20 => &[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    b'0' + (c >> 4),
+                    b"0123456789ABCDEF"[(c & 0xf) as usize],
+                ],
+                0xe2 if matches!(valid.get(i + 1..i + 3), Some([0x80, 0xa8 | 0xa9])) => {
+                    out.extend_from_slice(&valid[start..i]);
+                    out.extend_from_slice(if valid[i + 2] == 0xa8 {
+                        b"\\u2028"
+                    } else {
+                        b"\\u2029"
+                    });
+                    i += 3;
+                    start = i;
+                    continue;
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            out.extend_from_slice(&valid[start..i]);
+            out.extend_from_slice(esc);
+            i += 1;
+            start = i;
+        }
+        out.extend_from_slice(&valid[start..]);
+        if !chunk.invalid().is_empty() {
+            out.extend_from_slice("\u{fffd}".as_bytes());
         }
     }
     out.push(b'"');
@@ -822,13 +919,10 @@ fn write_scalar_text(ty: &TypeDesc, data: &Data, row: usize, out: &mut Vec<u8>) 
             let a: [u8; 16] = b.try_into().unwrap_or([0; 16]);
             out.extend_from_slice(std::net::Ipv6Addr::from(a).to_string().as_bytes())
         }
-        TypeDesc::Enum8(items) | TypeDesc::Enum16(items) => {
-            let n = int_le(b, true) as i16;
-            match items.iter().find(|(_, v)| *v == n) {
-                Some((name, _)) => out.extend_from_slice(name.as_bytes()),
-                None => out.extend_from_slice(ib.format(n).as_bytes()),
-            }
-        }
+        TypeDesc::Enum8(_) | TypeDesc::Enum16(_) => match v.enum_name() {
+            Some(name) => out.extend_from_slice(name.as_bytes()),
+            None => out.extend_from_slice(ib.format(int_le(b, true) as i16).as_bytes()),
+        },
         _ => {}
     }
 }
@@ -1025,6 +1119,155 @@ mod tests {
         out.clear();
         write_datetime(1_700_000_000, 123, 3, chrono_tz::Asia::Tokyo, &mut out);
         assert_eq!(String::from_utf8(out).unwrap(), "2023-11-15 07:13:20.123");
+    }
+
+    /// Row 0 of a value of type `type_name` held in `data`, in `style`.
+    fn cell(type_name: &str, data: Data, style: Style) -> String {
+        let ty = TypeDesc::parse(type_name).unwrap();
+        let mut out = Vec::new();
+        write_value(&ty, &data, 0, style, false, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn bytes(width: usize, b: &[u8]) -> Data {
+        Data::Fixed {
+            width,
+            bytes: b.to_vec(),
+        }
+    }
+
+    fn array(inner: Data, len: u64) -> Data {
+        Data::Array {
+            offsets: vec![len],
+            inner: Box::new(inner),
+        }
+    }
+
+    const ENUM: &str = "enum8('b' = 2, 'it\\'s \"q\"/\\\\' = -3)";
+
+    #[test]
+    fn enum_names_are_one_json_string() {
+        assert_eq!(cell(ENUM, bytes(1, &[2]), Style::Json), "\"b\"");
+        assert_eq!(
+            cell(ENUM, bytes(1, &[(-3i8) as u8]), Style::Json),
+            "\"it's \\\"q\\\"\\/\\\\\""
+        );
+        let nested = format!("array({ENUM})");
+        assert_eq!(
+            cell(&nested, array(bytes(1, &[2, 2]), 2), Style::Json),
+            "[\"b\",\"b\"]"
+        );
+        let tuple = format!("tuple({ENUM}, uint8)");
+        let t = Data::Tuple(vec![bytes(1, &[2]), bytes(1, &[1])]);
+        assert_eq!(cell(&tuple, t, Style::Json), "[\"b\",1]");
+        // A value without a name (ClickHouse refuses to write one) is its number, still a string.
+        assert_eq!(cell(ENUM, bytes(1, &[7]), Style::Json), "\"7\"");
+    }
+
+    fn le(values: &[i64]) -> Data {
+        Data::Fixed {
+            width: 8,
+            bytes: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        }
+    }
+
+    #[test]
+    fn quote_64bit_quotes_wide_integers_at_every_depth() {
+        // As clickhouse-client 18.16 with output_format_json_quote_64bit_integers=1 (its
+        // default): ["1","2"], ["5",6], an interval (an Int64) as "5".
+        let q = Style::JsonQuote64;
+        assert_eq!(cell("int64", le(&[-5]), q), "\"-5\"");
+        assert_eq!(
+            cell("array(uint64)", array(le(&[1, 2]), 2), q),
+            "[\"1\",\"2\"]"
+        );
+        let t = Data::Tuple(vec![le(&[5]), bytes(4, &6i32.to_le_bytes())]);
+        assert_eq!(cell("tuple(uint64, int32)", t, q), "[\"5\",6]");
+        assert_eq!(cell("interval_second", le(&[5]), q), "\"5\"");
+        assert_eq!(cell("interval_second", le(&[5]), Style::Json), "5");
+        assert_eq!(
+            cell("int128", bytes(16, &(-1i128).to_le_bytes()), q),
+            "\"-1\""
+        );
+        let null = Data::Nullable {
+            nulls: vec![1],
+            inner: Box::new(le(&[0])),
+        };
+        assert_eq!(cell("nullable(int64)", null, q), "null");
+        // Map keys are strings in JSON whatever their type: quoted once.
+        let map = array(Data::Tuple(vec![le(&[7]), le(&[8])]), 1);
+        assert_eq!(cell("map(int64, uint64)", map.clone(), q), "{\"7\":\"8\"}");
+        assert_eq!(cell("map(int64, uint64)", map, Style::Json), "{\"7\":8}");
+        // Narrower integers, floats and decimals stay numbers.
+        assert_eq!(cell("int32", bytes(4, &(-2i32).to_le_bytes()), q), "-2");
+        assert_eq!(cell("float64", bytes(8, &0.5f64.to_le_bytes()), q), "0.5");
+        assert_eq!(cell("decimal(18, 2)", le(&[150]), q), "1.50");
+    }
+
+    fn strs(values: &[&str]) -> Data {
+        let mut offsets = vec![0];
+        let mut bytes = Vec::new();
+        for v in values {
+            bytes.extend_from_slice(v.as_bytes());
+            offsets.push(bytes.len());
+        }
+        Data::Str { offsets, bytes }
+    }
+
+    #[test]
+    fn a_top_level_tuple_is_csv_fields() {
+        // As ClickHouse (18.16 and Proton alike): each element a CSV field of its own, nested
+        // tuples too; a tuple inside an array stays part of the array's quoted text.
+        let null = Data::Nullable {
+            nulls: vec![1],
+            inner: Box::new(strs(&[""])),
+        };
+        let t = Data::Tuple(vec![strs(&["a\"b"]), bytes(1, &[1]), null]);
+        let ty = "tuple(string, uint8, nullable(string))";
+        assert_eq!(cell(ty, t.clone(), Style::Csv), "\"a\"\"b\",1,\\N");
+        assert_eq!(cell(ty, t.clone(), Style::Tsv), "('a\"b',1,NULL)");
+        let nested = Data::Tuple(vec![strs(&["x"]), t.clone()]);
+        let nested_ty = format!("tuple(string, {ty})");
+        assert_eq!(
+            cell(&nested_ty, nested, Style::Csv),
+            "\"x\",\"a\"\"b\",1,\\N"
+        );
+        let arr = array(t, 1);
+        assert_eq!(
+            cell(&format!("array({ty})"), arr, Style::Csv),
+            "\"[('a\"\"b',1,NULL)]\""
+        );
+    }
+
+    fn json(b: &[u8]) -> String {
+        let mut out = Vec::new();
+        json_escape_into(b, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_strings_are_escaped_as_clickhouse_escapes_them() {
+        // The bytes clickhouse-client 18.16 writes in JSONEachRow (writeJSONString).
+        assert_eq!(json(b"tab\tnl\ncr\r"), r#""tab\tnl\ncr\r""#);
+        assert_eq!(json(b"q\"b\\s/"), r#""q\"b\\s\/""#);
+        assert_eq!(json(b"\x08\x0c"), r#""\b\f""#);
+        assert_eq!(json(b"\0\x01\x1f\x7f"), "\"\\u0000\\u0001\\u001F\x7f\"");
+        assert_eq!(
+            json("a\u{2028}b\u{2029}c".as_bytes()),
+            r#""a\u2028b\u2029c""#
+        );
+        assert_eq!(json("é東京 \u{2027}".as_bytes()), "\"é東京 \u{2027}\"");
+        assert_eq!(json(b""), r#""""#);
+    }
+
+    #[test]
+    fn json_strings_are_valid_utf8_whatever_the_bytes() {
+        // ClickHouse writes invalid UTF-8 as it is (not JSON); each bad sequence is U+FFFD here,
+        // as ClickHouse's output_format_json_validate_utf8 does.
+        assert_eq!(json(b"ok\xff\xfe!"), "\"ok\u{fffd}\u{fffd}!\"");
+        assert_eq!(json(b"\xe2\x80"), "\"\u{fffd}\"");
+        assert_eq!(json(b"\xe2\x80\xa8\xe2"), "\"\\u2028\u{fffd}\"");
+        assert_eq!(json(b"\xc3\xa9\x80/"), "\"é\u{fffd}\\/\"");
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod demos_fixture;
 mod demos_live;
 mod fixture_selftest;
 mod flavour;
+mod format_fidelity;
 mod live_proton;
 mod polish;
 mod proton3;
