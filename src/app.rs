@@ -116,7 +116,11 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
             print_time: cfg.print_time,
             demo,
             tee: match cfg.tee.clone() {
-                Some(spec) => Some(crate::tee::Tee::open(spec).map_err(AppError::Usage)?),
+                Some(spec) => Some(
+                    crate::tee::Tee::open(spec)
+                        .map_err(AppError::Usage)?
+                        .quoting_64bit(cfg.json_quote_64bit),
+                ),
                 None => None,
             },
         };

@@ -46,7 +46,7 @@ pub struct Args {
     /// Run the statements in this file and exit (repeatable)
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Vec<PathBuf>,
-    /// Output format: table, vertical, json, csv, tsv, raw, live, chart
+    /// Output format: table, vertical, json, csv, csvwithnames, tsv, tsvwithnames, raw, live, chart, null
     /// [default: table on a terminal, tsv otherwise]
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,

@@ -165,6 +165,8 @@ pub struct Tee {
     part_started: Instant,
     /// Set after the first write error; the tee has stopped.
     failed: Option<String>,
+    /// JSON lines quote 64-bit and wider integers (`--json-quote-64bit`), as on screen.
+    json_quote_64bit: bool,
 }
 
 impl Tee {
@@ -177,6 +179,7 @@ impl Tee {
             part_bytes: 0,
             part_started: Instant::now(),
             failed: None,
+            json_quote_64bit: false,
         };
         if tee.spec.rotate.is_some() {
             // Continue after the parts a previous run left.
@@ -190,6 +193,12 @@ impl Tee {
         tee.open_current()
             .map_err(|e| format!("cannot write {}: {e}", tee.current_path().display()))?;
         Ok(tee)
+    }
+
+    /// Quote 64-bit and wider integers in JSON lines, as `--json-quote-64bit` does on screen.
+    pub fn quoting_64bit(mut self, on: bool) -> Tee {
+        self.json_quote_64bit = on;
+        self
     }
 
     pub fn spec(&self) -> &TeeSpec {
@@ -326,7 +335,13 @@ impl Tee {
     /// A sink that renders like `inner` and appends every rendered row to this file.
     pub fn wrap<'a>(&'a mut self, inner: &'a mut dyn Sink) -> TeeSink<'a> {
         TeeSink {
-            file_sink: sink_for(self.spec.format, &RenderOpts::default()),
+            file_sink: sink_for(
+                self.spec.format,
+                &RenderOpts {
+                    json_quote_64bit: self.json_quote_64bit,
+                    ..RenderOpts::default()
+                },
+            ),
             inner,
             tee: self,
             buf: Vec::new(),

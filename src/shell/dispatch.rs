@@ -93,6 +93,7 @@ impl Repl<'_> {
             },
             Command::Tee(Some(TeeArg::On(spec))) => match Tee::open(spec) {
                 Ok(t) => {
+                    let t = t.quoting_64bit(s.json_quote_64bit);
                     s.note(&t.spec().describe());
                     s.tee = Some(t);
                 }
