@@ -147,6 +147,46 @@ async fn server_errors_keep_code_and_message_and_the_connection_survives() {
     assert_eq!(conn.reconnect_count(), 0);
 }
 
+/// 18.16 leaves the external-tables block unread behind a syntax error and answers its bytes
+/// with stray exceptions: flushed with a Ping, not a reconnect, so the server session (its
+/// database, `SET`s and temporary tables) outlives errors of either kind.
+#[tokio::test]
+async fn errors_keep_the_server_session_database_settings_and_temporary_tables() {
+    let mut conn = connect().await;
+    conn.execute("USE system", &[]).await.unwrap();
+    conn.execute("SET max_block_size = 3", &[]).await.unwrap();
+    conn.execute("CREATE TEMPORARY TABLE kept (x UInt8)", &[])
+        .await
+        .unwrap();
+    for bad in ["SELEC 1", "SELECT nosuch", "SELEC 2", "SELEC 3"] {
+        let err = conn.execute(bad, &[]).await.unwrap_err();
+        // Its own error, never a stray one the last query left behind.
+        assert!(matches!(&err, Error::Server(e) if e.code != 101), "{bad}: {err}");
+    }
+    let state = "SELECT currentDatabase(), \
+                 (SELECT value FROM system.settings WHERE name = 'max_block_size'), \
+                 (SELECT count() FROM kept)";
+    assert_eq!(tsv(&mut conn, state).await, "system\t3\t0\n");
+    assert_eq!(conn.reconnect_count(), 0);
+    assert_eq!(conn.server_session(), 0, "no new server session");
+}
+
+/// With compression on, 18.16 closes the link while reading the block it left unread: the next
+/// query still gets its own answer, on a new link that reports a new server session (for the
+/// shell to restore) and starts in the database of the last `USE`.
+#[tokio::test]
+async fn with_compression_a_syntax_error_costs_a_new_server_session_in_the_same_database() {
+    let mut o = opts();
+    o.compression = true;
+    let mut conn = Connection::connect(o).await.unwrap();
+    conn.execute("USE system", &[]).await.unwrap();
+    conn.set_database("system");
+    let err = conn.execute("SELEC 1", &[]).await.unwrap_err();
+    assert!(matches!(&err, Error::Server(e) if e.code == 62), "{err}");
+    assert_eq!(tsv(&mut conn, "SELECT currentDatabase()").await, "system\n");
+    assert_eq!(conn.server_session(), 1);
+}
+
 #[tokio::test]
 async fn ddl_and_select_work_and_inline_insert_is_refused_clearly() {
     let mut conn = connect().await;
