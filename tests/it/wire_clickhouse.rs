@@ -3,10 +3,10 @@
 use proton_shell::render::write_rows;
 use proton_shell::wire::{CancelOutcome, ConnectOptions, Connection, Error, Event, Style};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::net::TcpListener;
+use std::sync::atomic::Ordering;
 
+use crate::support::proxy::Proxy;
 use crate::support::{clickhouse as ch_addr, clickhouse_opts as opts, WAIT};
 
 async fn connect() -> Connection {
@@ -161,7 +161,10 @@ async fn errors_keep_the_server_session_database_settings_and_temporary_tables()
     for bad in ["SELEC 1", "SELECT nosuch", "SELEC 2", "SELEC 3"] {
         let err = conn.execute(bad, &[]).await.unwrap_err();
         // Its own error, never a stray one the last query left behind.
-        assert!(matches!(&err, Error::Server(e) if e.code != 101), "{bad}: {err}");
+        assert!(
+            matches!(&err, Error::Server(e) if e.code != 101),
+            "{bad}: {err}"
+        );
     }
     let state = "SELECT currentDatabase(), \
                  (SELECT value FROM system.settings WHERE name = 'max_block_size'), \
@@ -310,57 +313,6 @@ async fn compression_on_and_off_give_identical_values() {
     read_rows(&mut stream, 10).await;
     assert_eq!(stream.cancel_and_drain(WAIT).await, CancelOutcome::Drained);
     assert_eq!(tsv(&mut conn, "SELECT 2").await, "2\n");
-}
-
-/// A loopback TCP proxy that can cut every connection, as if the server were killed.
-struct Proxy {
-    port: u16,
-    kill: Arc<AtomicBool>,
-    conns: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl Proxy {
-    fn start(target: (String, u16)) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let kill = Arc::new(AtomicBool::new(false));
-        let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
-        let (k, c) = (kill.clone(), conns.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                if k.load(Ordering::SeqCst) {
-                    continue; // refuse while "down"
-                }
-                let Ok(server) = TcpStream::connect((target.0.as_str(), target.1)) else {
-                    continue;
-                };
-                c.lock()
-                    .unwrap()
-                    .extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let mut buf = [0u8; 65536];
-                        while let Ok(n) = from.read(&mut buf) {
-                            if n == 0 || to.write_all(&buf[..n]).is_err() {
-                                break;
-                            }
-                        }
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
-            }
-        });
-        Proxy { port, kill, conns }
-    }
-
-    fn cut_all(&self) {
-        for s in self.conns.lock().unwrap().drain(..) {
-            let _ = s.shutdown(std::net::Shutdown::Both);
-        }
-    }
 }
 
 #[tokio::test]
