@@ -112,7 +112,7 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
                 json_quote_64bit: cfg.json_quote_64bit,
             },
             status_line: on_tty && term.stderr_tty,
-            settings: cfg.settings.clone(),
+            settings: run::SessionSettings::new(cfg.settings.clone()),
             print_time: cfg.print_time,
             demo,
             tee: match cfg.tee.clone() {

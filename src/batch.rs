@@ -5,14 +5,15 @@
 //! default is the table view, with colour and a status line on stderr. SIGINT cancels the
 //! running query on the server and the process exits 130; a closed stdout (`| head`) cancels
 //! it quietly. Input is split by `commands::split_input`, as typed input is; the demo macros
-//! and `:set`/`:unset` run, the interactive commands are refused.
+//! and `:set`/`:unset` run (`:set` checked by the server as in the shell, `run::SessionSettings`),
+//! the interactive commands are refused.
 
 use crate::commands::{self, Command, Entry};
 use crate::demos::{self, DemoConfig, DemoOut};
 use crate::errors::{self, AppError};
 use crate::render::{sink_for, Format, RenderOpts};
-use crate::run::{self, Ended, ExecOptions, Interrupts};
-use crate::wire::Connection;
+use crate::run::{self, Ended, ExecOptions, Interrupts, SessionSettings};
+use crate::wire::{self, Connection, Flavour};
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,8 @@ pub struct Batch {
     pub render: RenderOpts,
     /// Show the status line on stderr while a statement runs.
     pub status_line: bool,
-    pub settings: Vec<(String, String)>,
+    /// Session settings: the config file's, then `:set`.
+    pub settings: SessionSettings,
     /// Print each statement's summary (`-t`) to stderr.
     pub print_time: bool,
     /// Settings of the demo macros (`-q ':validate'`).
@@ -41,6 +43,10 @@ pub async fn run(
     interrupts: &mut Interrupts,
 ) -> Result<(), AppError> {
     let sources = std::mem::take(&mut batch.sources);
+    // A server that takes no settings per query gets the config file's as `SET`s now.
+    if let Some((_, error)) = batch.settings.apply(conn).await.into_iter().next() {
+        return Err(report_failure(error, None, conn.server_info().flavour()));
+    }
     for entry in sources.iter().flat_map(|s| commands::split_input(s)) {
         match entry {
             Entry::Command(line) => run_command(conn, batch, &line, interrupts).await?,
@@ -72,7 +78,7 @@ async fn run_statement(
     let started = Instant::now();
     let mut sink = sink_for(format, &batch.render);
     let opts = ExecOptions {
-        settings: &batch.settings,
+        settings: batch.settings.per_query(),
         status_line: batch.status_line,
         color: batch.render.color,
         grace: Duration::ZERO,
@@ -111,21 +117,30 @@ async fn run_statement(
         }
         Ended::Interrupted { .. } | Ended::Aborted => Err(AppError::Interrupted),
         Ended::OutputClosed { .. } | Ended::Stopped { .. } => Ok(()),
-        Ended::Failed { error, .. } => {
-            if let crate::wire::Error::Server(ex) = &error {
-                eprintln!("{}", errors::format_exception(ex, Some(sql), false));
-                for h in errors::exception_hints(ex, conn.server_info().flavour()) {
-                    eprintln!("hint: {h}");
-                }
-                return Err(AppError::Reported(errors::code::QUERY));
-            }
-            Err(error.into())
-        }
+        Ended::Failed { error, .. } => Err(report_failure(
+            error,
+            Some(sql),
+            conn.server_info().flavour(),
+        )),
     }
 }
 
+/// A failed statement (`sql`) or `:set` (`None`): the server's error is printed here, with its
+/// hints, and ends the run with the query exit code; other errors are the caller's to print.
+fn report_failure(error: wire::Error, sql: Option<&str>, flavour: Flavour) -> AppError {
+    if let wire::Error::Server(ex) = &error {
+        eprintln!("{}", errors::format_exception(ex, sql, false));
+        for h in errors::exception_hints(ex, flavour) {
+            eprintln!("hint: {h}");
+        }
+        return AppError::Reported(errors::code::QUERY);
+    }
+    error.into()
+}
+
 /// A command line in batch input: the demo macros run (until SIGINT ends them with their
-/// summary), `:set`/`:unset` change the settings sent; the interactive commands are refused.
+/// summary), `:set` (once the server accepts the value) and `:unset` change the session's
+/// settings; the interactive commands are refused.
 async fn run_command(
     conn: &mut Connection,
     batch: &mut Batch,
@@ -170,12 +185,15 @@ async fn run_command(
             }
         }
         Command::Set { name, value } => {
-            batch.settings.retain(|(k, _)| *k != name);
-            batch.settings.push((name, value));
-            Ok(())
+            let flavour = conn.server_info().flavour();
+            batch
+                .settings
+                .set(conn, &name, &value)
+                .await
+                .map_err(|e| report_failure(e, None, flavour))
         }
         Command::Unset(name) => {
-            batch.settings.retain(|(k, _)| *k != name);
+            batch.settings.unset(&name);
             Ok(())
         }
         _ => Ok(()),

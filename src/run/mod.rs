@@ -7,10 +7,12 @@
 //! background (the shell, so the prompt comes back at once).
 
 mod interrupts;
+mod settings;
 mod status;
 mod term;
 
 pub use interrupts::{Interrupts, Trigger};
+pub use settings::SessionSettings;
 pub use status::{rows_text, summary, summary_ok, Shape};
 pub use term::{read_password, width, EchoOff, Terminal};
 

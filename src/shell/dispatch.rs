@@ -131,9 +131,7 @@ impl Repl<'_> {
                 }
             }
             Command::Unset(name) => {
-                let before = s.settings.len();
-                s.settings.retain(|(k, _)| *k != name);
-                if s.settings.len() == before {
+                if !s.settings.unset(&name) {
                     s.error(&format!(
                         "`{name}` is not a session setting (see :settings)"
                     ));

@@ -4,6 +4,7 @@ mod dispatch;
 mod editor;
 mod prompt;
 mod repl;
+mod server_session;
 mod session;
 
 pub use repl::Repl;

@@ -37,7 +37,7 @@ pub struct Repl<'rt> {
 impl<'rt> Repl<'rt> {
     /// Set up the editor (history, completion catalog) around a connected session.
     pub fn new(rt: &'rt Runtime, mut session: Session, cfg: &Config) -> Repl<'rt> {
-        session.settings = cfg.settings.clone();
+        session.settings = crate::run::SessionSettings::new(cfg.settings.clone());
         for k in session.demo.apply_settings(&cfg.demo_settings) {
             session.error(&format!("config file: unknown demo setting `{k}`"));
         }

@@ -7,13 +7,13 @@
 //! `None` means "dropped": the next statement connects again.
 
 use super::editor::SnippetList;
+use super::server_session::ServerSession;
 use crate::demos::DemoConfig;
 use crate::errors;
 use crate::render::{sink_for, ChartSink, ChartSpec, Format, RenderOpts, Sink};
-use crate::run::{self, EchoOff, Ended, ExecOptions, Interrupts, Terminal};
-use crate::sql::{self, Analysis, Statement, StatementKind};
+use crate::run::{self, EchoOff, Ended, ExecOptions, Interrupts, SessionSettings, Terminal};
+use crate::sql::{self, Analysis, SessionEffect, Statement};
 use crate::style::{self, paint};
-use crate::wire::protocol::REV_SETTINGS_AS_STRINGS;
 use crate::wire::{self, ConnectOptions, Connection, Flavour, ServerInfo};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,7 +54,9 @@ pub struct Session {
     interrupts: Interrupts,
     last_used: Instant,
     /// Session settings sent with every query (`:set`).
-    pub(super) settings: Vec<(String, String)>,
+    pub(super) settings: SessionSettings,
+    /// What the statements left in the server session, put back after a reconnect.
+    server_session: ServerSession,
     /// The format the user chose (`:format`, `--format`); `None` = pick per statement.
     pub(super) format: Option<Format>,
     /// The columns and height of the chart format (`:chart`).
@@ -93,7 +95,8 @@ impl Session {
             drain: None,
             interrupts,
             last_used: Instant::now(),
-            settings: Vec::new(),
+            settings: SessionSettings::default(),
+            server_session: ServerSession::default(),
             format: None,
             chart: ChartSpec::default(),
             timing: true,
@@ -236,11 +239,12 @@ impl Session {
     }
 
     /// Make sure the guarded slot holds a live connection, reconnecting (and saying so) if
-    /// it was dropped, broke, or went stale while idle. Ctrl-C abandons the attempt: `Ok(false)`.
+    /// it was dropped, broke, or went stale while idle, and that the server session is the
+    /// user's: a new one gets its settings back. Ctrl-C abandons the attempt: `Ok(false)`.
     async fn connect_if_needed(&mut self, slot: &mut ConnGuard) -> Result<bool, wire::Error> {
         let why = match slot.as_mut() {
             None => Some("Reconnected"),
-            // A planned resync after an error on an old server is quiet (the next query does it).
+            // A planned resync is quiet: `ensure_connected` below does it.
             Some(c) if c.needs_resync() => None,
             Some(c) if !c.is_connected() => Some("Connection lost; reconnected"),
             Some(c) if self.last_used.elapsed() >= PING_AFTER_IDLE => {
@@ -251,33 +255,42 @@ impl Session {
             }
             Some(_) => None,
         };
-        let Some(why) = why else {
-            return Ok(true);
-        };
-        **slot = None;
-        let Some(fresh) = run::connect(self.opts.clone(), &mut self.interrupts).await? else {
-            self.notice("Connect cancelled.");
+        if let Some(why) = why {
+            **slot = None;
+            let Some(fresh) = run::connect(self.opts.clone(), &mut self.interrupts).await? else {
+                self.notice("Connect cancelled.");
+                return Ok(false);
+            };
+            self.server = Some(fresh.server_info().clone());
+            **slot = Some(fresh);
+            self.server_session.replaced();
+            self.notice(&format!("{why} to {}.", self.opts.addr()));
+        }
+        let Some(c) = slot.as_mut() else {
             return Ok(false);
         };
-        self.server = Some(fresh.server_info().clone());
-        **slot = Some(fresh);
-        self.notice(&format!("{why} to {}.", self.opts.addr()));
-        if let Some(c) = slot.as_mut() {
-            self.apply_settings_on_old_server(c).await;
+        // Flushes what an old server left behind an error; a planned resync happens here.
+        if c.ensure_connected().await? {
+            self.notice(&format!(
+                "Connection lost; reconnected to {}.",
+                self.opts.addr()
+            ));
+        }
+        if self.server_session.is_new(c) {
+            self.restore_server_session(c).await;
         }
         Ok(true)
     }
 
-    /// Servers before revision 54429 (ClickHouse ≤ 19.x) ignore per-query settings: send
-    /// `SET` statements for the session instead.
-    async fn apply_settings_on_old_server(&self, c: &mut Connection) {
-        if c.revision() >= REV_SETTINGS_AS_STRINGS {
-            return;
-        }
-        for (k, v) in &self.settings {
-            if let Err(e) = c.execute(&sql::set_statement(k, v), &[]).await {
-                self.show_wire_error(&e, None);
-            }
+    /// `c` is in a new server session: put the user's settings back, and say once what could
+    /// not be (temporary tables). The database needs nothing: links start in it.
+    async fn restore_server_session(&mut self, c: &mut Connection) {
+        let lost = self.server_session.restore(c, &self.settings).await;
+        if !lost.is_empty() {
+            self.notice(&style::printable(&format!(
+                "The server session was reset: {}. The database and the other settings were restored.",
+                lost.join("; ")
+            )));
         }
     }
 
@@ -312,7 +325,8 @@ impl Session {
             Ok(mut c) => {
                 self.opts = opts;
                 self.server = Some(c.server_info().clone());
-                self.apply_settings_on_old_server(&mut c).await;
+                self.server_session.replaced();
+                self.restore_server_session(&mut c).await;
                 *slot = Some(c);
                 self.last_used = Instant::now();
                 let info = self.server.as_ref().expect("just set");
@@ -333,15 +347,10 @@ impl Session {
         }
     }
 
-    /// Add or replace a session setting once the server accepts it: `SELECT 1` with the new
-    /// settings (old servers: a `SET`). A refused setting is not kept; the server's error is
-    /// shown and `false` returned.
+    /// Add or replace a session setting once the server accepts it (see
+    /// [`SessionSettings::set`]). A refused setting is not kept; the server's error is shown
+    /// and `false` returned.
     pub async fn set_setting(&mut self, name: String, value: String) -> bool {
-        let mut trial = self.settings.clone();
-        match trial.iter_mut().find(|(k, _)| *k == name) {
-            Some(slot) => slot.1 = value.clone(),
-            None => trial.push((name.clone(), value.clone())),
-        }
         self.interrupts.clear().await;
         let Some(mut slot) = self.acquire().await else {
             return false;
@@ -357,26 +366,16 @@ impl Session {
         let Some(c) = slot.as_mut() else {
             return false;
         };
-        let check = async {
-            if c.revision() < REV_SETTINGS_AS_STRINGS {
-                c.execute(&sql::set_statement(&name, &value), &[]).await
-            } else {
-                c.execute("SELECT 1", &trial).await
-            }
-        };
         // A server that keeps the check running (progress packets, a trickle of data) must
         // not hold the shell: Ctrl-C or the deadline gives up, and the query is drained.
         let checked = tokio::select! {
             biased;
             _ = self.interrupts.recv() => None,
-            r = tokio::time::timeout(SET_CHECK_TIMEOUT, check) => Some(r),
+            r = tokio::time::timeout(SET_CHECK_TIMEOUT, self.settings.set(c, &name, &value)) => Some(r),
         };
         self.last_used = Instant::now();
         match checked {
-            Some(Ok(Ok(_))) => {
-                self.settings = trial;
-                true
-            }
+            Some(Ok(Ok(()))) => true,
             Some(Ok(Err(e))) => {
                 self.show_wire_error(&e, None);
                 false
@@ -481,13 +480,6 @@ impl Session {
                 if a.is_ddl {
                     self.catalog_dirty = true;
                 }
-                if a.kind == StatementKind::Use {
-                    if let Some(db) = use_target(sql) {
-                        // Reconnects land in the same database, and completion follows it.
-                        self.opts.database = db;
-                        self.catalog_dirty = true;
-                    }
-                }
                 if self.timing {
                     self.note(&if result_set {
                         run::summary(rows, &progress, started.elapsed())
@@ -536,7 +528,7 @@ impl Session {
             };
         };
         let opts = ExecOptions {
-            settings: &self.settings,
+            settings: self.settings.per_query(),
             status_line: self.term.stderr_tty && self.status,
             color: self.term.err_color(),
             grace: Duration::ZERO,
@@ -552,6 +544,11 @@ impl Session {
         )
         .await;
         self.last_used = Instant::now();
+        if let Ended::Done { .. } = ended {
+            if let Some(effect) = sql::session_effect(sql) {
+                self.note_effect(conn, &effect);
+            }
+        }
         if ended.interrupted() {
             if let Some(echo) = &echo_off {
                 echo.discard_typeahead();
@@ -562,6 +559,17 @@ impl Session {
             self.spawn_drain(slot);
         }
         ended
+    }
+
+    /// Keep what a statement that succeeded on `conn` changed in the server session.
+    fn note_effect(&mut self, conn: &mut Connection, effect: &SessionEffect) {
+        if let SessionEffect::Use(db) = effect {
+            // New links (reconnects) start in it, and completion follows it.
+            self.opts.database = db.clone();
+            conn.set_database(db);
+            self.catalog_dirty = true;
+        }
+        self.server_session.note(effect);
     }
 
     /// The session's connection, connected and idle, for code that drives the wire client
@@ -643,24 +651,6 @@ impl Sink for HintFirst {
     }
 }
 
-/// The database named by `USE db` (quotes and backticks removed).
-fn use_target(sql: &str) -> Option<String> {
-    let t = sql.trim();
-    let head = t.get(..3)?;
-    if !head.eq_ignore_ascii_case("use") {
-        return None;
-    }
-    if !t[3..].starts_with(char::is_whitespace) {
-        return None;
-    }
-    let rest = t[3..].trim().trim_end_matches(';').trim();
-    let db = match rest.chars().next()? {
-        q @ ('`' | '"') => rest[1..].split(q).next()?,
-        _ => rest.split_whitespace().next()?,
-    };
-    (!db.is_empty()).then(|| db.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -738,15 +728,5 @@ mod tests {
             session.interrupts.fired(),
             "Ctrl-C, not the deadline, ended it"
         );
-    }
-
-    #[test]
-    fn use_targets() {
-        assert_eq!(use_target("USE system").as_deref(), Some("system"));
-        assert_eq!(use_target("use `my db`").as_deref(), Some("my db"));
-        assert_eq!(use_target("user"), None);
-        assert_eq!(use_target("use \"x\";").as_deref(), Some("x"));
-        assert_eq!(use_target("SELECT 1"), None);
-        assert_eq!(use_target("USE"), None);
     }
 }

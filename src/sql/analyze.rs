@@ -284,7 +284,8 @@ impl Sig<'_> {
     }
 }
 
-fn unquote(s: &str) -> String {
+/// A name without its backticks or double quotes (and their escapes).
+pub(super) fn unquote(s: &str) -> String {
     let b = s.as_bytes();
     if b.len() >= 2 && (b[0] == b'`' || b[0] == b'"') && b[b.len() - 1] == b[0] {
         let q = b[0] as char;

@@ -5,12 +5,14 @@
 //! The analysis is a heuristic over those tokens; the server stays the judge of what is valid.
 
 mod analyze;
+mod effect;
 mod lexer;
 mod quote;
 mod secret;
 mod split;
 
-pub use analyze::{analyze, analyze_for, table_aliases, Analysis, StatementKind, Window};
+pub use analyze::{analyze, analyze_for, table_aliases, Analysis, Window};
+pub use effect::{session_effect, SessionEffect};
 pub use lexer::{tokenize, tokenize_with_state, Token, TokenKind, KEYWORDS};
 pub use quote::{quote_ident, quote_name, set_statement, sql_string};
 pub use secret::has_secret;
@@ -18,7 +20,7 @@ pub use split::{has_content, is_complete, split_statements, Statement};
 
 #[cfg(test)]
 mod tests {
-    use super::analyze::is_aggregate_function;
+    use super::analyze::{is_aggregate_function, StatementKind};
     use super::lexer::is_keyword;
     use super::*;
     use TokenKind::*;

@@ -263,13 +263,26 @@ pub struct Connection {
     link: Option<Link>,
     state: State,
     reconnects: u64,
-    /// Old servers (18.x) leave our external-tables block unread after an exception, which
-    /// would desynchronise the next query, and a result with a column type we cannot read
-    /// cannot be skipped: reconnect quietly before the next query.
+    /// Server sessions this connection started after its first: one per new link, quiet
+    /// resyncs included.
+    new_sessions: u64,
+    /// A result with a column type we cannot read cannot be skipped: the link was dropped;
+    /// reconnect quietly before the next query.
     resync: bool,
+    /// ClickHouse before 54420 reads the empty external-tables block we send after a query
+    /// only once it got as far as running it: behind an early exception (a syntax error) the
+    /// block is left unread, and the server then reads its bytes as packets it did not expect,
+    /// answering each with an exception. A Ping before the next request flushes those and
+    /// keeps the server session (with compression on, the server closes the link instead:
+    /// the next request reconnects, in a new server session).
+    stray_exception: bool,
     /// What one block may cost to decode; kept across reconnects.
     limits: DecodeLimits,
 }
+
+/// How long the Pong may take while flushing stray exceptions (see `stray_exception`): the
+/// server answers at once, unless the bytes it was reading swallowed our Ping.
+const STRAY_FLUSH_DEADLINE: Duration = Duration::from_secs(2);
 
 /// Packets buffered between the reader thread and the caller; bounds memory on fast streams.
 /// Two keep decoding and rendering overlapped (one block decoded ahead) as well as four
@@ -637,7 +650,9 @@ impl Connection {
             link: Some(link),
             state: State::Idle,
             reconnects: 0,
+            new_sessions: 0,
             resync: false,
+            stray_exception: false,
             limits,
             server_query_id: None,
         })
@@ -707,6 +722,18 @@ impl Connection {
         self.reconnects
     }
 
+    /// Which server session the link is in: 0 for the first, one more for every later link
+    /// (reconnects and quiet resyncs alike). A new server session starts in the options'
+    /// database, with none of the `SET`s and temporary tables of the one before.
+    pub fn server_session(&self) -> u64 {
+        self.new_sessions
+    }
+
+    /// The database later links start in (after `USE`); the current link is not touched.
+    pub fn set_database(&mut self, database: &str) {
+        self.opts.database = database.to_string();
+    }
+
     pub fn set_compression(&mut self, on: bool) {
         self.opts.compression = on;
     }
@@ -715,7 +742,7 @@ impl Connection {
         self.state = State::Idle;
         self.stop_waiting();
         if self.revision() < super::protocol::REV_CLIENT_WRITE_INFO {
-            self.resync = true;
+            self.stray_exception = true;
         }
     }
 
@@ -724,9 +751,14 @@ impl Connection {
         self.state = State::Broken;
     }
 
-    /// Re-establish the link if it broke. Returns true if it reconnected.
-    /// A quiet resync (see `resync`) does not count as a reconnect.
+    /// Make the link ready for the next request: flush a stray exception (see
+    /// `stray_exception`), and re-establish the link if it broke. Returns true if it
+    /// reconnected. A quiet resync (see `resync`) does not count as a reconnect.
     pub async fn ensure_connected(&mut self) -> Result<bool> {
+        if self.stray_exception && self.state == State::Idle && self.is_connected() {
+            // A failed flush leaves the link broken (or resyncing): reconnected below.
+            let _ = self.ping().await;
+        }
         let resync = self.resync && self.state == State::Idle;
         if !resync && self.is_connected() {
             return Ok(false);
@@ -740,6 +772,8 @@ impl Connection {
         self.link = fresh.link.take();
         self.state = State::Idle;
         self.resync = false;
+        self.stray_exception = false;
+        self.new_sessions += 1;
         if !resync {
             self.reconnects += 1;
         }
@@ -901,6 +935,7 @@ impl Connection {
     }
 
     /// Ping between queries (never during one: Proton drops the connection for that).
+    /// Also flushes the stray exceptions an old server may still owe (see `stray_exception`).
     pub async fn ping(&mut self) -> Result<()> {
         if self.state != State::Idle {
             return Err(Error::Busy);
@@ -908,12 +943,34 @@ impl Connection {
         let mut b = Vec::new();
         put_varint(&mut b, cp::PING);
         self.send(&b)?;
+        if !self.stray_exception {
+            return self.await_pong(false).await;
+        }
+        match tokio::time::timeout(STRAY_FLUSH_DEADLINE, self.await_pong(true)).await {
+            Ok(done) => done,
+            Err(_) => {
+                self.break_link();
+                Err(Error::ConnectionLost {
+                    addr: self.opts.addr(),
+                    reason: "no Pong while flushing the errors left behind the last one".into(),
+                })
+            }
+        }
+    }
+
+    /// Read up to the Pong. `stray`: skip the exceptions before it (see `stray_exception`).
+    async fn await_pong(&mut self, stray: bool) -> Result<()> {
         loop {
             match self.recv().await? {
                 Packet::Pong => {
+                    self.stray_exception = false;
                     self.stop_waiting();
                     return Ok(());
                 }
+                // The server read the block left unread behind the last error as packets it
+                // did not expect (a Data, then its bytes as Hellos and a bad Query); it answered
+                // each with an exception, and the Pong comes after them.
+                Packet::Exception(_) if stray => {}
                 Packet::Progress(_) | Packet::ProfileEvents(_) | Packet::QueryId(_) => {}
                 other => {
                     self.break_link();

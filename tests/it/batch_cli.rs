@@ -464,6 +464,117 @@ fn settings_from_the_config_file_are_sent_with_every_query() {
     );
 }
 
+/// What ClickHouse says `max_block_size` is in the session.
+const SHOW_BLOCK_SIZE: &str = "SELECT value FROM system.settings WHERE name = 'max_block_size'";
+
+/// `:set` in batch input reaches the server as in the shell (on ClickHouse 18.16, which takes
+/// no per-query settings, as a `SET`), whether it comes from stdin, `-q` or `-f`.
+#[test]
+fn set_in_batch_input_takes_effect_from_stdin_q_and_f() {
+    let (host, port) = clickhouse();
+    let dir = TempDir::new("batch-set");
+    let script = format!(":set max_block_size=7\n{SHOW_BLOCK_SIZE};\n");
+
+    let mut child = batch(dir.path())
+        .args(["--host", &host, "--port", &port])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = wait_output(child, WAIT);
+    assert!(out.status.success(), "stdin: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "7\n", "stdin");
+
+    let out = run(batch(dir.path())
+        .args(["--host", &host, "--port", &port])
+        .args(["-q", ":set max_block_size=7", "-q", SHOW_BLOCK_SIZE]));
+    assert!(out.status.success(), "-q: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "7\n", "-q");
+
+    let file = dir.join("set.sql");
+    std::fs::write(&file, &script).unwrap();
+    let out = run(batch(dir.path())
+        .args(["--host", &host, "--port", &port, "-f"])
+        .arg(&file));
+    assert!(out.status.success(), "-f: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "7\n", "-f");
+}
+
+/// A limit set with `:set` holds in batch as interactively: the query breaking it fails, exit 1.
+#[test]
+fn a_limit_set_in_batch_input_holds() {
+    let (host, port) = clickhouse();
+    let dir = TempDir::new("batch-set-limit");
+    let out = run(batch(dir.path())
+        .args(["--host", &host, "--port", &port])
+        .args(["-q", ":set max_result_rows=1"])
+        .args(["-q", "SELECT number FROM system.numbers LIMIT 5"]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Code: 396."),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A value the server refuses stops the run with its error and exit 1, as any failed statement.
+#[test]
+fn a_refused_set_in_batch_input_exits_1_with_the_servers_error() {
+    let (host, port) = clickhouse();
+    let dir = TempDir::new("batch-set-bad");
+    let out = run(batch(dir.path())
+        .args(["--host", &host, "--port", &port])
+        .args([
+            "-q",
+            ":set max_block_size=abc",
+            "-q",
+            "SELECT 'not reached'",
+        ]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Code: 70."),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout), "");
+
+    // On Proton the setting goes with every query once the trial `SELECT 1` carrying it
+    // succeeded; this fixture refuses the trial as Proton refuses an unknown setting.
+    let fx = ProtonFixture::builder()
+        .handler(|q| {
+            let refused = q.sql.trim() == "SELECT 1"
+                && q.settings.iter().any(|(k, _)| k == "nonsense_setting");
+            refused.then(|| Response::exception(115, "Unknown setting nonsense_setting"))
+        })
+        .start();
+    let fx_port = fx.port().to_string();
+    let out = run(batch(dir.path())
+        .args(["--host", "127.0.0.1", "--port", &fx_port])
+        .args(["-q", ":set nonsense_setting=1", "-q", "SELECT 2"]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Unknown setting nonsense_setting"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout), "");
+    let out = run(batch(dir.path())
+        .args(["--host", "127.0.0.1", "--port", &fx_port])
+        .args(["-q", ":set max_threads=2", "-q", "SELECT 2"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let q = fx.last_query().unwrap();
+    assert!(
+        q.settings.contains(&("max_threads".into(), "2".into())),
+        "{:?}",
+        q.settings
+    );
+}
+
 /// SIGINT during an endless batch query: Cancel reaches the server and the process exits 130.
 #[test]
 fn sigint_cancels_on_the_server_and_exits_130() {

@@ -3,8 +3,9 @@
 //! ClickHouse tests need `CLICKHOUSE_TEST_ADDR` (set by scripts/test.sh) and fail without it.
 
 use crate::support::fixture::{ProtonFixture, Response, Step};
+use crate::support::proxy::Proxy;
 use crate::support::pty::*;
-use crate::support::{clickhouse_running, wait_until, TempDir, WAIT};
+use crate::support::{clickhouse, clickhouse_running, wait_until, TempDir, WAIT};
 use std::time::Duration;
 
 // ---- start, query, output ----------------------------------------------------------------
@@ -285,6 +286,92 @@ fn lost_connection_reconnects_on_the_next_statement_and_says_so() {
     let out = sh.expect(FX_PROMPT);
     assert!(out.contains("reconnected to 127.0.0.1"), "{out}");
     assert!(out.contains("1 row in"), "{out}");
+}
+
+/// The server session's state, one `name: value` line per column (`\G`).
+const SESSION_STATE: &str = "SELECT currentDatabase() AS db, \
+     (SELECT value FROM system.settings WHERE name = 'max_block_size') AS mbs, \
+     (SELECT value FROM system.settings WHERE name = 'max_threads') AS mt\\G";
+
+/// On ClickHouse 18.16 an error (one the server rejects before reading the whole query, or
+/// after) leaves the session as it was: database, `SET`s, temporary tables, prompt.
+#[test]
+fn clickhouse_errors_keep_the_database_settings_and_temporary_tables() {
+    let dir = TempDir::new("ch-keep");
+    let mut sh = spawn_on_clickhouse(dir.path());
+    sh.expect(CH_PROMPT);
+    sh.line("USE system;");
+    sh.expect(":system> ");
+    sh.line("SET max_block_size = 3;");
+    sh.expect(":system> ");
+    sh.line("CREATE TEMPORARY TABLE pty_kept (x UInt8);");
+    sh.expect(":system> ");
+    sh.line("SELECT nosuch;");
+    sh.expect("Code: 47.");
+    sh.line("SELEC 1;");
+    sh.expect("Code: 62.");
+    sh.expect(":system> ");
+    sh.line(SESSION_STATE);
+    let out = sh.expect(":system> ");
+    assert!(out.contains("db:  system"), "{out}");
+    assert!(out.contains("mbs: 3"), "{out}");
+    // Longer than the idle time after which the shell checks the connection (with a Ping).
+    std::thread::sleep(Duration::from_millis(1500));
+    sh.line("SELEC 2;");
+    sh.expect("Code: 62.");
+    sh.line("SELECT count() AS n FROM pty_kept;");
+    let out = sh.expect(":system> ");
+    assert!(out.contains("1 row in"), "{out}");
+    let all = sh.all();
+    assert!(!all.contains("reconnected"), "{all}");
+    assert!(!all.contains("reset"), "{all}");
+}
+
+/// A new server session (the link was cut) gets the database, the SQL `SET`s and the `:set`s
+/// back; the lost temporary table is reported, once.
+#[test]
+fn clickhouse_a_new_server_session_is_restored_and_what_is_lost_said_once() {
+    let proxy = Proxy::start(clickhouse());
+    let dir = TempDir::new("ch-restore");
+    let port = proxy.port.to_string();
+    let hist = dir.join("history").display().to_string();
+    let mut sh = Pty::spawn(
+        &[
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--history-file",
+            &hist,
+        ],
+        dir.path(),
+    );
+    sh.expect(CH_PROMPT);
+    sh.line("USE system;");
+    sh.expect(":system> ");
+    sh.line("SET max_block_size = 3;");
+    sh.expect(":system> ");
+    sh.line(":set max_threads=2");
+    sh.expect("sent with every query");
+    sh.line("CREATE TEMPORARY TABLE pty_lost (x UInt8);");
+    sh.expect(":system> ");
+    proxy.cut_all();
+    // Longer than the idle time after which the shell checks the connection.
+    std::thread::sleep(Duration::from_millis(1500));
+    sh.line(SESSION_STATE);
+    let out = sh.expect(":system> ");
+    assert!(out.contains("Connection lost; reconnected"), "{out}");
+    assert!(
+        out.contains("The server session was reset: temporary table pty_lost is gone."),
+        "{out}"
+    );
+    assert!(out.contains("db:  system"), "{out}");
+    assert!(out.contains("mbs: 3"), "{out}");
+    assert!(out.contains("mt:  2"), "{out}");
+    sh.line("SELECT 1 AS one;");
+    let out = sh.expect(":system> ");
+    assert!(out.contains("1 row in"), "{out}");
+    assert_eq!(sh.all().matches("session was reset").count(), 1);
 }
 
 // ---- editing: multi-line, Ctrl-D, history ----------------------------------------------------

@@ -3,10 +3,10 @@
 use proton_shell::render::write_rows;
 use proton_shell::wire::{CancelOutcome, ConnectOptions, Connection, Error, Event, Style};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::net::TcpListener;
+use std::sync::atomic::Ordering;
 
+use crate::support::proxy::Proxy;
 use crate::support::{clickhouse as ch_addr, clickhouse_opts as opts, WAIT};
 
 async fn connect() -> Connection {
@@ -147,6 +147,49 @@ async fn server_errors_keep_code_and_message_and_the_connection_survives() {
     assert_eq!(conn.reconnect_count(), 0);
 }
 
+/// 18.16 leaves the external-tables block unread behind a syntax error and answers its bytes
+/// with stray exceptions: flushed with a Ping, not a reconnect, so the server session (its
+/// database, `SET`s and temporary tables) outlives errors of either kind.
+#[tokio::test]
+async fn errors_keep_the_server_session_database_settings_and_temporary_tables() {
+    let mut conn = connect().await;
+    conn.execute("USE system", &[]).await.unwrap();
+    conn.execute("SET max_block_size = 3", &[]).await.unwrap();
+    conn.execute("CREATE TEMPORARY TABLE kept (x UInt8)", &[])
+        .await
+        .unwrap();
+    for bad in ["SELEC 1", "SELECT nosuch", "SELEC 2", "SELEC 3"] {
+        let err = conn.execute(bad, &[]).await.unwrap_err();
+        // Its own error, never a stray one the last query left behind.
+        assert!(
+            matches!(&err, Error::Server(e) if e.code != 101),
+            "{bad}: {err}"
+        );
+    }
+    let state = "SELECT currentDatabase(), \
+                 (SELECT value FROM system.settings WHERE name = 'max_block_size'), \
+                 (SELECT count() FROM kept)";
+    assert_eq!(tsv(&mut conn, state).await, "system\t3\t0\n");
+    assert_eq!(conn.reconnect_count(), 0);
+    assert_eq!(conn.server_session(), 0, "no new server session");
+}
+
+/// With compression on, 18.16 closes the link while reading the block it left unread: the next
+/// query still gets its own answer, on a new link that reports a new server session (for the
+/// shell to restore) and starts in the database of the last `USE`.
+#[tokio::test]
+async fn with_compression_a_syntax_error_costs_a_new_server_session_in_the_same_database() {
+    let mut o = opts();
+    o.compression = true;
+    let mut conn = Connection::connect(o).await.unwrap();
+    conn.execute("USE system", &[]).await.unwrap();
+    conn.set_database("system");
+    let err = conn.execute("SELEC 1", &[]).await.unwrap_err();
+    assert!(matches!(&err, Error::Server(e) if e.code == 62), "{err}");
+    assert_eq!(tsv(&mut conn, "SELECT currentDatabase()").await, "system\n");
+    assert_eq!(conn.server_session(), 1);
+}
+
 #[tokio::test]
 async fn ddl_and_select_work_and_inline_insert_is_refused_clearly() {
     let mut conn = connect().await;
@@ -270,57 +313,6 @@ async fn compression_on_and_off_give_identical_values() {
     read_rows(&mut stream, 10).await;
     assert_eq!(stream.cancel_and_drain(WAIT).await, CancelOutcome::Drained);
     assert_eq!(tsv(&mut conn, "SELECT 2").await, "2\n");
-}
-
-/// A loopback TCP proxy that can cut every connection, as if the server were killed.
-struct Proxy {
-    port: u16,
-    kill: Arc<AtomicBool>,
-    conns: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl Proxy {
-    fn start(target: (String, u16)) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let kill = Arc::new(AtomicBool::new(false));
-        let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
-        let (k, c) = (kill.clone(), conns.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                if k.load(Ordering::SeqCst) {
-                    continue; // refuse while "down"
-                }
-                let Ok(server) = TcpStream::connect((target.0.as_str(), target.1)) else {
-                    continue;
-                };
-                c.lock()
-                    .unwrap()
-                    .extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let mut buf = [0u8; 65536];
-                        while let Ok(n) = from.read(&mut buf) {
-                            if n == 0 || to.write_all(&buf[..n]).is_err() {
-                                break;
-                            }
-                        }
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
-            }
-        });
-        Proxy { port, kill, conns }
-    }
-
-    fn cut_all(&self) {
-        for s in self.conns.lock().unwrap().drain(..) {
-            let _ = s.shutdown(std::net::Shutdown::Both);
-        }
-    }
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@
 pub mod demo;
 pub mod fixture;
 pub mod hostile;
+pub mod proxy;
 pub mod pty;
 
 use std::io::{self, Write};
