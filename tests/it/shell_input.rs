@@ -1,4 +1,4 @@
-//! Input at a real prompt (support::pty): pastes the terminal does not bracket, Tab in a burst of keys.
+//! Input at a real prompt (support::pty): pastes the terminal does not bracket, Tab in a burst of keys, the completion menu.
 //!
 //! The harness writes a paste in one write, as a terminal does without bracketed paste: the
 //! shell sees every byte at once, with no paste markers around them.
@@ -74,5 +74,31 @@ fn a_typed_tab_completes() {
     assert_eq!(
         received(&fx, "profile_demo"),
         "SELECT * FROM profile_demo WHERE id = 1"
+    );
+}
+
+/// With the menu open, a Tab that extends the word to what the candidates share leaves the
+/// first candidate highlighted: Enter then inserts what the line shows, not the next one.
+#[test]
+fn tab_that_extends_the_word_keeps_the_first_candidate() {
+    let fx = ProtonFixture::start();
+    let dir = TempDir::new("menu-extend");
+    let mut sh = spawn_on_fixture(&fx, dir.path());
+    sh.expect(FX_PROMPT);
+    sh.send(b"SELECT * FROM profile_demo W");
+    sh.expect("profile_demo W");
+    sh.send(b"\t");
+    sh.expect("WITH");
+    sh.send(b"H");
+    sh.expect("profile_demo WH");
+    // WHEN and WHERE share WHE: this Tab extends the word.
+    sh.send(b"\t");
+    sh.expect("profile_demo WHE");
+    sh.send(b"\r");
+    sh.expect("profile_demo WHEN ");
+    sh.send(b"1;\r");
+    assert_eq!(
+        received(&fx, "profile_demo"),
+        "SELECT * FROM profile_demo WHEN 1"
     );
 }
