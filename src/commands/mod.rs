@@ -116,6 +116,9 @@ pub enum Completion {
     Snippets,
     /// A macro's flags.
     Flags,
+    /// Setting names: the server's (the completion catalog's, as after `SETTINGS`) and the
+    /// demo's.
+    Settings,
     /// These words, anywhere after the name.
     Words(&'static [&'static str]),
 }
@@ -193,6 +196,7 @@ impl CommandInfo {
     pub fn argument_words(&self) -> Vec<String> {
         match self.completion {
             Completion::Nothing | Completion::Snippets => Vec::new(),
+            Completion::Settings => demos::SETTING_KEYS.map(String::from).to_vec(),
             Completion::OnOff => vec!["on".into(), "off".into()],
             Completion::Formats => std::iter::once("auto")
                 .chain(Format::ALL.iter().map(|f| f.name()))
@@ -510,7 +514,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         "set",
         &[],
         Group::Session,
-        Completion::Nothing,
+        Completion::Settings,
         "NAME=VALUE",
         "a session setting sent with every query, e.g. `:set max_execution_time=30`",
         "The setting goes with every following query (and survives reconnects). \

@@ -89,6 +89,29 @@ impl Drop for EchoOff {
     }
 }
 
+/// Whether keys wait unread on stdin; if they do, have the terminal announce them again.
+///
+/// The line editor's key reader (crossterm) reads at most 1024 bytes each time the kernel
+/// says input arrived (edge-triggered epoll), and reads no more until the next such notice.
+/// A paste the terminal did not bracket, longer than that and in at once, would leave its
+/// tail (and the Enter that runs it) unread until another key came. Setting the terminal's
+/// attributes to what they already are wakes its readers (Linux's tty layer does so on
+/// every attribute change), so the reader's next wait returns at once and it reads on.
+/// Nothing is read, dropped or changed here.
+pub fn announce_unread_input() -> bool {
+    let fd = libc::STDIN_FILENO;
+    let mut unread: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the valid pointer.
+    let ok = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut unread) } == 0;
+    if !ok || unread <= 0 {
+        return false;
+    }
+    if let Some(t) = get_attr(fd) {
+        set_attr(fd, &t);
+    }
+    true
+}
+
 fn get_attr(fd: RawFd) -> Option<libc::termios> {
     // SAFETY: tcgetattr only writes into the zeroed struct we hand it.
     unsafe {

@@ -14,6 +14,7 @@ mod polish;
 mod proton3;
 mod redesign;
 mod render_formats;
+mod shell_input;
 mod shell_pty;
 mod streaming_strip;
 mod tee;

@@ -1,10 +1,10 @@
-//! Context-aware completion: keywords, streams after FROM/JOIN/INTO, columns of the statement's streams, functions, settings after SETTINGS, `:commands` and snippet names.
+//! Context-aware completion: keywords, streams after FROM/JOIN/INTO, columns of the statement's streams, functions, settings after SETTINGS and `:set`, `:commands` and snippet names.
 //!
 //! Completion reads only in-memory snapshots (the [`Catalog`] via `try_read`, the snippet
 //! list via `try_read`): a keystroke never waits on the network or on a lock. Matching is a
 //! case-insensitive prefix match; keywords come back in the case the user is typing in.
 
-use super::catalog::Catalog;
+use super::catalog::{Catalog, CatalogData};
 use crate::commands::{self, Completion};
 use crate::sql::{self, TokenKind};
 use reedline::{CompletionResult, Partial, Span, Suggestion};
@@ -163,16 +163,7 @@ impl SqlCompleter {
                     }
                 }
             }
-            CompletionContext::Setting => {
-                if let Some(d) = data {
-                    for s in &d.settings {
-                        c.add(s, "");
-                    }
-                }
-                for s in BUILTIN_SETTINGS {
-                    c.add(s, "");
-                }
-            }
+            CompletionContext::Setting => add_settings(&mut c, data),
             CompletionContext::General => {
                 if let Some(d) = data {
                     let stmt = statement_at(line, pos);
@@ -227,12 +218,16 @@ impl SqlCompleter {
             return (pos, Vec::new());
         }
         let mut c = Candidates::new(prefix);
-        if info.completion == Completion::Snippets {
-            if let Ok(list) = self.snippets.try_read() {
-                for s in list.iter() {
-                    c.add(s, "");
+        match info.completion {
+            Completion::Snippets => {
+                if let Ok(list) = self.snippets.try_read() {
+                    for s in list.iter() {
+                        c.add(s, "");
+                    }
                 }
             }
+            Completion::Settings => add_settings(&mut c, self.catalog.snapshot().as_deref()),
+            _ => {}
         }
         let suffix = if info.completion == Completion::Flags {
             " "
@@ -243,6 +238,18 @@ impl SqlCompleter {
             c.add(&a, suffix);
         }
         (word_start, c.into_pairs())
+    }
+}
+
+/// Setting names: the server's (from the catalog), then those it may not list.
+fn add_settings(c: &mut Candidates, data: Option<&CatalogData>) {
+    if let Some(d) = data {
+        for s in &d.settings {
+            c.add(s, "");
+        }
+    }
+    for s in BUILTIN_SETTINGS {
+        c.add(s, "");
     }
 }
 
@@ -764,6 +771,18 @@ mod tests {
         // a comma in the select list is not a settings list
         let w = words("SELECT a, max_t");
         assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn set_command_completes_setting_names_like_settings() {
+        assert_eq!(words(":set max_t"), words("SELECT 1 SETTINGS max_t"));
+        assert_eq!(words(":set max_bl"), vec!["max_block_size"]);
+        assert_eq!(words(":set se"), vec!["seek_to", "security_protocol"]);
+        assert_eq!(complete(":set max_bl").0, 5);
+        // and the demo's own settings
+        assert_eq!(words(":set demo.t"), vec!["demo.topic"]);
+        // only the name: nothing after it
+        assert!(words(":set max_threads=4 x").is_empty());
     }
 
     #[test]

@@ -1,21 +1,25 @@
-//! The line editor (reedline), one concern per file: highlighting, completion and the catalog it reads, history policy and persistence; here the validator and the editor's assembly.
+//! The line editor (reedline), one concern per file: highlighting, completion, the menu that shows it and the catalog it reads, keys in bursts (pastes), history policy and persistence; here the validator and the editor's assembly.
 //!
 //! The [`InputValidator`] alone decides whether Enter submits the input or continues it on
 //! a new line (`commands::is_complete`); the prompt draws the continuation marker
 //! (`shell::prompt`), so the buffer holds exactly what was typed.
 
+mod burst;
 mod catalog;
 mod complete;
 mod highlight;
 mod history;
+mod menu;
 
 pub use catalog::Catalog;
 pub use complete::SnippetList;
 pub use history::{history_path, ShellHistory};
 
 use crate::commands;
+use burst::BurstKeys;
 use complete::SqlCompleter;
 use highlight::SqlHighlighter;
+use menu::CompletionMenu;
 use nu_ansi_term::Style;
 use reedline::{
     default_emacs_keybindings, ColumnarMenu, DefaultHinter, EditCommand, Emacs, KeyCode,
@@ -38,9 +42,10 @@ impl Validator for InputValidator {
 
 const COMPLETION_MENU: &str = "completion_menu";
 
-/// The configured editor: emacs keys, Tab completion menu, history hints (with colour),
-/// Ctrl-R search, bracketed paste, and Ctrl-C that clears the input in place (on an empty
-/// prompt it does nothing, so holding Ctrl-C down after a cancel does not fill the screen).
+/// The configured editor: emacs keys (where Tab is a tab within a burst of keys, see
+/// [`burst`]), Tab completion menu ([`menu`]), history hints (with colour), Ctrl-R search,
+/// bracketed paste, and Ctrl-C that clears the input in place (on an empty prompt it does
+/// nothing, so holding Ctrl-C down after a cancel does not fill the screen).
 pub fn make_editor(
     color: bool,
     catalog: Catalog,
@@ -64,7 +69,7 @@ pub fn make_editor(
             ReedlineEvent::Edit(vec![EditCommand::Clear]),
         ]),
     );
-    let menu = ColumnarMenu::default().with_name(COMPLETION_MENU);
+    let menu = CompletionMenu::new(ColumnarMenu::default().with_name(COMPLETION_MENU));
     let mut editor = Reedline::create()
         .with_history(Box::new(history))
         .with_validator(Box::new(InputValidator))
@@ -73,7 +78,7 @@ pub fn make_editor(
         .with_menu(ReedlineMenu::EngineCompleter(Box::new(menu)))
         .with_quick_completions(true)
         .with_partial_completions(true)
-        .with_edit_mode(Box::new(Emacs::new(keys)))
+        .with_edit_mode(Box::new(BurstKeys::new(Emacs::new(keys))))
         .with_ansi_colors(color)
         .use_bracketed_paste(true);
     if color {
