@@ -44,8 +44,8 @@ pub enum Command {
     History(Option<usize>),
     /// `:snippets`
     Snippets,
-    /// `:run NAME [key=value …]`: the text after `:run`.
-    Run(String),
+    /// `:run NAME [key=value …]`: the arguments split as a shell splits them (quotes, `\`).
+    Run { name: String, args: Vec<String> },
     /// `:show NAME`
     Show(String),
     /// `:edit NAME`
@@ -570,10 +570,18 @@ pub static COMMANDS: &[CommandInfo] = &[
         "NAME [key=value …]",
         "run a snippet, filling in its parameters",
         "Parameters are written `{name:Type}` in the snippet; give them as key=value, or \
-         the shell asks for the missing ones. Each statement is echoed, then run.",
+         the shell asks for the missing ones (Ctrl-C there cancels the run). Quote a value \
+         with spaces as a shell would: t=\"2024-01-31 13:45:00\", name='a b' or a\\ b. \
+         Values are checked against their type: a Date is YYYY-MM-DD, a DateTime \
+         YYYY-MM-DD hh:mm:ss[.fff], a UUID 8-4-4-4-12 hex digits. Each statement is echoed, \
+         then run.",
         |a| {
-            snippet_name(a.split_whitespace().next().unwrap_or(""))
-                .map(|_| Command::Run(a.to_string()))
+            let mut words = demos::split_args(a)?.into_iter();
+            let name = snippet_name(&words.next().unwrap_or_default())?;
+            Ok(Command::Run {
+                name,
+                args: words.collect(),
+            })
         },
     ),
     builtin(
@@ -872,8 +880,32 @@ mod tests {
         assert!(err.contains("unknown option --bogus"), "{err}");
         assert!(err.contains("--distinct"), "{err}");
         assert!(p(":run").is_err());
-        assert_eq!(p(":run daily x=1"), Ok(Command::Run("daily x=1".into())));
         assert_eq!(p(":edit daily"), Ok(Command::Edit("daily".into())));
+    }
+
+    #[test]
+    fn run_splits_its_arguments_like_a_shell() {
+        assert_eq!(
+            p(r#":run dt t="2024-01-01 00:00:00" name='a b' c=x\ y"#),
+            Ok(Command::Run {
+                name: "dt".into(),
+                args: vec![
+                    "t=2024-01-01 00:00:00".into(),
+                    "name=a b".into(),
+                    "c=x y".into()
+                ],
+            })
+        );
+        assert_eq!(
+            p(":run daily"),
+            Ok(Command::Run {
+                name: "daily".into(),
+                args: vec![]
+            })
+        );
+        let unclosed = p(":run dt t=\"2024").unwrap_err();
+        assert!(unclosed.contains("unclosed"), "{unclosed}");
+        assert!(unclosed.starts_with(":run NAME"), "{unclosed}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod proton3;
 mod redesign;
 mod render_formats;
 mod shell_pty;
+mod snippets;
 mod streaming_strip;
 mod tee;
 mod wire_clickhouse;
