@@ -50,8 +50,8 @@ pub enum Command {
     Show(String),
     /// `:edit NAME`
     Edit(String),
-    /// `:save NAME`
-    Save(String),
+    /// `:save NAME [--force]`: `force` replaces an existing snippet of that name.
+    Save { name: String, force: bool },
     /// A demo macro with its options.
     Macro(DemoInvocation),
 }
@@ -612,10 +612,24 @@ pub static COMMANDS: &[CommandInfo] = &[
         &[],
         Group::Snippets,
         Completion::Snippets,
-        "NAME",
+        "NAME [--force]",
         "save the last statement as a snippet",
-        "",
-        |a| snippet_name(a).map(Command::Save),
+        "Writes the last statement to NAME.sql under the config dir's snippets/. An existing \
+         snippet of that name is kept unless you add --force, which replaces it.",
+        |a| {
+            let mut force = false;
+            let mut names = Vec::new();
+            for word in demos::split_args(a)? {
+                match word.as_str() {
+                    "--force" => force = true,
+                    flag if flag.starts_with("--") => {
+                        return Err(format!("unknown option {flag} (the option is --force)"))
+                    }
+                    _ => names.push(word),
+                }
+            }
+            snippet_name(&names.join(" ")).map(|name| Command::Save { name, force })
+        },
     ),
     macro_row(&demos::MACROS[0]),
     macro_row(&demos::MACROS[1]),
@@ -906,6 +920,32 @@ mod tests {
         let unclosed = p(":run dt t=\"2024").unwrap_err();
         assert!(unclosed.contains("unclosed"), "{unclosed}");
         assert!(unclosed.starts_with(":run NAME"), "{unclosed}");
+    }
+
+    #[test]
+    fn save_overwrites_only_with_force() {
+        assert_eq!(
+            p(":save mine"),
+            Ok(Command::Save {
+                name: "mine".into(),
+                force: false
+            })
+        );
+        for line in [":save mine --force", ":save --force mine"] {
+            assert_eq!(
+                p(line),
+                Ok(Command::Save {
+                    name: "mine".into(),
+                    force: true
+                }),
+                "{line}"
+            );
+        }
+        assert!(p(":save").is_err());
+        assert!(p(":save a b").is_err());
+        let bogus = p(":save mine --forse").unwrap_err();
+        assert!(bogus.contains("--force"), "{bogus}");
+        assert!(lookup("save").unwrap().usage().contains("--force"));
     }
 
     #[test]

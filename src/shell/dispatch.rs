@@ -149,13 +149,16 @@ impl Repl<'_> {
                 Ok(src) => println!("{}", src.text.trim_end()),
                 Err(e) => s.error(&e.to_string()),
             },
-            Command::Save(name) => {
+            Command::Save { name, force } => {
                 let Some(sql) = s.last_sql.clone() else {
                     s.error("nothing to save yet: run a statement first");
                     return Flow::Continue;
                 };
-                match snippet_store().save(&name, &sql) {
+                match snippet_store().save(&name, &sql, force) {
                     Ok(path) => s.note(&format!("saved to {}", path.display())),
+                    Err(e @ snippets::SnippetError::Exists { .. }) => s.error(&format!(
+                        "{e}: kept it; `:save {name} --force` replaces it, or pick another name"
+                    )),
                     Err(e) => s.error(&e.to_string()),
                 }
                 self.refresh_snippet_names();

@@ -165,6 +165,8 @@ pub enum SnippetError {
     InvalidName(String),
     #[error("no directory for user snippets is configured")]
     NoUserDir,
+    #[error("a snippet named {name} already exists ({})", .path.display())]
+    Exists { name: String, path: PathBuf },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -1326,11 +1328,18 @@ impl SnippetStore {
         entries
     }
 
-    /// Saves `sql` as the user snippet `name`, replacing any previous one.
+    /// Saves `sql` as the user snippet `name`. A user snippet already there is an
+    /// [`SnippetError::Exists`] unless `replace` (it may be hand-written: never lost silently).
     /// A `-- title: <name>` header is added when the text has no title.
     /// The text must parse. Returns the file's path.
-    pub fn save(&self, name: &str, sql: &str) -> Result<PathBuf, SnippetError> {
+    pub fn save(&self, name: &str, sql: &str, replace: bool) -> Result<PathBuf, SnippetError> {
         let path = self.user_path(name)?;
+        if !replace && fs::symlink_metadata(&path).is_ok() {
+            return Err(SnippetError::Exists {
+                name: name.to_owned(),
+                path,
+            });
+        }
         let sql = sql.trim();
         let has_title = sql
             .lines()
@@ -1963,6 +1972,36 @@ mod tests {
     }
 
     #[test]
+    fn save_keeps_an_existing_snippet_unless_told_to_replace() {
+        let user = TempDir::new("save-exists");
+        let store = SnippetStore::with_dirs(None, Some(user.0.clone()));
+        let own = "-- title: Hand written\n-- params: n:UInt8=1\nSELECT {n:UInt8} AS n;\n";
+        let path = user.0.join("inj.sql");
+        fs::write(&path, own).expect("write");
+
+        let refused = store
+            .save("inj", "SELECT 1 AS saved_one", false)
+            .unwrap_err();
+        assert!(
+            matches!(&refused, SnippetError::Exists { name, path: p } if name == "inj" && *p == path),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("already exists"), "{refused}");
+        assert_eq!(fs::read_to_string(&path).expect("read"), own);
+
+        store
+            .save("inj", "SELECT 1 AS saved_one", true)
+            .expect("replace");
+        assert_eq!(
+            fs::read_to_string(&path).expect("read"),
+            "-- title: inj\n\nSELECT 1 AS saved_one\n"
+        );
+        // A shipped snippet of the name is not a file of the user's: saving shadows it.
+        store.save("emit", "SELECT 2", false).expect("shadow");
+        assert_eq!(store.source("emit").expect("emit").origin, Origin::User);
+    }
+
+    #[test]
     fn shipped_dir_overrides_embedded() {
         let shipped = TempDir::new("shipped");
         fs::write(
@@ -1983,7 +2022,7 @@ mod tests {
             .all(|e| e.origin == Origin::Shipped && !e.shadows_shipped));
         // Without a user dir, saving is an error.
         assert!(matches!(
-            store.save("x", "SELECT 1"),
+            store.save("x", "SELECT 1", false),
             Err(SnippetError::NoUserDir)
         ));
     }
@@ -1998,6 +2037,7 @@ mod tests {
             .save(
                 "mine",
                 "-- counts\nSELECT count() FROM table({s:Identifier});",
+                false,
             )
             .expect("save");
         assert_eq!(path, nested.join("mine.sql"));
@@ -2017,18 +2057,18 @@ mod tests {
         );
 
         let path = store
-            .save("titled", "-- title: Has one\nSELECT 1")
+            .save("titled", "-- title: Has one\nSELECT 1", false)
             .expect("save");
         assert_eq!(
             fs::read_to_string(&path).expect("read"),
             "-- title: Has one\nSELECT 1\n"
         );
         assert!(matches!(
-            store.save("bad name", "SELECT 1"),
+            store.save("bad name", "SELECT 1", false),
             Err(SnippetError::InvalidName(_))
         ));
         assert!(matches!(
-            store.save("quoted", "SELECT '{a:String}'"),
+            store.save("quoted", "SELECT '{a:String}'", false),
             Err(SnippetError::Parse { .. })
         ));
         assert!(!nested.join("quoted.sql").exists());

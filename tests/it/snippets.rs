@@ -1,4 +1,4 @@
-//! Snippets and help at a real prompt (PTY): `:run`'s questions (Ctrl-C cancels), typed and quoted parameter values.
+//! Snippets and help at a real prompt (PTY): `:run`'s questions (Ctrl-C cancels), typed and quoted parameter values, `:save` keeping an existing file.
 //!
 //! ClickHouse tests need `CLICKHOUSE_TEST_ADDR` (set by scripts/test.sh) and fail without it.
 
@@ -130,5 +130,32 @@ fn clickhouse_typed_parameters_are_checked_cast_and_quoted() {
         out.lines()
             .any(|l| l.contains("2024-02-29") && l.contains("Date") && l.contains("UUID")),
         "a Date and a UUID expected:\n{out}"
+    );
+}
+
+#[test]
+fn save_keeps_an_existing_snippet_unless_forced() {
+    let fx = ProtonFixture::start();
+    let dir = TempDir::new("save-exists");
+    let own = "-- title: Hand written\n-- params: n:UInt8=1\nSELECT {n:UInt8} AS n;\n";
+    let path = user_snippet(dir.path(), "inj", own);
+    let mut sh = spawn_on_fixture(&fx, dir.path());
+    sh.expect(FX_PROMPT);
+    sh.line("SELECT 1;");
+    sh.expect(FX_PROMPT);
+
+    sh.line(":save inj");
+    let out = sh.expect(FX_PROMPT);
+    assert!(out.contains("a snippet named inj already exists"), "{out}");
+    assert!(out.contains("`:save inj --force` replaces it"), "{out}");
+    assert!(!out.contains("saved to"), "{out}");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), own);
+
+    sh.line(":save inj --force");
+    let out = sh.expect(FX_PROMPT);
+    assert!(out.contains("saved to"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        "-- title: inj\n\nSELECT 1\n"
     );
 }
