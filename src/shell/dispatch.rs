@@ -26,7 +26,13 @@ impl Repl<'_> {
         match cmd {
             Command::Quit => return Flow::Quit,
             Command::Help(topic) => {
-                match help::help_for(topic.as_deref(), s.term.out_color(), s.proton_major()) {
+                let width = crate::run::width().unwrap_or(80);
+                match help::help_for(
+                    topic.as_deref(),
+                    s.term.out_color(),
+                    s.proton_major(),
+                    width,
+                ) {
                     Ok(text) => println!("{}", text.trim_end()),
                     Err(msg) => s.error(&msg),
                 }

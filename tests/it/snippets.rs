@@ -1,4 +1,4 @@
-//! Snippets and help at a real prompt (PTY): `:run`'s questions (Ctrl-C cancels), typed and quoted parameter values, `:save` keeping an existing file.
+//! Snippets and help at a real prompt (PTY): `:run`'s questions (Ctrl-C cancels), typed and quoted parameter values, `:save` keeping an existing file, `:help` wrapped to the terminal.
 //!
 //! ClickHouse tests need `CLICKHOUSE_TEST_ADDR` (set by scripts/test.sh) and fail without it.
 
@@ -158,4 +158,41 @@ fn save_keeps_an_existing_snippet_unless_forced() {
         std::fs::read_to_string(&path).expect("read"),
         "-- title: inj\n\nSELECT 1\n"
     );
+}
+
+/// Every line of `text` fits `width` columns, and `words` appear whole.
+fn assert_wrapped(text: &str, width: usize, words: &[&str]) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= width,
+            "wider than {width}: {line:?}\n{text}"
+        );
+    }
+    for word in words {
+        assert!(text.contains(word), "{word} split:\n{text}");
+    }
+}
+
+#[test]
+fn help_wraps_at_word_boundaries_to_the_terminal() {
+    let fx = ProtonFixture::start();
+    let dir = TempDir::new("help-wrap");
+    let mut sh = spawn_on_fixture(&fx, dir.path());
+    sh.expect(FX_PROMPT);
+    // The pty is 120 columns wide.
+    sh.line(":help tee");
+    let out = sh.expect(FX_PROMPT);
+    let out = out.trim_end_matches(FX_PROMPT);
+    assert_wrapped(out, 120, &["FILE-0002.EXT", "teed."]);
+
+    sh.line(":help commands");
+    let out = sh.expect(FX_PROMPT);
+    let out = out.trim_end_matches(FX_PROMPT);
+    assert_wrapped(out, 120, &["tsvwithnames,", "max_execution_time=30`"]);
+
+    sh.resize(40, 60);
+    sh.line(":help chart");
+    let out = sh.expect(FX_PROMPT);
+    let out = out.trim_end_matches(FX_PROMPT);
+    assert_wrapped(out, 60, &["aggregates", "docs-per-resource`"]);
 }
