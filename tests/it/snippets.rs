@@ -59,6 +59,20 @@ fn ctrl_c_or_ctrl_d_at_a_parameter_question_cancels_the_run() {
     let out = sh.expect(FX_PROMPT);
     assert!(out.contains(":run dt cancelled; nothing ran"), "{out}");
 
+    // Like a cancelled statement, a cancelled :run skips the rest of what was pasted with it.
+    sh.send(b"\x1b[200~:run dt\nSELECT 2 AS later;\x1b[201~\r");
+    sh.expect("t (DateTime): ");
+    sh.send(CTRL_C);
+    let out = sh.expect(FX_PROMPT);
+    assert!(out.contains(":run dt cancelled; nothing ran"), "{out}");
+    sh.line("SELECT 1;");
+    sh.expect(FX_PROMPT);
+    let sent: Vec<String> = fx.queries().into_iter().map(|q| q.sql).collect();
+    assert!(
+        !sent.iter().any(|q| q.contains("later")),
+        "the pasted statement after :run did not run: {sent:?}"
+    );
+
     // Both questions answered: it runs.
     sh.line(":run dt");
     sh.expect("t (DateTime): ");
