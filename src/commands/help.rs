@@ -7,6 +7,7 @@
 use super::{lookup, CommandInfo, Group, COMMANDS};
 use crate::style::{self, paint};
 use nu_ansi_term::Color;
+use unicode_width::UnicodeWidthStr;
 
 /// One help topic.
 pub struct Topic {
@@ -178,8 +179,9 @@ _tp_message_key.",
         name: "keys",
         aliases: &["shell", "keyboard", "shortcuts", "editing"],
         title: "Using the shell",
+        // `\x20`: a `\` line continuation would eat the first line's indentation.
         body: "\
-  Enter           runs the statement once it ends with `;` (otherwise: next line)
+\x20 Enter           runs the statement once it ends with `;` (otherwise: next line)
   \\G at the end   shows that statement's rows vertically
   Ctrl-C          cancels the running query on the server; at the prompt, clears the line
   Ctrl-D          on an empty line, leaves the shell (so do `exit`, `quit`, `:q`)
@@ -276,12 +278,13 @@ fn dim(color: bool, s: &str) -> String {
     paint(color, style::note(), s)
 }
 
-/// Width the short overview wraps at (it fits an 80×24 terminal).
+/// The widest the short overview gets (it fits an 80×24 terminal).
 const OVERVIEW_WIDTH: usize = 80;
 
-/// `:help` with no argument: every command and topic by name, a screen's worth; `:help
-/// commands` has the table with a line on each.
-pub fn overview(color: bool) -> String {
+/// `:help` with no argument: every command and topic by name, a screen's worth, at most
+/// `width` columns wide; `:help commands` has the table with a line on each.
+pub fn overview(color: bool, width: usize) -> String {
+    let width = width.min(OVERVIEW_WIDTH);
     let mut out = String::new();
     let label = |t: &str| format!("{t:<12}");
     for g in Group::ALL {
@@ -290,10 +293,10 @@ pub fn overview(color: bool) -> String {
             .filter(|c| c.group == g)
             .map(|c| c.synopsis())
             .collect();
-        wrap_into(&mut out, &bold(color, &label(g.title())), &names);
+        wrap_into(&mut out, &bold(color, &label(g.title())), &names, width);
     }
     let topics: Vec<String> = TOPICS.iter().map(|t| t.name.to_string()).collect();
-    wrap_into(&mut out, &bold(color, &label("Topics")), &topics);
+    wrap_into(&mut out, &bold(color, &label("Topics")), &topics, width);
     out.push('\n');
     out.push_str(&dim(
         color,
@@ -303,15 +306,15 @@ pub fn overview(color: bool) -> String {
     out
 }
 
-/// `label` then the entries two spaces apart, wrapped under the label's width; an entry is
-/// never split.
-fn wrap_into(out: &mut String, label: &str, entries: &[String]) {
+/// `label` then the entries two spaces apart, wrapped at `width` under the label's width; an
+/// entry is never split.
+fn wrap_into(out: &mut String, label: &str, entries: &[String], width: usize) {
     const INDENT: usize = 12;
     out.push_str(label);
     let mut col = INDENT;
     for (i, e) in entries.iter().enumerate() {
         let w = e.chars().count();
-        if i > 0 && col + 2 + w > OVERVIEW_WIDTH {
+        if i > 0 && col + 2 + w > width {
             out.push('\n');
             out.push_str(&" ".repeat(INDENT));
             col = INDENT;
@@ -325,12 +328,18 @@ fn wrap_into(out: &mut String, label: &str, entries: &[String]) {
     out.push('\n');
 }
 
-/// `:help commands`: every command by group with a line on it, then the topics.
+/// The widest synopsis that shares its line with the summary in `:help commands`; a longer
+/// one has the summary on the next line, so one long usage does not squeeze every summary.
+const SYNOPSIS_COLUMN: usize = 28;
+
+/// `:help commands`: every command by group with a line on it, then the topics; wrapped to
+/// `width` by [`help_for`].
 pub fn command_table(color: bool) -> String {
     let mut out = String::new();
     let width = COMMANDS
         .iter()
         .map(|c| c.synopsis().chars().count())
+        .filter(|&w| w <= SYNOPSIS_COLUMN)
         .max()
         .unwrap_or(0);
     for g in Group::ALL {
@@ -342,8 +351,16 @@ pub fn command_table(color: bool) -> String {
         out.push('\n');
         for c in rows {
             let usage = c.synopsis();
-            let pad = width - usage.chars().count();
-            out.push_str(&format!("  {usage}{}  {}\n", " ".repeat(pad), c.summary()));
+            match width.checked_sub(usage.chars().count()) {
+                Some(pad) => {
+                    out.push_str(&format!("  {usage}{}  {}\n", " ".repeat(pad), c.summary()))
+                }
+                None => out.push_str(&format!(
+                    "  {usage}\n{}{}\n",
+                    " ".repeat(width + 4),
+                    c.summary()
+                )),
+            }
         }
         out.push('\n');
     }
@@ -361,11 +378,12 @@ pub fn command_table(color: bool) -> String {
     out
 }
 
-/// `:help TOPIC` for a server of major version `major` (see [`Topic::body_for`]).
-pub fn render_topic(t: &Topic, color: bool, major: Option<u64>) -> String {
+/// `:help TOPIC` for a server of major version `major` (see [`Topic::body_for`]), its prose
+/// reflowed for `width` columns.
+pub fn render_topic(t: &Topic, color: bool, major: Option<u64>, width: usize) -> String {
     let mut out = bold(color, t.title);
     out.push_str("\n\n");
-    for line in t.body_for(major).lines() {
+    for line in reflow(&t.body_for(major), width).lines() {
         let is_sql = line.starts_with("  ");
         if is_sql && color {
             // Comments dimmed, SQL in cyan: easy to tell the example from the prose.
@@ -399,19 +417,24 @@ pub fn render_command(c: &CommandInfo, color: bool) -> String {
 }
 
 /// The text for `:help ARG`: a topic (in the spelling of Proton `major`), a command, or a
-/// list of what exists.
-pub fn help_for(arg: Option<&str>, color: bool, major: Option<u64>) -> Result<String, String> {
+/// list of what exists; wrapped at word boundaries to `width` columns (the terminal's).
+pub fn help_for(
+    arg: Option<&str>,
+    color: bool,
+    major: Option<u64>,
+    width: usize,
+) -> Result<String, String> {
     let Some(arg) = arg else {
-        return Ok(overview(color));
+        return Ok(wrap(&overview(color, width), width));
     };
     if arg.eq_ignore_ascii_case("commands") {
-        return Ok(command_table(color));
+        return Ok(wrap(&command_table(color), width));
     }
     if let Some(t) = topic(arg) {
-        return Ok(render_topic(t, color, major));
+        return Ok(wrap(&render_topic(t, color, major, width), width));
     }
     if let Some(c) = lookup(arg) {
-        return Ok(render_command(c, color));
+        return Ok(wrap(&render_command(c, color), width));
     }
     let names: Vec<&str> = TOPICS.iter().map(|t| t.name).collect();
     Err(format!(
@@ -420,9 +443,213 @@ pub fn help_for(arg: Option<&str>, color: bool, major: Option<u64>) -> Result<St
     ))
 }
 
+/// `s` without its colour sequences (`ESC [ … m`): the text a terminal shows.
+fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+        } else if chars.next() == Some('[') {
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Columns `s` takes on a terminal; colour sequences take none.
+fn columns(s: &str) -> usize {
+    UnicodeWidthStr::width(visible(s).as_str())
+}
+
+/// Where the continuation of a too-wide line starts. An indented line (a table row, an option,
+/// an SQL example) continues under its second column, the text after its first run of two or
+/// more spaces, or else under its indentation (if that leaves room); prose at the margin.
+fn hang_of(line: &str, width: usize) -> usize {
+    let line = visible(line);
+    let rest = line.trim_start_matches(' ');
+    let indent = line.len() - rest.len();
+    if indent == 0 {
+        return 0;
+    }
+    let hang = match rest.find("  ") {
+        Some(at) => {
+            let run = rest[at..].len() - rest[at..].trim_start_matches(' ').len();
+            indent + UnicodeWidthStr::width(&rest[..at]) + run
+        }
+        None => indent,
+    };
+    if hang <= width / 2 {
+        hang
+    } else {
+        (indent + 4).min(width / 2)
+    }
+}
+
+/// Joins each paragraph of prose (unindented lines between blank or indented ones) into one
+/// line when one of its lines is wider than `width`, for [`wrap`] to break evenly: the topics
+/// are written wrapped at about 88 columns, and a narrower terminal would otherwise break
+/// every other line twice. Paragraphs that fit keep their lines.
+fn reflow(text: &str, width: usize) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut paragraph: Vec<&str> = Vec::new();
+    let flush = |paragraph: &mut Vec<&str>, out: &mut Vec<String>| {
+        if paragraph.iter().any(|l| columns(l) > width) {
+            out.push(paragraph.join(" "));
+        } else {
+            out.extend(paragraph.iter().map(|l| l.to_string()));
+        }
+        paragraph.clear();
+    };
+    for line in text.split('\n') {
+        if line.is_empty() || line.starts_with(' ') {
+            flush(&mut paragraph, &mut out);
+            out.push(line.to_owned());
+        } else {
+            paragraph.push(line);
+        }
+    }
+    flush(&mut paragraph, &mut out);
+    out.join("\n")
+}
+
+/// Wraps each line of `text` wider than `width` columns at spaces, never inside a word (a word
+/// wider than the line keeps a line of its own), continuing where [`hang_of`] says. Lines that
+/// fit, blank lines and the final newline are kept as they are.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if columns(line) <= width {
+            out.push_str(line);
+            continue;
+        }
+        let hang = hang_of(line, width);
+        let mut col = 0;
+        let mut has_word = false;
+        let mut rest = line;
+        while !rest.is_empty() {
+            let gap = rest.len() - rest.trim_start_matches(' ').len();
+            let word_len = rest[gap..].find(' ').unwrap_or(rest.len() - gap);
+            let word = &rest[gap..gap + word_len];
+            let w = columns(word);
+            if has_word && w > 0 && col + gap + w > width {
+                out.push('\n');
+                out.push_str(&" ".repeat(hang));
+                col = hang;
+            } else {
+                out.push_str(&rest[..gap]);
+                col += gap;
+            }
+            out.push_str(word);
+            col += w;
+            has_word |= w > 0;
+            rest = &rest[gap + word_len..];
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Wider than any help line: nothing wraps.
+    const WIDE: usize = 1000;
+
+    #[test]
+    fn wrap_breaks_between_words_and_hangs_under_the_second_column() {
+        assert_eq!(wrap("short line\n", 20), "short line\n");
+        assert_eq!(
+            wrap("one two three four five six", 10),
+            "one two\nthree four\nfive six"
+        );
+        // An indented row continues under its second column.
+        assert_eq!(
+            wrap("  --flag X    the flag that does things", 28),
+            "  --flag X    the flag that\n              does things"
+        );
+        // ... unless that leaves too little room: then a little under the indentation.
+        assert_eq!(
+            wrap("  --flag X    the flag that does things", 24),
+            "  --flag X    the flag\n      that does things"
+        );
+        // Indented without a second column: under the indentation.
+        assert_eq!(wrap("    aa bb cc", 8), "    aa\n    bb\n    cc");
+        // A word longer than the line stays whole on a line of its own.
+        assert_eq!(
+            wrap("see FILE-0001.EXT, FILE-0002.EXT", 10),
+            "see\nFILE-0001.EXT,\nFILE-0002.EXT"
+        );
+        // Colour takes no columns and a line that fits is left alone.
+        let bold = "\x1b[1mTitle\x1b[0m words here";
+        assert_eq!(wrap(bold, 16), bold);
+        assert_eq!(wrap(bold, 11), "\x1b[1mTitle\x1b[0m words\nhere");
+        let sql = "\x1b[36m  SELECT a, b\x1b[0m";
+        assert_eq!(wrap(sql, 11), "\x1b[36m  SELECT a,\n  b\x1b[0m");
+        // Several lines, blank ones and the final newline are kept.
+        assert_eq!(wrap("a b\n\nc d\n", 3), "a b\n\nc d\n");
+    }
+
+    #[test]
+    fn all_help_fits_the_terminal_without_splitting_words() {
+        let mut texts = vec![
+            help_for(None, false, None, 60).unwrap(),
+            help_for(Some("commands"), false, None, 60).unwrap(),
+        ];
+        for c in COMMANDS {
+            texts.push(help_for(Some(c.name), false, None, 60).unwrap());
+        }
+        for t in TOPICS {
+            texts.push(help_for(Some(t.name), false, Some(1), 60).unwrap());
+            texts.push(help_for(Some(t.name), false, Some(3), 60).unwrap());
+        }
+        for text in &texts {
+            for line in text.lines() {
+                assert!(line.chars().count() <= 60, "{line:?}\n{text}");
+            }
+        }
+        let tee = help_for(Some("tee"), false, None, 60).unwrap();
+        assert!(tee.contains("FILE-0002.EXT"), "{tee}");
+        let table = help_for(Some("commands"), false, None, 80).unwrap();
+        for c in COMMANDS {
+            assert!(table.contains(&c.synopsis()), "{}: {table}", c.name);
+        }
+        assert!(table.contains("tsvwithnames"), "{table}");
+        // the same text unwrapped, at any width
+        let words = |t: &str| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            words(&help_for(Some("chart"), false, None, 40).unwrap()),
+            words(&help_for(Some("chart"), false, None, WIDE).unwrap())
+        );
+    }
+
+    #[test]
+    fn prose_that_does_not_fit_is_reflowed_as_a_paragraph() {
+        let text = "a long first line\nsecond\n\n  code stays\nshort\nlines";
+        assert_eq!(reflow(text, 80), text);
+        assert_eq!(
+            reflow(text, 10),
+            "a long first line second\n\n  code stays\nshort\nlines"
+        );
+        let keys = help_for(Some("keys"), false, None, 60).unwrap();
+        assert!(
+            keys.ends_with("A line starting with a space is not saved in the history,\nnor is a statement with a password in it.\n"),
+            "{keys}"
+        );
+    }
+
+    #[test]
+    fn the_keys_topic_lines_up() {
+        let keys = help_for(Some("keys"), false, None, WIDE).unwrap();
+        assert!(keys.contains("\n  Enter  "), "{keys}");
+    }
 
     #[test]
     fn every_topic_has_a_runnable_example() {
@@ -460,7 +687,7 @@ mod tests {
 
     #[test]
     fn overview_fits_an_80_by_24_terminal() {
-        let o = overview(false);
+        let o = overview(false, WIDE);
         assert!(o.lines().count() <= 20, "{o}");
         assert!(o.lines().all(|l| l.chars().count() <= 80), "{o}");
         for c in COMMANDS {
@@ -469,7 +696,7 @@ mod tests {
         for t in TOPICS {
             assert!(o.contains(t.name));
         }
-        assert!(help_for(Some("commands"), false, None)
+        assert!(help_for(Some("commands"), false, None, WIDE)
             .unwrap()
             .contains("teaching hints"));
     }
@@ -487,29 +714,29 @@ mod tests {
 
     #[test]
     fn emit_and_windows_follow_the_server_version() {
-        let emit = help_for(Some("emit"), false, Some(3)).unwrap();
+        let emit = help_for(Some("emit"), false, Some(3), WIDE).unwrap();
         assert!(
             emit.contains("EMIT AFTER WINDOW CLOSE WITH DELAY 2s"),
             "{emit}"
         );
         assert!(emit.contains("For Proton 3.x"));
         assert!(!emit.contains("GROUP BY window_start EMIT AFTER WATERMARK"));
-        let emit1 = help_for(Some("emit"), false, Some(1)).unwrap();
+        let emit1 = help_for(Some("emit"), false, Some(1), WIDE).unwrap();
         assert!(
             emit1.contains("EMIT AFTER WATERMARK WITH DELAY 2s"),
             "{emit1}"
         );
         assert!(emit1.contains("For Proton 1.x"));
-        let unknown = help_for(Some("emit"), false, None).unwrap();
+        let unknown = help_for(Some("emit"), false, None, WIDE).unwrap();
         assert!(unknown.contains("3.x spelling"), "{unknown}");
-        let w3 = help_for(Some("windows"), false, Some(3)).unwrap();
+        let w3 = help_for(Some("windows"), false, Some(3), WIDE).unwrap();
         assert!(!w3.contains("PARTITION BY"), "{w3}");
-        let w1 = help_for(Some("windows"), false, Some(1)).unwrap();
+        let w1 = help_for(Some("windows"), false, Some(1), WIDE).unwrap();
         assert!(w1.contains("PARTITION BY device"), "{w1}");
         // topics without a 3.x body read the same everywhere
         assert_eq!(
-            help_for(Some("streams"), false, Some(3)),
-            help_for(Some("streams"), false, Some(1))
+            help_for(Some("streams"), false, Some(3), WIDE),
+            help_for(Some("streams"), false, Some(1), WIDE)
         );
         for (name, body) in V3_BODIES {
             assert!(topic(name).is_some(), "{name}");
@@ -519,7 +746,7 @@ mod tests {
 
     #[test]
     fn macro_help_lists_every_option() {
-        let h = help_for(Some("validate"), false, None).unwrap();
+        let h = help_for(Some("validate"), false, None, WIDE).unwrap();
         for flag in [
             "--resume",
             "--reset",
@@ -533,10 +760,10 @@ mod tests {
 
     #[test]
     fn help_for_command_and_unknown() {
-        assert!(help_for(Some(":format"), false, None)
+        assert!(help_for(Some(":format"), false, None, WIDE)
             .unwrap()
             .contains(":format"));
-        assert!(help_for(Some("nope"), false, None)
+        assert!(help_for(Some("nope"), false, None, WIDE)
             .unwrap_err()
             .contains("streams"));
     }

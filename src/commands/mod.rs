@@ -44,14 +44,14 @@ pub enum Command {
     History(Option<usize>),
     /// `:snippets`
     Snippets,
-    /// `:run NAME [key=value …]`: the text after `:run`.
-    Run(String),
+    /// `:run NAME [key=value …]`: the arguments split as a shell splits them (quotes, `\`).
+    Run { name: String, args: Vec<String> },
     /// `:show NAME`
     Show(String),
     /// `:edit NAME`
     Edit(String),
-    /// `:save NAME`
-    Save(String),
+    /// `:save NAME [--force]`: `force` replaces an existing snippet of that name.
+    Save { name: String, force: bool },
     /// A demo macro with its options.
     Macro(DemoInvocation),
 }
@@ -574,10 +574,18 @@ pub static COMMANDS: &[CommandInfo] = &[
         "NAME [key=value …]",
         "run a snippet, filling in its parameters",
         "Parameters are written `{name:Type}` in the snippet; give them as key=value, or \
-         the shell asks for the missing ones. Each statement is echoed, then run.",
+         the shell asks for the missing ones (Ctrl-C there cancels the run). Quote a value \
+         with spaces as a shell would: t=\"2024-01-31 13:45:00\", name='a b' or a\\ b. \
+         Values are checked against their type: a Date is YYYY-MM-DD, a DateTime \
+         YYYY-MM-DD hh:mm:ss[.fff], a UUID 8-4-4-4-12 hex digits. Each statement is echoed, \
+         then run.",
         |a| {
-            snippet_name(a.split_whitespace().next().unwrap_or(""))
-                .map(|_| Command::Run(a.to_string()))
+            let mut words = demos::split_args(a)?.into_iter();
+            let name = snippet_name(&words.next().unwrap_or_default())?;
+            Ok(Command::Run {
+                name,
+                args: words.collect(),
+            })
         },
     ),
     builtin(
@@ -608,10 +616,24 @@ pub static COMMANDS: &[CommandInfo] = &[
         &[],
         Group::Snippets,
         Completion::Snippets,
-        "NAME",
+        "NAME [--force]",
         "save the last statement as a snippet",
-        "",
-        |a| snippet_name(a).map(Command::Save),
+        "Writes the last statement to NAME.sql under the config dir's snippets/. An existing \
+         snippet of that name is kept unless you add --force, which replaces it.",
+        |a| {
+            let mut force = false;
+            let mut names = Vec::new();
+            for word in demos::split_args(a)? {
+                match word.as_str() {
+                    "--force" => force = true,
+                    flag if flag.starts_with("--") => {
+                        return Err(format!("unknown option {flag} (the option is --force)"))
+                    }
+                    _ => names.push(word),
+                }
+            }
+            snippet_name(&names.join(" ")).map(|name| Command::Save { name, force })
+        },
     ),
     macro_row(&demos::MACROS[0]),
     macro_row(&demos::MACROS[1]),
@@ -876,8 +898,58 @@ mod tests {
         assert!(err.contains("unknown option --bogus"), "{err}");
         assert!(err.contains("--distinct"), "{err}");
         assert!(p(":run").is_err());
-        assert_eq!(p(":run daily x=1"), Ok(Command::Run("daily x=1".into())));
         assert_eq!(p(":edit daily"), Ok(Command::Edit("daily".into())));
+    }
+
+    #[test]
+    fn run_splits_its_arguments_like_a_shell() {
+        assert_eq!(
+            p(r#":run dt t="2024-01-01 00:00:00" name='a b' c=x\ y"#),
+            Ok(Command::Run {
+                name: "dt".into(),
+                args: vec![
+                    "t=2024-01-01 00:00:00".into(),
+                    "name=a b".into(),
+                    "c=x y".into()
+                ],
+            })
+        );
+        assert_eq!(
+            p(":run daily"),
+            Ok(Command::Run {
+                name: "daily".into(),
+                args: vec![]
+            })
+        );
+        let unclosed = p(":run dt t=\"2024").unwrap_err();
+        assert!(unclosed.contains("unclosed"), "{unclosed}");
+        assert!(unclosed.starts_with(":run NAME"), "{unclosed}");
+    }
+
+    #[test]
+    fn save_overwrites_only_with_force() {
+        assert_eq!(
+            p(":save mine"),
+            Ok(Command::Save {
+                name: "mine".into(),
+                force: false
+            })
+        );
+        for line in [":save mine --force", ":save --force mine"] {
+            assert_eq!(
+                p(line),
+                Ok(Command::Save {
+                    name: "mine".into(),
+                    force: true
+                }),
+                "{line}"
+            );
+        }
+        assert!(p(":save").is_err());
+        assert!(p(":save a b").is_err());
+        let bogus = p(":save mine --forse").unwrap_err();
+        assert!(bogus.contains("--force"), "{bogus}");
+        assert!(lookup("save").unwrap().usage().contains("--force"));
     }
 
     #[test]

@@ -529,17 +529,27 @@ impl<'a> Flags<'a> {
     }
 }
 
-/// Splits an argument string on whitespace; `'...'` and `"..."` group words
-/// (quotes removed, no escapes).
+/// Splits an argument string on whitespace, as a shell does: `'...'` and `"..."` group words
+/// (quotes removed); outside quotes `\` takes the next character as it is (`a\ b` is one
+/// word), inside double quotes only `\"` and `\\` are escapes, inside single quotes none.
 pub fn split_args(text: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut current = String::new();
     let mut in_word = false;
     let mut quote: Option<char> = None;
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match quote {
             Some(q) if c == q => quote = None,
+            Some('"') if c == '\\' && matches!(chars.peek(), Some('"' | '\\')) => {
+                current.extend(chars.next());
+            }
             Some(_) => current.push(c),
+            None if c == '\\' => {
+                // A trailing backslash escapes nothing: it stays.
+                current.push(chars.next().unwrap_or('\\'));
+                in_word = true;
+            }
             None if c == '\'' || c == '"' => {
                 quote = Some(c);
                 in_word = true;
@@ -867,6 +877,20 @@ mod tests {
     #[test]
     fn split_args_keeps_quotes_apart_from_errors() {
         assert!(split_args("'open").is_err());
+    }
+
+    #[test]
+    fn split_args_backslash_escapes_like_a_shell() {
+        assert_eq!(
+            split_args(r#"t=2024-01-01\ 00:00:00 a\'b "q\"\\" 'raw\n' x=\"#).expect("split"),
+            vec!["t=2024-01-01 00:00:00", "a'b", "q\"\\", "raw\\n", "x=\\"]
+        );
+        assert_eq!(
+            split_args(r#"t="2024-01-01 00:00:00" name='a b'"#).expect("split"),
+            vec!["t=2024-01-01 00:00:00", "name=a b"]
+        );
+        // In double quotes only \" and \\ are escapes; other backslashes stay.
+        assert_eq!(split_args(r#""a\b""#).expect("split"), vec!["a\\b"]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What each shell command does: one `match` over `commands::Command`, for the interactive shell.
 
+use super::editor::{self, Answer};
 use super::repl::{Flow, Repl};
 use super::session::StmtOutcome;
 use crate::commands::{help, ChartArg, Command, TeeArg};
@@ -11,7 +12,7 @@ use crate::sql;
 use crate::tee::Tee;
 use reedline::{SearchDirection, SearchQuery};
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 
 /// The snippet store: the shipped snippets and the user's own (config dir's `snippets/`).
 pub(super) fn snippet_store() -> SnippetStore {
@@ -25,7 +26,13 @@ impl Repl<'_> {
         match cmd {
             Command::Quit => return Flow::Quit,
             Command::Help(topic) => {
-                match help::help_for(topic.as_deref(), s.term.out_color(), s.proton_major()) {
+                let width = crate::run::width().unwrap_or(80);
+                match help::help_for(
+                    topic.as_deref(),
+                    s.term.out_color(),
+                    s.proton_major(),
+                    width,
+                ) {
                     Ok(text) => println!("{}", text.trim_end()),
                     Err(msg) => s.error(&msg),
                 }
@@ -147,13 +154,16 @@ impl Repl<'_> {
                 Ok(src) => println!("{}", src.text.trim_end()),
                 Err(e) => s.error(&e.to_string()),
             },
-            Command::Save(name) => {
+            Command::Save { name, force } => {
                 let Some(sql) = s.last_sql.clone() else {
                     s.error("nothing to save yet: run a statement first");
                     return Flow::Continue;
                 };
-                match snippet_store().save(&name, &sql) {
+                match snippet_store().save(&name, &sql, force) {
                     Ok(path) => s.note(&format!("saved to {}", path.display())),
+                    Err(e @ snippets::SnippetError::Exists { .. }) => s.error(&format!(
+                        "{e}: kept it; `:save {name} --force` replaces it, or pick another name"
+                    )),
                     Err(e) => s.error(&e.to_string()),
                 }
                 self.refresh_snippet_names();
@@ -167,7 +177,7 @@ impl Repl<'_> {
                 }
                 Err(e) => s.error(&e.to_string()),
             },
-            Command::Run(args) => self.run_snippet(&args),
+            Command::Run { name, args } => return self.run_snippet(&name, &args),
             Command::Macro(invocation) => self.run_macro(&invocation),
         }
         Flow::Continue
@@ -225,20 +235,25 @@ impl Repl<'_> {
     }
 
     /// `:run NAME key=value …`: fill the parameters (asking for missing ones) and run each
-    /// statement, echoed as a comment first.
-    fn run_snippet(&mut self, args: &str) {
-        let store = self.snippets_for_server();
+    /// statement, echoed as a comment first. Ctrl-C at a question, or while a statement runs,
+    /// cancels the rest.
+    fn run_snippet(&mut self, name: &str, args: &[String]) -> Flow {
+        self.fill_and_run_snippet(name, args)
+            .unwrap_or_else(|message| {
+                self.session.error(&message);
+                Flow::Continue
+            })
+    }
+
+    fn fill_and_run_snippet(&mut self, name: &str, args: &[String]) -> Result<Flow, String> {
+        let snippet = self
+            .snippets_for_server()
+            .get(name)
+            .map_err(|e| e.to_string())?;
         let s = &mut self.session;
-        let mut words = args.split_whitespace();
-        let name = words.next().unwrap_or("");
-        let snippet = match store.get(name) {
-            Ok(sn) => sn,
-            Err(e) => return s.error(&e.to_string()),
-        };
-        let mut values: BTreeMap<String, String> = match snippets::parse_assignments(words) {
-            Ok(v) => v,
-            Err(e) => return s.error(&e.to_string()),
-        };
+        let mut values: BTreeMap<String, String> =
+            snippets::parse_assignments(args.iter().map(String::as_str))
+                .map_err(|e| e.to_string())?;
         let missing: Vec<(String, String)> = snippet
             .missing_params(&values)
             .into_iter()
@@ -246,29 +261,35 @@ impl Repl<'_> {
             .collect();
         for (param, ty) in missing {
             if !s.term.stdin_tty {
-                return s.error(&format!(
+                return Err(format!(
                     "missing parameter {param} ({ty}): pass {param}=VALUE"
                 ));
             }
-            eprint!("{param} ({ty}): ");
-            let mut line = String::new();
-            if io::stdin().lock().read_line(&mut line).is_err() || line.trim().is_empty() {
-                return s.error(&format!("missing parameter {param}"));
+            let answer = editor::ask(&format!("{param} ({ty}): "), s.term.out_color())
+                .map_err(|e| format!("cannot read input: {e}"))?;
+            match answer {
+                Answer::Line(line) if !line.trim().is_empty() => {
+                    values.insert(param, line.trim().to_string());
+                }
+                Answer::Line(_) => return Err(format!("missing parameter {param}")),
+                Answer::Cancelled => {
+                    s.note(&format!(":run {name} cancelled; nothing ran"));
+                    return Ok(Flow::Cancelled);
+                }
             }
-            values.insert(param, line.trim().to_string());
         }
-        let text = match snippet.render(&values) {
-            Ok(t) => t,
-            Err(e) => return s.error(&e.to_string()),
-        };
+        let text = snippet.render(&values).map_err(|e| e.to_string())?;
         for stmt in sql::split_statements(&text) {
             for line in stmt.sql.lines() {
                 s.note(&format!("-- {line}"));
             }
-            if self.rt.block_on(s.run_sql(&stmt)) != StmtOutcome::Ok {
-                break;
+            match self.rt.block_on(s.run_sql(&stmt)) {
+                StmtOutcome::Ok => {}
+                StmtOutcome::Failed => break,
+                StmtOutcome::Cancelled => return Ok(Flow::Cancelled),
             }
         }
+        Ok(Flow::Continue)
     }
 
     fn print_history(&self, n: usize) {

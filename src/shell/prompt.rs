@@ -1,4 +1,4 @@
-//! The prompt: `name@host:db> ` and, on continuation lines, a `-> ` marker as wide as it. The prompt draws the marker; the buffer never holds it.
+//! The prompts: `name@host:db> ` and, on continuation lines, a `-> ` marker as wide as it (the prompt draws the marker; the buffer never holds it); and a one-line question's.
 
 use reedline::{Prompt, PromptEditMode, PromptHistorySearch, PromptHistorySearchStatus};
 use std::borrow::Cow;
@@ -61,6 +61,36 @@ impl Prompt for ShellPrompt {
 
     fn get_prompt_color(&self) -> reedline::Color {
         reedline::Color::Green
+    }
+}
+
+/// A one-line question, e.g. `:run`'s `t (DateTime): `: the text and nothing else.
+#[derive(Debug, Clone)]
+pub struct QuestionPrompt(pub String);
+
+impl Prompt for QuestionPrompt {
+    fn render_prompt_left(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.0)
+    }
+
+    fn render_prompt_right(&self) -> Cow<'_, str> {
+        Cow::Borrowed("")
+    }
+
+    fn render_prompt_indicator(&self, _mode: PromptEditMode) -> Cow<'_, str> {
+        Cow::Borrowed("")
+    }
+
+    fn render_prompt_multiline_indicator(&self) -> Cow<'_, str> {
+        Cow::Borrowed("")
+    }
+
+    fn render_prompt_history_search_indicator(&self, _search: PromptHistorySearch) -> Cow<'_, str> {
+        Cow::Borrowed("")
+    }
+
+    fn get_prompt_color(&self) -> reedline::Color {
+        reedline::Color::Default
     }
 }
 

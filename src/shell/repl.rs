@@ -19,6 +19,8 @@ use tokio::runtime::Runtime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Flow {
     Continue,
+    /// Ctrl-C: the rest of the entry is not run.
+    Cancelled,
     Quit,
 }
 
@@ -128,8 +130,10 @@ impl<'rt> Repl<'rt> {
                         None => Flow::Continue,
                     };
                     self.after_statement();
-                    if flow == Flow::Quit {
-                        return Flow::Quit;
+                    match flow {
+                        Flow::Quit => return Flow::Quit,
+                        Flow::Cancelled => break,
+                        Flow::Continue => {}
                     }
                 }
                 Entry::Sql(stmt) => {

@@ -42,12 +42,20 @@
 //!
 //! | type | accepted value | inserted as |
 //! |---|---|---|
-//! | `String`, `FixedString(N)`, `Date`, `Date32`, `DateTime`, `DateTime64(..)`, `UUID` | any text | `'text'` |
+//! | `String`, `FixedString(N)` | any text | `'text'` |
+//! | `Date`, `Date32` | `YYYY-MM-DD`, a real date in the type's range | `CAST('…' AS Date)` |
+//! | `DateTime`, `DateTime(tz)`, `DateTime64(N[, tz])` | `YYYY-MM-DD hh:mm:ss[.fff]` (or `T` between; a date alone is midnight) | `CAST('…' AS DateTime)`; DateTime drops a fraction |
+//! | `UUID` | `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex) | `CAST('…' AS UUID)` |
 //! | `Int8` … `Int256`, `UInt8` … `UInt256` | an integer in range | the number |
 //! | `Float32`, `Float64` | a finite decimal number | the number |
 //! | `Bool` | `true`/`false`/`1`/`0`/`yes`/`no`/`on`/`off` | `true` / `false` |
 //! | `Identifier` | a stream, view or column name | the name, backquoted if needed |
 //! | `Interval` | Proton's shorthand: `500ms`, `5s`, `1m`, `2h`, `1d`, `1w` (also `ns`, `us`) | as written |
+//!
+//! A cast names the type as the snippet spells it, so the value has that type on the server
+//! (a `{t:DateTime}` is a DateTime there, not a String). `CAST(… AS type)` is the form
+//! both servers read; date and time type names are case-insensitive on both, but `uuid` is
+//! Proton's spelling and `UUID` ClickHouse's: write the one of the server the snippet is for.
 //!
 //! # Versions
 //!
@@ -157,6 +165,8 @@ pub enum SnippetError {
     InvalidName(String),
     #[error("no directory for user snippets is configured")]
     NoUserDir,
+    #[error("a snippet named {name} already exists ({})", .path.display())]
+    Exists { name: String, path: PathBuf },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -209,12 +219,55 @@ enum Segment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Str,
-    Int { signed: bool, bits: u16 },
+    Int {
+        signed: bool,
+        bits: u16,
+    },
     Float,
     Bool,
     Identifier,
     Interval,
+    /// `Date`, `Date32`: `YYYY-MM-DD` within `range`.
+    Date {
+        range: DateRange,
+    },
+    /// `DateTime`, `DateTime64`: `YYYY-MM-DD hh:mm:ss[.fff]`; `fraction` keeps the
+    /// fractional seconds (DateTime64), else they are dropped (DateTime counts seconds).
+    DateTime {
+        range: DateRange,
+        fraction: bool,
+    },
+    Uuid,
 }
+
+/// The first and last (year, month, day) a date type holds, and the last second of that
+/// last day it holds (for DateTime, whose range ends within a day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DateRange {
+    first: (u32, u32, u32),
+    last: (u32, u32, u32),
+    last_time: (u32, u32, u32),
+}
+
+const END_OF_DAY: (u32, u32, u32) = (23, 59, 59);
+/// Date: days since 1970 in 16 bits.
+const DATE_RANGE: DateRange = DateRange {
+    first: (1970, 1, 1),
+    last: (2149, 6, 6),
+    last_time: END_OF_DAY,
+};
+/// Date32 and DateTime64 (ClickHouse's and Proton's documented range).
+const WIDE_RANGE: DateRange = DateRange {
+    first: (1900, 1, 1),
+    last: (2299, 12, 31),
+    last_time: END_OF_DAY,
+};
+/// DateTime: seconds since 1970 in 32 bits (in UTC; the server's time zone shifts it).
+const DATETIME_RANGE: DateRange = DateRange {
+    first: (1970, 1, 1),
+    last: (2106, 2, 7),
+    last_time: (6, 28, 15),
+};
 
 fn kind_of(ty: &str) -> Option<Kind> {
     let lower = ty.trim().to_ascii_lowercase();
@@ -223,9 +276,31 @@ fn kind_of(ty: &str) -> Option<Kind> {
         Some(_) => return None,
         None => (lower.as_str(), false),
     };
+    // Proton reads `datetime(3)` (a scale first) as datetime64(3); `datetime('UTC')` stays one.
+    let scaled = lower.split_once('(').is_some_and(|(_, args)| {
+        let args = args.trim_start();
+        let digits = args
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(args.len());
+        !args[..digits].trim_start_matches('0').is_empty()
+    });
     let kind = match base {
-        "string" | "date" | "date32" | "datetime" | "uuid" | "fixedstring" | "fixed_string"
-        | "datetime64" => Kind::Str,
+        "string" | "fixedstring" | "fixed_string" => Kind::Str,
+        "date" => Kind::Date { range: DATE_RANGE },
+        "date32" => Kind::Date { range: WIDE_RANGE },
+        "datetime" if scaled => Kind::DateTime {
+            range: WIDE_RANGE,
+            fraction: true,
+        },
+        "datetime" => Kind::DateTime {
+            range: DATETIME_RANGE,
+            fraction: false,
+        },
+        "datetime64" => Kind::DateTime {
+            range: WIDE_RANGE,
+            fraction: true,
+        },
+        "uuid" => Kind::Uuid,
         "float32" | "float64" => Kind::Float,
         "bool" | "boolean" => Kind::Bool,
         "identifier" => Kind::Identifier,
@@ -341,10 +416,146 @@ fn is_decimal_number(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// Renders one value as SQL text for a parameter type; `Err` is the reason.
-fn render_value(kind: Kind, value: &str) -> Result<String, String> {
+/// `YYYY-MM-DD` → (year, month, day), a real calendar date; `Err` is the reason.
+fn parse_date(text: &str) -> Result<(u32, u32, u32), String> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        return Err(String::new());
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(String::new());
+    }
+    let month_days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        _ => 0,
+    };
+    if d == 0 || d > month_days {
+        return Err(format!("{text} is not a date"));
+    }
+    Ok((y, m, d))
+}
+
+/// `hh:mm:ss[.f…]` → ((hour, minute, second), fraction digits), `fraction` at most 9 digits.
+fn parse_time(text: &str) -> Option<((u32, u32, u32), &str)> {
+    let (clock, fraction) = match text.split_once('.') {
+        Some((clock, fraction)) => (clock, Some(fraction)),
+        None => (text, None),
+    };
+    let b = clock.as_bytes();
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let two = |at: usize| -> Option<u32> {
+        let part = clock.get(at..at + 2)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (h, m, s) = (two(0)?, two(3)?, two(6)?);
+    if h > 23 || m > 59 || s > 59 {
+        return None;
+    }
+    let fraction = fraction.unwrap_or("");
+    if fraction.len() > 9
+        || (text.contains('.') && fraction.is_empty())
+        || !fraction.bytes().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    Some(((h, m, s), fraction))
+}
+
+fn out_of_range(ty: &str, range: DateRange, with_time: bool) -> String {
+    let (y, m, d) = range.first;
+    let (ly, lm, ld) = range.last;
+    if with_time {
+        let (h, mi, s) = range.last_time;
+        format!(
+            "out of range for {ty} ({y}-{m:02}-{d:02} 00:00:00 to \
+             {ly}-{lm:02}-{ld:02} {h:02}:{mi:02}:{s:02})"
+        )
+    } else {
+        format!("out of range for {ty} ({y}-{m:02}-{d:02} to {ly}-{lm:02}-{ld:02})")
+    }
+}
+
+/// `CAST('text' AS Type)`, with the type as the snippet spells it: the server reads the
+/// literal as that type on Proton and ClickHouse alike (see the module docs on UUID).
+fn cast(text: &str, ty: &str) -> String {
+    format!("CAST({} AS {})", crate::sql::sql_string(text), ty.trim())
+}
+
+/// Renders one value as SQL text for a parameter of type `ty` (of kind `kind`); `Err` is the
+/// reason.
+fn render_value(kind: Kind, ty: &str, value: &str) -> Result<String, String> {
     match kind {
         Kind::Str => Ok(crate::sql::sql_string(value)),
+        Kind::Date { range } => {
+            let text = value.trim();
+            let date = parse_date(text).map_err(|reason| {
+                if reason.is_empty() {
+                    "expected a date YYYY-MM-DD, like 2024-01-31".to_owned()
+                } else {
+                    reason
+                }
+            })?;
+            if date < range.first || date > range.last {
+                return Err(out_of_range(ty.trim(), range, false));
+            }
+            Ok(cast(text, ty))
+        }
+        Kind::DateTime { range, fraction } => {
+            let text = value.trim();
+            let expected = || {
+                "expected YYYY-MM-DD hh:mm:ss[.fff] (or a date alone, for midnight), \
+                 like 2024-01-31 13:45:00"
+                    .to_owned()
+            };
+            let (date_text, time_text) = match text.get(10..) {
+                Some("") => (text, "00:00:00"),
+                Some(rest) if rest.starts_with([' ', 'T']) => (&text[..10], &rest[1..]),
+                _ => return Err(expected()),
+            };
+            let date = parse_date(date_text).map_err(|reason| {
+                if reason.is_empty() {
+                    expected()
+                } else {
+                    reason
+                }
+            })?;
+            let (time, digits) = parse_time(time_text).ok_or_else(expected)?;
+            if date < range.first || (date, time) > (range.last, range.last_time) {
+                return Err(out_of_range(ty.trim(), range, true));
+            }
+            let (h, m, s) = time;
+            let mut literal = format!("{date_text} {h:02}:{m:02}:{s:02}");
+            if fraction && !digits.is_empty() {
+                literal.push('.');
+                literal.push_str(digits);
+            }
+            Ok(cast(&literal, ty))
+        }
+        Kind::Uuid => {
+            let text = value.trim();
+            let groups: Vec<&str> = text.split('-').collect();
+            let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+            let hex = groups
+                .iter()
+                .all(|g| g.bytes().all(|c| c.is_ascii_hexdigit()));
+            if lengths != [8, 4, 4, 4, 12] || !hex {
+                return Err("expected a UUID like 123e4567-e89b-12d3-a456-426614174000".to_owned());
+            }
+            Ok(cast(&text.to_ascii_lowercase(), ty))
+        }
         Kind::Int { signed, bits } => render_int(value.trim(), signed, bits),
         Kind::Float => {
             let text = value.trim();
@@ -736,7 +947,7 @@ pub fn parse(name: &str, text: &str) -> Result<Snippet, SnippetError> {
             let kind = kind_of(&param.ty).ok_or_else(|| {
                 parse_error(*line, format!("parameter {} has unknown type", param.name))
             })?;
-            render_value(kind, default).map_err(|reason| {
+            render_value(kind, &param.ty, default).map_err(|reason| {
                 parse_error(
                     *line,
                     format!(
@@ -836,7 +1047,7 @@ impl Snippet {
                 reason,
             };
             let kind = kind_of(&param.ty).ok_or_else(|| bad("unknown type".to_owned()))?;
-            let rendered = render_value(kind, value).map_err(bad)?;
+            let rendered = render_value(kind, &param.ty, value).map_err(bad)?;
             values.insert(&param.name, rendered);
         }
         let mut out = String::with_capacity(self.body.len());
@@ -1117,11 +1328,18 @@ impl SnippetStore {
         entries
     }
 
-    /// Saves `sql` as the user snippet `name`, replacing any previous one.
+    /// Saves `sql` as the user snippet `name`. A user snippet already there is an
+    /// [`SnippetError::Exists`] unless `replace` (it may be hand-written: never lost silently).
     /// A `-- title: <name>` header is added when the text has no title.
     /// The text must parse. Returns the file's path.
-    pub fn save(&self, name: &str, sql: &str) -> Result<PathBuf, SnippetError> {
+    pub fn save(&self, name: &str, sql: &str, replace: bool) -> Result<PathBuf, SnippetError> {
         let path = self.user_path(name)?;
+        if !replace && fs::symlink_metadata(&path).is_ok() {
+            return Err(SnippetError::Exists {
+                name: name.to_owned(),
+                path,
+            });
+        }
         let sql = sql.trim();
         let has_title = sql
             .lines()
@@ -1437,11 +1655,6 @@ mod tests {
             ("Identifier", "table", Some("`table`")),
             ("Identifier", "a`b", Some("`a\\`b`")),
             ("Identifier", "", None),
-            (
-                "DateTime64(3)",
-                "2025-01-01 00:00:00",
-                Some("'2025-01-01 00:00:00'"),
-            ),
             ("FixedString(4)", "abcd", Some("'abcd'")),
         ];
         for (ty, value, want) in cases {
@@ -1452,6 +1665,148 @@ mod tests {
                 (other, _) => panic!("{ty} {value:?}: unexpected {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn dates_times_and_uuids_are_checked_and_cast_to_their_type() {
+        let cases: &[(&str, &str, Result<&str, &str>)] = &[
+            ("Date", "2024-02-29", Ok("CAST('2024-02-29' AS Date)")),
+            ("date", " 2024-01-31 ", Ok("CAST('2024-01-31' AS date)")),
+            ("Date", "2023-02-29", Err("2023-02-29 is not a date")),
+            ("Date", "2024-13-01", Err("2024-13-01 is not a date")),
+            ("Date", "notadate", Err("expected a date YYYY-MM-DD")),
+            ("Date", "2024-1-5", Err("expected a date YYYY-MM-DD")),
+            (
+                "Date",
+                "2024-01-01 00:00:00",
+                Err("expected a date YYYY-MM-DD"),
+            ),
+            ("Date", "1969-12-31", Err("out of range for Date")),
+            ("Date", "2149-06-06", Ok("CAST('2149-06-06' AS Date)")),
+            ("Date", "2149-06-07", Err("out of range for Date")),
+            ("Date32", "1900-01-01", Ok("CAST('1900-01-01' AS Date32)")),
+            (
+                "DateTime",
+                "2024-01-01 13:45:06",
+                Ok("CAST('2024-01-01 13:45:06' AS DateTime)"),
+            ),
+            (
+                "DateTime",
+                "2024-01-01T13:45:06",
+                Ok("CAST('2024-01-01 13:45:06' AS DateTime)"),
+            ),
+            // a date alone is midnight; DateTime counts whole seconds, so a fraction goes
+            (
+                "DateTime",
+                "2024-01-01",
+                Ok("CAST('2024-01-01 00:00:00' AS DateTime)"),
+            ),
+            (
+                "DateTime",
+                "2024-01-01 00:00:00.250",
+                Ok("CAST('2024-01-01 00:00:00' AS DateTime)"),
+            ),
+            (
+                "DateTime('UTC')",
+                "2024-01-01 00:00:00",
+                Ok("CAST('2024-01-01 00:00:00' AS DateTime('UTC'))"),
+            ),
+            (
+                "DateTime",
+                "banana",
+                Err("expected YYYY-MM-DD hh:mm:ss[.fff]"),
+            ),
+            (
+                "DateTime",
+                "2024-01-01 24:00:00",
+                Err("expected YYYY-MM-DD hh:mm:ss[.fff]"),
+            ),
+            (
+                "DateTime",
+                "2024-01-01 00:60:00",
+                Err("expected YYYY-MM-DD hh:mm:ss[.fff]"),
+            ),
+            (
+                "DateTime",
+                "2024-01-01 00:00:00.",
+                Err("expected YYYY-MM-DD hh:mm:ss[.fff]"),
+            ),
+            (
+                "DateTime",
+                "2024-01-01 00:00:00; DROP STREAM x",
+                Err("expected YYYY-MM-DD hh:mm:ss[.fff]"),
+            ),
+            ("DateTime", "2024-02-30 00:00:00", Err("is not a date")),
+            (
+                "DateTime",
+                "2106-02-07 06:28:16",
+                Err("out of range for DateTime"),
+            ),
+            (
+                "DateTime64(3)",
+                "2025-01-01 00:00:00.123",
+                Ok("CAST('2025-01-01 00:00:00.123' AS DateTime64(3))"),
+            ),
+            (
+                "DateTime64(3)",
+                "1950-06-01 12:00:00",
+                Ok("CAST('1950-06-01 12:00:00' AS DateTime64(3))"),
+            ),
+            (
+                "datetime(3)",
+                "2025-01-01 00:00:00.5",
+                Ok("CAST('2025-01-01 00:00:00.5' AS datetime(3))"),
+            ),
+            (
+                "DateTime64(9)",
+                "2025-01-01 00:00:00.1234567891",
+                Err("expected YYYY-MM-DD hh:mm:ss[.fff]"),
+            ),
+            (
+                "UUID",
+                "123E4567-e89b-12d3-a456-426614174000",
+                Ok("CAST('123e4567-e89b-12d3-a456-426614174000' AS UUID)"),
+            ),
+            (
+                "uuid",
+                "123e4567-e89b-12d3-a456-426614174000",
+                Ok("CAST('123e4567-e89b-12d3-a456-426614174000' AS uuid)"),
+            ),
+            ("UUID", "notauuid", Err("expected a UUID")),
+            (
+                "UUID",
+                "123e4567e89b12d3a456426614174000",
+                Err("expected a UUID"),
+            ),
+            (
+                "UUID",
+                "123e4567-e89b-12d3-a456-42661417400g",
+                Err("expected a UUID"),
+            ),
+        ];
+        for (ty, value, want) in cases {
+            let snippet = parse("t", &format!("SELECT {{v:{ty}}}")).expect("parse");
+            match (snippet.render(&args(&[("v", value)])), want) {
+                (Ok(sql), Ok(want)) => assert_eq!(sql, format!("SELECT {want}"), "{ty} {value}"),
+                (Err(err @ SnippetError::BadValue { .. }), Err(reason)) => {
+                    let message = err.to_string();
+                    assert!(
+                        message.starts_with(&format!("bad value for parameter v ({ty})")),
+                        "{message}"
+                    );
+                    assert!(message.contains(reason), "{ty} {value:?}: {message}");
+                }
+                (other, _) => panic!("{ty} {value:?}: unexpected {other:?}"),
+            }
+        }
+        // A bad default is a parse error of the snippet, naming the parameter.
+        let bad_default = parse("e", "-- params: d:Date=today\nSELECT {d:Date}").unwrap_err();
+        assert!(
+            bad_default
+                .to_string()
+                .contains("the default of parameter d (Date) is bad"),
+            "{bad_default}"
+        );
     }
 
     #[test]
@@ -1534,7 +1889,7 @@ mod tests {
             snippet
                 .render(&args(&[("v", "2"), ("w", "2025-01-01")]))
                 .expect("render"),
-            "SELECT 2, 2, '2025-01-01'"
+            "SELECT 2, 2, CAST('2025-01-01 00:00:00' AS DateTime64(3))"
         );
     }
 
@@ -1617,6 +1972,36 @@ mod tests {
     }
 
     #[test]
+    fn save_keeps_an_existing_snippet_unless_told_to_replace() {
+        let user = TempDir::new("save-exists");
+        let store = SnippetStore::with_dirs(None, Some(user.0.clone()));
+        let own = "-- title: Hand written\n-- params: n:UInt8=1\nSELECT {n:UInt8} AS n;\n";
+        let path = user.0.join("inj.sql");
+        fs::write(&path, own).expect("write");
+
+        let refused = store
+            .save("inj", "SELECT 1 AS saved_one", false)
+            .unwrap_err();
+        assert!(
+            matches!(&refused, SnippetError::Exists { name, path: p } if name == "inj" && *p == path),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("already exists"), "{refused}");
+        assert_eq!(fs::read_to_string(&path).expect("read"), own);
+
+        store
+            .save("inj", "SELECT 1 AS saved_one", true)
+            .expect("replace");
+        assert_eq!(
+            fs::read_to_string(&path).expect("read"),
+            "-- title: inj\n\nSELECT 1 AS saved_one\n"
+        );
+        // A shipped snippet of the name is not a file of the user's: saving shadows it.
+        store.save("emit", "SELECT 2", false).expect("shadow");
+        assert_eq!(store.source("emit").expect("emit").origin, Origin::User);
+    }
+
+    #[test]
     fn shipped_dir_overrides_embedded() {
         let shipped = TempDir::new("shipped");
         fs::write(
@@ -1637,7 +2022,7 @@ mod tests {
             .all(|e| e.origin == Origin::Shipped && !e.shadows_shipped));
         // Without a user dir, saving is an error.
         assert!(matches!(
-            store.save("x", "SELECT 1"),
+            store.save("x", "SELECT 1", false),
             Err(SnippetError::NoUserDir)
         ));
     }
@@ -1652,6 +2037,7 @@ mod tests {
             .save(
                 "mine",
                 "-- counts\nSELECT count() FROM table({s:Identifier});",
+                false,
             )
             .expect("save");
         assert_eq!(path, nested.join("mine.sql"));
@@ -1671,18 +2057,18 @@ mod tests {
         );
 
         let path = store
-            .save("titled", "-- title: Has one\nSELECT 1")
+            .save("titled", "-- title: Has one\nSELECT 1", false)
             .expect("save");
         assert_eq!(
             fs::read_to_string(&path).expect("read"),
             "-- title: Has one\nSELECT 1\n"
         );
         assert!(matches!(
-            store.save("bad name", "SELECT 1"),
+            store.save("bad name", "SELECT 1", false),
             Err(SnippetError::InvalidName(_))
         ));
         assert!(matches!(
-            store.save("quoted", "SELECT '{a:String}'"),
+            store.save("quoted", "SELECT '{a:String}'", false),
             Err(SnippetError::Parse { .. })
         ));
         assert!(!nested.join("quoted.sql").exists());

@@ -16,6 +16,7 @@ mod redesign;
 mod render_formats;
 mod shell_input;
 mod shell_pty;
+mod snippets;
 mod streaming_strip;
 mod tee;
 mod wire_clickhouse;

@@ -1,4 +1,4 @@
-//! The line editor (reedline), one concern per file: highlighting, completion, the menu that shows it and the catalog it reads, keys in bursts (pastes), history policy and persistence; here the validator and the editor's assembly.
+//! The line editor (reedline), one concern per file: highlighting, completion, the menu that shows it and the catalog it reads, keys in bursts (pastes), history policy and persistence; here the validator, the editor's assembly and the one-line question.
 //!
 //! The [`InputValidator`] alone decides whether Enter submits the input or continues it on
 //! a new line (`commands::is_complete`); the prompt draws the continuation marker
@@ -23,7 +23,8 @@ use menu::CompletionMenu;
 use nu_ansi_term::Style;
 use reedline::{
     default_emacs_keybindings, ColumnarMenu, DefaultHinter, EditCommand, Emacs, KeyCode,
-    KeyModifiers, MenuBuilder, Reedline, ReedlineEvent, ReedlineMenu, ValidationResult, Validator,
+    KeyModifiers, MenuBuilder, Reedline, ReedlineEvent, ReedlineMenu, Signal, ValidationResult,
+    Validator,
 };
 
 /// Enter submits complete input (a command, or SQL ending in `;` or `\G`) and continues
@@ -87,6 +88,26 @@ pub fn make_editor(
         ));
     }
     editor
+}
+
+/// What a one-line question got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Line(String),
+    /// Ctrl-C, or Ctrl-D on an empty line.
+    Cancelled,
+}
+
+/// Asks one question on the terminal (`:run`'s missing parameters), with line editing and no
+/// history. Ctrl-C cancels, as at the main prompt, and so does Ctrl-D on an empty line. The
+/// terminal is in raw mode while it reads, so Ctrl-C is a key here, not a signal.
+pub fn ask(question: &str, color: bool) -> std::io::Result<Answer> {
+    let mut editor = Reedline::create().with_ansi_colors(color);
+    let prompt = super::prompt::QuestionPrompt(question.to_owned());
+    Ok(match editor.read_line(&prompt)? {
+        Signal::Success(line) => Answer::Line(line),
+        _ => Answer::Cancelled,
+    })
 }
 
 #[cfg(test)]
