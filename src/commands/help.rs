@@ -254,7 +254,7 @@ impl Topic {
             (Some(body), Some(m)) if m >= 3 => body.to_string(),
             (Some(_), Some(_)) => format!("For Proton 1.x (the server's version).\n{}", self.body),
             (Some(_), None) => format!(
-                "For Proton 1.x; connected to Proton 3.x, this topic shows the 3.x spelling (`:help {}`).\n{}",
+                "For Proton 1.x. When the shell is connected to Proton 3.x, `:help {}` shows the 3.x spelling.\n{}",
                 self.name, self.body
             ),
             (None, _) => self.body.to_string(),
