@@ -1,5 +1,7 @@
-//! Test helpers shared by the demos' unit tests: a scratch directory removed on drop.
+//! Test helpers shared across modules' unit tests: a scratch directory removed on drop, and
+//! string column data built from literals.
 
+use crate::wire::Data;
 use std::fs;
 use std::path::PathBuf;
 
@@ -22,4 +24,15 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
     }
+}
+
+/// A string column's data holding `values`, in order.
+pub(crate) fn strs(values: &[&str]) -> Data {
+    let mut offsets = vec![0];
+    let mut bytes = Vec::new();
+    for v in values {
+        bytes.extend_from_slice(v.as_bytes());
+        offsets.push(bytes.len());
+    }
+    Data::Str { offsets, bytes }
 }

@@ -1,5 +1,6 @@
 //! Hand-built blocks for the render tests.
 
+use crate::testutil::strs;
 use crate::wire::{Block, Column, Data, TypeDesc};
 use std::sync::Arc;
 
@@ -28,16 +29,6 @@ pub fn fixed(width: usize, values: &[&[u8]]) -> Data {
         width,
         bytes: values.concat(),
     }
-}
-
-fn strs(values: &[&str]) -> Data {
-    let mut offsets = vec![0];
-    let mut bytes = Vec::new();
-    for v in values {
-        bytes.extend_from_slice(v.as_bytes());
-        offsets.push(bytes.len());
-    }
-    Data::Str { offsets, bytes }
 }
 
 pub fn u64_col(name: &str, values: &[u64]) -> Column {

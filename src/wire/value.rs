@@ -1074,6 +1074,7 @@ fn write_datetime(secs: i64, frac: i64, precision: usize, tz: Tz, out: &mut Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::strs;
 
     fn f(x: f64) -> String {
         let mut out = Vec::new();
@@ -1202,16 +1203,6 @@ mod tests {
         assert_eq!(cell("int32", bytes(4, &(-2i32).to_le_bytes()), q), "-2");
         assert_eq!(cell("float64", bytes(8, &0.5f64.to_le_bytes()), q), "0.5");
         assert_eq!(cell("decimal(18, 2)", le(&[150]), q), "1.50");
-    }
-
-    fn strs(values: &[&str]) -> Data {
-        let mut offsets = vec![0];
-        let mut bytes = Vec::new();
-        for v in values {
-            bytes.extend_from_slice(v.as_bytes());
-            offsets.push(bytes.len());
-        }
-        Data::Str { offsets, bytes }
     }
 
     #[test]

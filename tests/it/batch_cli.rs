@@ -5,12 +5,12 @@
 //! sets it) and fail without it; the Proton fixture runs in-process.
 
 use crate::support::fixture::{FValue, ProtonFixture, Response};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use crate::support::{
-    self, batch, clickhouse_running, run, sigint, text, wait_output, wait_until, TempDir, WAIT,
+    self, batch, clickhouse_client, clickhouse_running, run, run_with_stdin, sigint, text,
+    wait_output, wait_until, TempDir, WAIT,
 };
 
 /// Host and port (as text) of the ClickHouse test server; fails (never skips) without one.
@@ -82,16 +82,8 @@ fn clickhouse_tsv_and_csv_are_byte_identical_to_clickhouse_client() {
         let mine = run(batch(dir.path())
             .args(["--host", &host, "--port", &port, "--format", ours, "-q"])
             .arg(CH_QUERY));
-        let reference = Command::new("clickhouse-client")
-            .args([
-                "--host", &host, "--port", &port, "--format", theirs, "--query",
-            ])
-            .arg(CH_QUERY)
-            .stdin(Stdio::null())
-            .output()
-            .expect("clickhouse-client is installed with the test server");
-        assert!(reference.status.success(), "{}", text(&reference.stderr));
-        assert_eq!(text(&mine.stdout), text(&reference.stdout), "{ours}");
+        let reference = clickhouse_client(theirs, CH_QUERY);
+        assert_eq!(text(&mine.stdout), text(&reference), "{ours}");
     }
 }
 
@@ -254,18 +246,10 @@ fn several_statements_from_q_f_and_stdin_run_in_order() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "1\n2\n3\n;4\n");
 
-    let mut child = batch(dir.path())
-        .args(["--host", &host, "--port", &port])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"SELECT 'a';\nSELECT\n  'b'\n;\nSELECT 'c'")
-        .unwrap();
-    let out = wait_output(child, WAIT);
+    let out = run_with_stdin(
+        batch(dir.path()).args(["--host", &host, "--port", &port]),
+        b"SELECT 'a';\nSELECT\n  'b'\n;\nSELECT 'c'",
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "a\nb\nc\n");
 }
@@ -475,18 +459,10 @@ fn set_in_batch_input_takes_effect_from_stdin_q_and_f() {
     let dir = TempDir::new("batch-set");
     let script = format!(":set max_block_size=7\n{SHOW_BLOCK_SIZE};\n");
 
-    let mut child = batch(dir.path())
-        .args(["--host", &host, "--port", &port])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = wait_output(child, WAIT);
+    let out = run_with_stdin(
+        batch(dir.path()).args(["--host", &host, "--port", &port]),
+        script.as_bytes(),
+    );
     assert!(out.status.success(), "stdin: {}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "7\n", "stdin");
 

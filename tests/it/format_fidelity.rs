@@ -9,7 +9,6 @@
 //! [`json_replaces_invalid_utf8_where_clickhouse_writes_the_bytes`]).
 
 use crate::support::{self, batch, run, text, TempDir};
-use std::process::{Command, Stdio};
 
 /// Queries over every type, each value where its escaping can go wrong.
 const BATTERY: &[&str] = &[
@@ -96,30 +95,6 @@ fn ours(format: &str, extra: &[&str], sql: &str) -> Vec<u8> {
     out.stdout
 }
 
-/// `sql` as clickhouse-client writes it in `format`.
-fn theirs(format: &str, sql: &str) -> Vec<u8> {
-    let (host, port) = support::clickhouse();
-    let out = Command::new("clickhouse-client")
-        .args([
-            "--host",
-            &host,
-            "--port",
-            &port.to_string(),
-            "--format",
-            format,
-        ])
-        .args(["--query", sql])
-        .stdin(Stdio::null())
-        .output()
-        .expect("clickhouse-client is installed with the test server");
-    assert!(
-        out.status.success(),
-        "clickhouse-client --format {format}: {sql}\n{}",
-        text(&out.stderr)
-    );
-    out.stdout
-}
-
 /// Every line of `out` parses as one JSON object; their number.
 fn json_objects(out: &[u8], what: &str) -> usize {
     let lines = std::str::from_utf8(out).unwrap_or_else(|e| panic!("{what}: not UTF-8: {e}"));
@@ -138,7 +113,7 @@ fn json_each_row_is_byte_identical_to_clickhouse_client_for_every_type() {
         assert!(json_objects(&mine, sql) > 0, "{sql}: no rows");
         assert_eq!(
             text(&mine),
-            text(&theirs("JSONEachRow", sql)),
+            text(&support::clickhouse_client("JSONEachRow", sql)),
             "--format json --json-quote-64bit vs JSONEachRow: {sql}"
         );
     }
@@ -187,7 +162,7 @@ fn csv_tsv_and_raw_are_byte_identical_to_clickhouse_client_for_every_type() {
             ("tsv", "TabSeparated"),
             ("raw", "TabSeparatedRaw"),
         ] {
-            let mut want = text(&theirs(reference, sql));
+            let mut want = text(&support::clickhouse_client(reference, sql));
             if mine == "raw" {
                 // A top-level NULL: 18.16 writes ᴺᵁᴸᴸ, later versions and we \N (module docs).
                 want = want.replace("ᴺᵁᴸᴸ", "\\N");
@@ -211,7 +186,7 @@ fn json_replaces_invalid_utf8_where_clickhouse_writes_the_bytes() {
         "{\"s\":\"ok\u{fffd}\u{fffd}!\",\"a\":[\"\u{fffd}\"]}\n"
     );
     // ClickHouse writes the bytes as they are: not UTF-8, so not JSON.
-    assert!(std::str::from_utf8(&theirs("JSONEachRow", sql)).is_err());
+    assert!(std::str::from_utf8(&support::clickhouse_client("JSONEachRow", sql)).is_err());
 }
 
 #[test]

@@ -29,27 +29,7 @@ async fn tsv(conn: &mut Connection, sql: &str) -> String {
 }
 
 fn clickhouse_client_tsv(sql: &str) -> String {
-    let (host, port) = ch_addr();
-    let out = std::process::Command::new("clickhouse-client")
-        .args([
-            "--host",
-            &host,
-            "--port",
-            &port.to_string(),
-            "--format",
-            "TabSeparated",
-            "-q",
-            sql,
-        ])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("clickhouse-client runs");
-    assert!(
-        out.status.success(),
-        "clickhouse-client failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf8")
+    String::from_utf8(crate::support::clickhouse_client("TabSeparated", sql)).expect("utf8")
 }
 
 const TYPES_QUERY: &str = r"SELECT

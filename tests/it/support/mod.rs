@@ -130,6 +130,32 @@ pub fn run(c: &mut Command) -> Output {
     wait_output(c.spawn().expect("spawn proton-shell"), WAIT)
 }
 
+/// Spawns `c` with `input` on its stdin (then closed) and waits for it (at most [`WAIT`]).
+pub fn run_with_stdin(c: &mut Command, input: &[u8]) -> Output {
+    let mut child = c.stdin(Stdio::piped()).spawn().expect("spawn proton-shell");
+    // A child that exits before reading all of it is the test's to judge from its output.
+    let _ = child.stdin.take().expect("piped stdin").write_all(input);
+    wait_output(child, WAIT)
+}
+
+/// `sql` as clickhouse-client writes it in `format` (a ClickHouse format name) from the
+/// test server; the client's own failure fails the test.
+pub fn clickhouse_client(format: &str, sql: &str) -> Vec<u8> {
+    let (host, port) = clickhouse();
+    let out = Command::new("clickhouse-client")
+        .args(["--host", &host, "--port", &port.to_string()])
+        .args(["--format", format, "--query", sql])
+        .stdin(Stdio::null())
+        .output()
+        .expect("clickhouse-client is installed with the test server");
+    assert!(
+        out.status.success(),
+        "clickhouse-client --format {format}: {sql}\n{}",
+        text(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Bytes as text, lossily.
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
