@@ -117,6 +117,10 @@ pub fn report(err: &AppError, color: bool) -> ExitCode {
 /// the shell knew the server (connecting failed), so hints speak Proton, the shell's own.
 pub fn hints(err: &AppError) -> Vec<String> {
     match err {
+        // Batch mode stops at a lost connection: the shell's "reconnects" hint is not for it.
+        AppError::Wire(wire::Error::ConnectionLost { .. }) => {
+            vec!["the statements after this one were not run".into()]
+        }
         AppError::Wire(e) => wire_hints(e, Flavour::default()),
         AppError::Usage(_) => vec!["see `proton-shell --help`".into()],
         _ => Vec::new(),
@@ -278,6 +282,20 @@ mod tests {
             stack_trace: String::new(),
             nested: Vec::new(),
         }
+    }
+
+    #[test]
+    fn batch_is_not_promised_a_reconnect_the_shell_makes() {
+        let lost = wire::Error::ConnectionLost {
+            addr: "127.0.0.1:1".into(),
+            reason: "the server closed the connection".into(),
+        };
+        assert!(wire_hints(&lost, Flavour::Proton)
+            .iter()
+            .any(|h| h.contains("reconnects")));
+        let batch = hints(&AppError::Wire(lost));
+        assert!(!batch.iter().any(|h| h.contains("reconnect")), "{batch:?}");
+        assert!(batch.iter().any(|h| h.contains("not run")), "{batch:?}");
     }
 
     #[test]

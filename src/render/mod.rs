@@ -10,6 +10,7 @@ mod chart;
 mod lines;
 mod live;
 mod rows;
+mod safe;
 mod short;
 mod table;
 mod text;
@@ -243,8 +244,27 @@ pub(crate) fn clamp_rows(rows: std::ops::Range<usize>, n: usize) -> std::ops::Ra
     rows.start.min(end)..end
 }
 
-/// The sink for `format`.
+/// The sink for `format`; machine formats shown on a terminal go through [`safe::TerminalSafe`].
 pub fn sink_for(format: Format, opts: &RenderOpts) -> Box<dyn Sink> {
+    let machine = matches!(
+        format,
+        Format::Json
+            | Format::Csv
+            | Format::CsvWithNames
+            | Format::Tsv
+            | Format::TsvWithNames
+            | Format::Raw
+    );
+    let sink = sink_of(format, opts);
+    if machine && opts.is_tty {
+        // Byte for byte into pipes; on a terminal, values must not run as its commands.
+        Box::new(safe::TerminalSafe::new(sink, format == Format::Json))
+    } else {
+        sink
+    }
+}
+
+fn sink_of(format: Format, opts: &RenderOpts) -> Box<dyn Sink> {
     match format {
         Format::Table => Box::new(TableSink::new(opts)),
         Format::Vertical => Box::new(VerticalSink::new(opts)),

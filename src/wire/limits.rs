@@ -93,11 +93,17 @@ impl Budget {
         if cost > self.allowed() {
             return Err(Error::Protocol(format!(
                 "block would expand to more than {} bytes from {} received \
-                 (limit: {} × received + {} MiB); refusing to decode it",
+                 (limit: {} × received + {} MiB); refusing to decode it{}",
                 cost,
                 self.wire.get(),
                 self.limits.expansion_factor,
-                self.limits.allowance >> 20
+                self.limits.allowance >> 20,
+                if self.decompressed.get() > 0 {
+                    " (data this compressible may be genuine: without --compression it \
+                     arrives as it is)"
+                } else {
+                    ""
+                }
             )));
         }
         Ok(())
@@ -189,5 +195,20 @@ mod tests {
         assert!(b.charge(5).is_ok()); // 16 cost ≤ 2 × 8 + 10
         assert!(b.charge_mul(u64::MAX, 2).is_err());
         assert!(b.charge_decompressed(101).is_err());
+    }
+
+    #[test]
+    fn only_a_compressed_block_over_budget_suggests_going_without_compression() {
+        let limits = DecodeLimits {
+            expansion_factor: 2,
+            allowance: 10,
+            max_decompressed: 1 << 20,
+        };
+        let plain = Budget::new(limits);
+        let e = plain.charge(11).unwrap_err().to_string();
+        assert!(!e.contains("--compression"), "{e}");
+        let compressed = Budget::new(limits);
+        let e = compressed.charge_decompressed(11).unwrap_err().to_string();
+        assert!(e.contains("without --compression"), "{e}");
     }
 }
