@@ -83,12 +83,19 @@ pub struct Session {
     pub(super) tee: Option<crate::tee::Tee>,
     /// Settings of the demo commands (`:set demo.<key>=…`, the config file's `[demo]`).
     pub(super) demo: DemoConfig,
+    /// The database the shell started in (`--database`, or the server's default): where a
+    /// new link goes when the one `USE` chose is gone.
+    first_database: String,
 }
+
+/// The server's error code for a database that does not exist (ClickHouse and Proton).
+const UNKNOWN_DATABASE: i32 = 81;
 
 impl Session {
     /// A session around an established connection. Call inside the runtime (installs SIGINT).
     pub fn new(conn: Connection, term: Terminal, interrupts: Interrupts) -> Session {
         Session {
+            first_database: conn.options().database.clone(),
             opts: conn.options().clone(),
             server: Some(conn.server_info().clone()),
             conn: Arc::new(Mutex::new(Some(conn))),
@@ -242,44 +249,88 @@ impl Session {
     /// it was dropped, broke, or went stale while idle, and that the server session is the
     /// user's: a new one gets its settings back. Ctrl-C abandons the attempt: `Ok(false)`.
     async fn connect_if_needed(&mut self, slot: &mut ConnGuard) -> Result<bool, wire::Error> {
-        let why = match slot.as_mut() {
-            None => Some("Reconnected"),
-            // A planned resync is quiet: `ensure_connected` below does it.
-            Some(c) if c.needs_resync() => None,
-            Some(c) if !c.is_connected() => Some("Connection lost; reconnected"),
-            Some(c) if self.last_used.elapsed() >= PING_AFTER_IDLE => {
-                match tokio::time::timeout(PING_TIMEOUT, c.ping()).await {
-                    Ok(Ok(())) => None,
-                    _ => Some("Connection lost; reconnected"),
+        let mut database_gone = false;
+        loop {
+            let why = match slot.as_mut() {
+                None => Some("Reconnected"),
+                // A planned resync is quiet: `ensure_connected` below does it.
+                Some(c) if c.needs_resync() => None,
+                Some(c) if !c.is_connected() => Some("Connection lost; reconnected"),
+                Some(c) if self.last_used.elapsed() >= PING_AFTER_IDLE => {
+                    match tokio::time::timeout(PING_TIMEOUT, c.ping()).await {
+                        Ok(Ok(())) => None,
+                        _ => Some("Connection lost; reconnected"),
+                    }
                 }
+                Some(_) => None,
+            };
+            if let Some(why) = why {
+                **slot = None;
+                let Some((fresh, opts)) = self.connect_in_database(self.opts.clone()).await? else {
+                    self.notice("Connect cancelled.");
+                    return Ok(false);
+                };
+                self.opts = opts;
+                self.server = Some(fresh.server_info().clone());
+                **slot = Some(fresh);
+                self.server_session.replaced();
+                self.notice(&format!("{why} to {}.", self.opts.addr()));
             }
-            Some(_) => None,
-        };
-        if let Some(why) = why {
-            **slot = None;
-            let Some(fresh) = run::connect(self.opts.clone(), &mut self.interrupts).await? else {
-                self.notice("Connect cancelled.");
+            let Some(c) = slot.as_mut() else {
                 return Ok(false);
             };
-            self.server = Some(fresh.server_info().clone());
-            **slot = Some(fresh);
-            self.server_session.replaced();
-            self.notice(&format!("{why} to {}.", self.opts.addr()));
+            // Flushes what an old server left behind an error; a planned resync happens here.
+            match c.ensure_connected().await {
+                Ok(true) => self.notice(&format!(
+                    "Connection lost; reconnected to {}.",
+                    self.opts.addr()
+                )),
+                Ok(false) => {}
+                // The link's own reconnect went to the database `USE` chose, which is gone
+                // (the server was reset): once more, through the fallback above.
+                Err(wire::Error::Server(ex)) if ex.code == UNKNOWN_DATABASE && !database_gone => {
+                    database_gone = true;
+                    **slot = None;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+            if self.server_session.is_new(c) {
+                self.restore_server_session(c).await;
+            }
+            return Ok(true);
         }
-        let Some(c) = slot.as_mut() else {
-            return Ok(false);
-        };
-        // Flushes what an old server left behind an error; a planned resync happens here.
-        if c.ensure_connected().await? {
-            self.notice(&format!(
-                "Connection lost; reconnected to {}.",
-                self.opts.addr()
-            ));
+    }
+
+    /// Connect with `opts`; if the server has no database `opts.database` (a reset server, or
+    /// `:connect` to one without it), connect in the database the shell started in instead
+    /// and say so, rather than fail every statement from now on. `None`: Ctrl-C.
+    async fn connect_in_database(
+        &mut self,
+        mut opts: ConnectOptions,
+    ) -> Result<Option<(Connection, ConnectOptions)>, wire::Error> {
+        match run::connect(opts.clone(), &mut self.interrupts).await {
+            Err(wire::Error::Server(ex))
+                if ex.code == UNKNOWN_DATABASE && opts.database != self.first_database =>
+            {
+                let gone = std::mem::replace(&mut opts.database, self.first_database.clone());
+                let Some(c) = run::connect(opts.clone(), &mut self.interrupts).await? else {
+                    return Ok(None);
+                };
+                self.catalog_dirty = true;
+                let now = if opts.database.is_empty() {
+                    "the server's default database"
+                } else {
+                    opts.database.as_str()
+                };
+                self.notice(&style::printable(&format!(
+                    "Database {gone} does not exist on {}; now in {now}.",
+                    opts.addr()
+                )));
+                Ok(Some((c, opts)))
+            }
+            other => Ok(other?.map(|c| (c, opts))),
         }
-        if self.server_session.is_new(c) {
-            self.restore_server_session(c).await;
-        }
-        Ok(true)
     }
 
     /// `c` is in a new server session: put the user's settings back, and say once what could
@@ -313,7 +364,7 @@ impl Session {
         let Some(mut slot) = self.acquire().await else {
             return false;
         };
-        let attempt = match run::connect(opts.clone(), &mut self.interrupts).await {
+        let attempt = match self.connect_in_database(opts).await {
             Ok(None) => {
                 self.notice("Connect cancelled.");
                 return false;
@@ -322,7 +373,7 @@ impl Session {
             Err(e) => Err(e),
         };
         match attempt {
-            Ok(mut c) => {
+            Ok((mut c, opts)) => {
                 self.opts = opts;
                 self.server = Some(c.server_info().clone());
                 self.server_session.replaced();

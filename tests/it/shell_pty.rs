@@ -374,6 +374,44 @@ fn clickhouse_a_new_server_session_is_restored_and_what_is_lost_said_once() {
     assert_eq!(sh.all().matches("session was reset").count(), 1);
 }
 
+/// The database `USE` chose is gone when the shell next connects (the server was reset, or
+/// it was dropped elsewhere): the shell says so and goes on in the one it started in, rather
+/// than fail every statement, `USE` and `:connect` included, from then on.
+#[test]
+fn clickhouse_a_vanished_database_falls_back_to_the_first_one() {
+    let proxy = Proxy::start(clickhouse());
+    let dir = TempDir::new("ch-gone-db");
+    let port = proxy.port.to_string();
+    let hist = dir.join("history").display().to_string();
+    let mut sh = Pty::spawn(
+        &[
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--history-file",
+            &hist,
+        ],
+        dir.path(),
+    );
+    sh.expect(CH_PROMPT);
+    sh.line("CREATE DATABASE IF NOT EXISTS pty_gone;");
+    sh.expect(CH_PROMPT);
+    sh.line("USE pty_gone;");
+    sh.expect(":pty_gone> ");
+    crate::support::clickhouse_client("TabSeparated", "DROP DATABASE pty_gone");
+    proxy.cut_all();
+    // Longer than the idle time after which the shell checks the connection.
+    std::thread::sleep(Duration::from_millis(1500));
+    sh.line("SELECT currentDatabase() AS db;");
+    let out = sh.expect(CH_PROMPT);
+    assert!(out.contains("Database pty_gone does not exist"), "{out}");
+    assert!(out.contains("1 row in"), "{out}");
+    sh.line("SELECT 1 AS one;");
+    let out = sh.expect(CH_PROMPT);
+    assert!(out.contains("1 row in"), "{out}");
+}
+
 // ---- editing: multi-line, Ctrl-D, history ----------------------------------------------------
 
 #[test]
