@@ -62,6 +62,12 @@ impl EchoOff {
             // Enter typed ahead stays a CR (not turned into LF), so the line editor reads it
             // as Enter and runs every typed-ahead line.
             quiet.c_iflag &= !libc::ICRNL;
+            // Keys are kept as bytes, not lines: a line is cut at 4095 bytes and the rest of
+            // it dropped, while a byte queue only makes the terminal wait when full. Ctrl-C
+            // still signals (ISIG is independent of this).
+            quiet.c_lflag &= !libc::ICANON;
+            quiet.c_cc[libc::VMIN] = 1;
+            quiet.c_cc[libc::VTIME] = 0;
             if set_attr(fd, &quiet) {
                 guard.saved = Some(t);
             }

@@ -5,7 +5,7 @@
 
 use crate::support::fixture::ProtonFixture;
 use crate::support::pty::*;
-use crate::support::{wait_until, TempDir, WAIT};
+use crate::support::{clickhouse_running, wait_until, TempDir, WAIT};
 
 /// `SELECT 'xx…x';` of exactly `len` bytes.
 fn long_select(len: usize) -> String {
@@ -101,4 +101,22 @@ fn tab_that_extends_the_word_keeps_the_first_candidate() {
         received(&fx, "profile_demo"),
         "SELECT * FROM profile_demo WHEN 1"
     );
+}
+
+/// A statement typed (or pasted) ahead while a query runs arrives whole, however long: the
+/// shell keeps typed-ahead keys as bytes, not as a line the terminal cuts at 4095.
+#[test]
+fn clickhouse_a_long_statement_typed_ahead_during_a_query_arrives_whole() {
+    let dir = TempDir::new("typeahead-long");
+    let mut sh = spawn_on_clickhouse(dir.path());
+    sh.expect(CH_PROMPT);
+    sh.send(b"SELECT sleep(2) AS typeahead_mark;\r");
+    assert!(
+        wait_until(WAIT, || clickhouse_running("typeahead_mark") > 0),
+        "the first query never started"
+    );
+    let long = format!("SELECT length('{}') AS len;", "y".repeat(5000));
+    sh.send(format!("{long}\r").as_bytes());
+    let out = sh.expect("5000");
+    assert!(out.contains("typeahead_mark"), "{out}");
 }
