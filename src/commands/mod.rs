@@ -397,7 +397,8 @@ pub static COMMANDS: &[CommandInfo] = &[
         "[x=COL] [y=COL[,COL]] [by=COL] [height=N]|off",
         "draw the following queries as a live chart: lines over time, bars per key, one value",
         "Every following statement is drawn as a chart that redraws in place on each emit, \
-         until `:chart off` or `:format` picks another format; Ctrl-C leaves the last frame \
+         until `:chart off` (back to the format before) or `:format` picks another format; \
+         Ctrl-C leaves the last frame \
          on screen. With a time column (window_end, window_start, _tp_time, or any date or \
          datetime) it is a line chart, one series per key (the string columns) and numeric \
          column; with keys but no time, bars of each key's latest value; with neither, the \

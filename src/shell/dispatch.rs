@@ -52,9 +52,10 @@ impl Repl<'_> {
                 } else if let Some(f) = Format::parse(&name) {
                     if f == Format::Chart {
                         // `:format chart` is `:chart` with every column chosen automatically.
-                        s.chart = Default::default();
+                        s.chart_on(Default::default());
+                    } else {
+                        s.format = Some(f);
                     }
-                    s.format = Some(f);
                     s.note(&format!("format: {}", f.name()));
                 } else {
                     let all: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
@@ -65,18 +66,20 @@ impl Repl<'_> {
                 }
             }
             Command::Chart(ChartArg::Off) => {
-                if s.format == Some(Format::Chart) {
-                    s.format = None;
-                }
-                s.note("chart off; format: auto");
+                let what = if s.chart_off() {
+                    "chart off"
+                } else {
+                    "chart was not on"
+                };
+                let format = s.format.map_or("auto", |f| f.name());
+                s.note(&format!("{what}; format: {format}"));
             }
             Command::Chart(ChartArg::On(spec)) => {
                 s.note(&format!(
                     "chart: {} (the following queries; `:chart off` stops)",
                     spec.describe()
                 ));
-                s.chart = spec;
-                s.format = Some(Format::Chart);
+                s.chart_on(spec);
             }
             Command::Timing(v) => {
                 s.timing = v.unwrap_or(!s.timing);

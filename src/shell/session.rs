@@ -61,6 +61,8 @@ pub struct Session {
     pub(super) format: Option<Format>,
     /// The columns and height of the chart format (`:chart`).
     pub(super) chart: ChartSpec,
+    /// The format before the chart went on, put back by `:chart off`.
+    before_chart: Option<Format>,
     pub(super) timing: bool,
     pub(super) hints: bool,
     hint_shown: bool,
@@ -106,6 +108,7 @@ impl Session {
             server_session: ServerSession::default(),
             format: None,
             chart: ChartSpec::default(),
+            before_chart: None,
             timing: true,
             hints: true,
             hint_shown: false,
@@ -445,6 +448,24 @@ impl Session {
                 false
             }
         }
+    }
+
+    /// Chart the following statements with `spec`, remembering the format before.
+    pub(super) fn chart_on(&mut self, spec: ChartSpec) {
+        if self.format != Some(Format::Chart) {
+            self.before_chart = self.format;
+        }
+        self.chart = spec;
+        self.format = Some(Format::Chart);
+    }
+
+    /// Put back the format from before the chart; false if the chart was not on.
+    pub(super) fn chart_off(&mut self) -> bool {
+        let on = self.format == Some(Format::Chart);
+        if on {
+            self.format = self.before_chart.take();
+        }
+        on
     }
 
     // ---- running statements ---------------------------------------------------------------
