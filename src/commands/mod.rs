@@ -684,7 +684,8 @@ pub fn is_command(line: &str) -> bool {
     BARE_WORDS.iter().any(|(w, _)| bare.eq_ignore_ascii_case(w))
 }
 
-/// Parse a command line. `None` means the line is SQL (see [`is_command`]).
+/// Parse a command line. `None` means the line is SQL (see [`is_command`]). A `;` (and
+/// whitespace) at the end of a command line is ignored.
 pub fn parse(line: &str) -> Option<Result<Command, String>> {
     if !is_command(line) {
         return None;
@@ -697,6 +698,8 @@ pub fn parse(line: &str) -> Option<Result<Command, String>> {
     {
         return Some(Ok(make()));
     }
+    // A `;` out of SQL habit ends the line, not the arguments: `:set a=1;` sets `1`.
+    let t = t.trim_end_matches(|c: char| c == ';' || c.is_whitespace());
     let Some(rest) = t.strip_prefix(':') else {
         return Some(Err(format!(
             "unknown command `{t}`; `\\q` leaves, `\\?` helps, and `:help` lists the commands"
@@ -859,6 +862,27 @@ mod tests {
                 value: "redpanda:9092".into()
             })
         );
+    }
+
+    #[test]
+    fn a_trailing_semicolon_after_a_command_is_ignored() {
+        let set = |v: &str| {
+            Ok(Command::Set {
+                name: "max_block_size".into(),
+                value: v.into(),
+            })
+        };
+        assert_eq!(p(":set max_block_size=7;"), set("7"));
+        assert_eq!(p(":set max_block_size = 7 ; "), set("7"));
+        assert_eq!(p(":set max_block_size='a;b';"), set("a;b"));
+        assert_eq!(p(":timing off;"), Ok(Command::Timing(Some(false))));
+        assert_eq!(p(":timing;"), Ok(Command::Timing(None)));
+        assert_eq!(p(":chart off ;"), Ok(Command::Chart(ChartArg::Off)));
+        assert_eq!(
+            p(":unset max_threads;"),
+            Ok(Command::Unset("max_threads".into()))
+        );
+        assert_eq!(p(":q;"), Ok(Command::Quit));
     }
 
     #[test]
