@@ -130,7 +130,7 @@ impl Repl<'_> {
                 if self.rt.block_on(s.set_setting(name.clone(), value.clone())) {
                     s.note(&format!("{name} = {value} (sent with every query)"));
                 } else {
-                    s.note(&format!("{name} is not set"));
+                    s.note(&crate::run::not_set(&name, &value));
                 }
             }
             Command::Unset(name) if is_demo_setting(&name) => {
