@@ -119,6 +119,8 @@ pub enum Completion {
     /// Setting names: the server's (the completion catalog's, as after `SETTINGS`) and the
     /// demo's.
     Settings,
+    /// The session settings set now (the shell's list, kept current as `:set` changes it).
+    SetSettings,
     /// These words, anywhere after the name.
     Words(&'static [&'static str]),
 }
@@ -195,7 +197,7 @@ impl CommandInfo {
     /// Words completion offers after the name (apart from snippet names, which change).
     pub fn argument_words(&self) -> Vec<String> {
         match self.completion {
-            Completion::Nothing | Completion::Snippets => Vec::new(),
+            Completion::Nothing | Completion::Snippets | Completion::SetSettings => Vec::new(),
             Completion::Settings => demos::SETTING_KEYS.map(String::from).to_vec(),
             Completion::OnOff => vec!["on".into(), "off".into()],
             Completion::Formats => std::iter::once("auto")
@@ -535,7 +537,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         "unset",
         &[],
         Group::Session,
-        Completion::Nothing,
+        Completion::SetSettings,
         "NAME",
         "stop sending a session setting",
         "",

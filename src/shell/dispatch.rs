@@ -217,6 +217,7 @@ impl Repl<'_> {
     fn refresh_snippet_names(&mut self) {
         *self
             .session
+            .names
             .snippets
             .write()
             .unwrap_or_else(|p| p.into_inner()) = snippet_store().names();

@@ -6,7 +6,7 @@
 //! waits for that task (a second Ctrl-C while it waits drops the connection instead).
 //! `None` means "dropped": the next statement connects again.
 
-use super::editor::SnippetList;
+use super::editor::ShellNames;
 use super::server_session::ServerSession;
 use crate::demos::DemoConfig;
 use crate::errors;
@@ -73,8 +73,8 @@ pub struct Session {
     pub(super) last_sql: Option<String>,
     /// Set by statements that change the catalog (DDL), read by the loop to refresh completion.
     pub(super) catalog_dirty: bool,
-    /// Snippet names offered by completion after `:run`, `:show`, `:edit`.
-    pub(super) snippets: SnippetList,
+    /// Snippet and set setting names offered by completion (`:run`, `:unset`, …).
+    pub(super) names: ShellNames,
     /// The prompt template (`--prompt`).
     pub(super) prompt: String,
     /// JSON output quotes 64-bit integers, as ClickHouse's JSONEachRow does.
@@ -116,7 +116,7 @@ impl Session {
             pending_input: None,
             last_sql: None,
             catalog_dirty: false,
-            snippets: SnippetList::default(),
+            names: ShellNames::default(),
             prompt: crate::cli::DEFAULT_PROMPT.to_string(),
             json_quote_64bit: false,
             status: true,
@@ -448,6 +448,16 @@ impl Session {
                 false
             }
         }
+    }
+
+    /// Let completion see the session settings set now (after `:unset`).
+    pub(super) fn publish_setting_names(&self) {
+        let names = self.settings.per_query().iter().map(|(k, _)| k.clone());
+        *self
+            .names
+            .settings
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = names.collect();
     }
 
     /// Chart the following statements with `spec`, remembering the format before.
