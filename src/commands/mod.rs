@@ -577,8 +577,10 @@ pub static COMMANDS: &[CommandInfo] = &[
         "NAME [key=value …]",
         "run a snippet, filling in its parameters",
         "Parameters are written `{name:Type}` in the snippet; give them as key=value, or \
-         the shell asks for the missing ones (Ctrl-C there cancels the run). Quote a value \
-         with spaces as a shell would: t=\"2024-01-31 13:45:00\", name='a b' or a\\ b. \
+         the shell asks for the missing ones, again until the answer is a value of its \
+         type (Ctrl-C there cancels the run). Quote a value \
+         with spaces as a shell would: t=\"2024-01-31 13:45:00\", name='a b' or a\\ b; \
+         at a question the answer is taken as typed, less one pair of quotes around it. \
          Values are checked against their type: a Date is YYYY-MM-DD, a DateTime \
          YYYY-MM-DD hh:mm:ss[.fff], a UUID 8-4-4-4-12 hex digits. Each statement is echoed, \
          then run.",

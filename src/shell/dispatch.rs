@@ -258,29 +258,35 @@ impl Repl<'_> {
         let mut values: BTreeMap<String, String> =
             snippets::parse_assignments(args.iter().map(String::as_str))
                 .map_err(|e| e.to_string())?;
-        let missing: Vec<(String, String)> = snippet
-            .missing_params(&values)
-            .into_iter()
-            .map(|p| (p.name.clone(), p.ty.clone()))
-            .collect();
-        for (param, ty) in missing {
+        for param in snippet.missing_params(&values) {
+            let (param_name, ty) = (&param.name, &param.ty);
             if !s.term.stdin_tty {
                 return Err(format!(
-                    "missing parameter {param} ({ty}): pass {param}=VALUE"
+                    "missing parameter {param_name} ({ty}): pass {param_name}=VALUE"
                 ));
             }
-            let answer = editor::ask(&format!("{param} ({ty}): "), s.term.out_color())
-                .map_err(|e| format!("cannot read input: {e}"))?;
-            match answer {
-                Answer::Line(line) if !line.trim().is_empty() => {
-                    values.insert(param, line.trim().to_string());
+            // Each answer is checked as it comes, and asked again until it is a value.
+            let value = loop {
+                let answer = editor::ask(&format!("{param_name} ({ty}): "), s.term.out_color())
+                    .map_err(|e| format!("cannot read input: {e}"))?;
+                let line = match answer {
+                    Answer::Line(line) => line,
+                    Answer::Cancelled => {
+                        s.note(&format!(":run {name} cancelled; nothing ran"));
+                        return Ok(Flow::Cancelled);
+                    }
+                };
+                let value = snippets::answer_value(&line);
+                if value.is_empty() {
+                    s.error(&format!("{param_name} needs a value (Ctrl-C cancels)"));
+                    continue;
                 }
-                Answer::Line(_) => return Err(format!("missing parameter {param}")),
-                Answer::Cancelled => {
-                    s.note(&format!(":run {name} cancelled; nothing ran"));
-                    return Ok(Flow::Cancelled);
+                match param.render(value) {
+                    Ok(_) => break value.to_string(),
+                    Err(e) => s.error(&format!("{e} (Ctrl-C cancels)")),
                 }
-            }
+            };
+            values.insert(param_name.clone(), value);
         }
         let text = snippet.render(&values).map_err(|e| e.to_string())?;
         for stmt in sql::split_statements(&text) {
