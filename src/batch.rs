@@ -186,11 +186,11 @@ async fn run_command(
         }
         Command::Set { name, value } => {
             let flavour = conn.server_info().flavour();
-            batch
-                .settings
-                .set(conn, &name, &value)
-                .await
-                .map_err(|e| report_failure(e, None, flavour))
+            batch.settings.set(conn, &name, &value).await.map_err(|e| {
+                let failed = report_failure(e, None, flavour);
+                eprintln!("{}", crate::run::not_set(&name, &value));
+                failed
+            })
         }
         Command::Unset(name) => {
             batch.settings.unset(&name);

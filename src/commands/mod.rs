@@ -119,6 +119,8 @@ pub enum Completion {
     /// Setting names: the server's (the completion catalog's, as after `SETTINGS`) and the
     /// demo's.
     Settings,
+    /// The session settings set now (the shell's list, kept current as `:set` changes it).
+    SetSettings,
     /// These words, anywhere after the name.
     Words(&'static [&'static str]),
 }
@@ -195,7 +197,7 @@ impl CommandInfo {
     /// Words completion offers after the name (apart from snippet names, which change).
     pub fn argument_words(&self) -> Vec<String> {
         match self.completion {
-            Completion::Nothing | Completion::Snippets => Vec::new(),
+            Completion::Nothing | Completion::Snippets | Completion::SetSettings => Vec::new(),
             Completion::Settings => demos::SETTING_KEYS.map(String::from).to_vec(),
             Completion::OnOff => vec!["on".into(), "off".into()],
             Completion::Formats => std::iter::once("auto")
@@ -397,7 +399,8 @@ pub static COMMANDS: &[CommandInfo] = &[
         "[x=COL] [y=COL[,COL]] [by=COL] [height=N]|off",
         "draw the following queries as a live chart: lines over time, bars per key, one value",
         "Every following statement is drawn as a chart that redraws in place on each emit, \
-         until `:chart off` or `:format` picks another format; Ctrl-C leaves the last frame \
+         until `:chart off` (back to the format before) or `:format` picks another format; \
+         Ctrl-C leaves the last frame \
          on screen. With a time column (window_end, window_start, _tp_time, or any date or \
          datetime) it is a line chart, one series per key (the string columns) and numeric \
          column; with keys but no time, bars of each key's latest value; with neither, the \
@@ -534,7 +537,7 @@ pub static COMMANDS: &[CommandInfo] = &[
         "unset",
         &[],
         Group::Session,
-        Completion::Nothing,
+        Completion::SetSettings,
         "NAME",
         "stop sending a session setting",
         "",
@@ -574,8 +577,10 @@ pub static COMMANDS: &[CommandInfo] = &[
         "NAME [key=value …]",
         "run a snippet, filling in its parameters",
         "Parameters are written `{name:Type}` in the snippet; give them as key=value, or \
-         the shell asks for the missing ones (Ctrl-C there cancels the run). Quote a value \
-         with spaces as a shell would: t=\"2024-01-31 13:45:00\", name='a b' or a\\ b. \
+         the shell asks for the missing ones, again until the answer is a value of its \
+         type (Ctrl-C there cancels the run). Quote a value \
+         with spaces as a shell would: t=\"2024-01-31 13:45:00\", name='a b' or a\\ b; \
+         at a question the answer is taken as typed, less one pair of quotes around it. \
          Values are checked against their type: a Date is YYYY-MM-DD, a DateTime \
          YYYY-MM-DD hh:mm:ss[.fff], a UUID 8-4-4-4-12 hex digits. Each statement is echoed, \
          then run.",
@@ -683,7 +688,8 @@ pub fn is_command(line: &str) -> bool {
     BARE_WORDS.iter().any(|(w, _)| bare.eq_ignore_ascii_case(w))
 }
 
-/// Parse a command line. `None` means the line is SQL (see [`is_command`]).
+/// Parse a command line. `None` means the line is SQL (see [`is_command`]). A `;` (and
+/// whitespace) at the end of a command line is ignored.
 pub fn parse(line: &str) -> Option<Result<Command, String>> {
     if !is_command(line) {
         return None;
@@ -696,6 +702,8 @@ pub fn parse(line: &str) -> Option<Result<Command, String>> {
     {
         return Some(Ok(make()));
     }
+    // A `;` out of SQL habit ends the line, not the arguments: `:set a=1;` sets `1`.
+    let t = t.trim_end_matches(|c: char| c == ';' || c.is_whitespace());
     let Some(rest) = t.strip_prefix(':') else {
         return Some(Err(format!(
             "unknown command `{t}`; `\\q` leaves, `\\?` helps, and `:help` lists the commands"
@@ -858,6 +866,27 @@ mod tests {
                 value: "redpanda:9092".into()
             })
         );
+    }
+
+    #[test]
+    fn a_trailing_semicolon_after_a_command_is_ignored() {
+        let set = |v: &str| {
+            Ok(Command::Set {
+                name: "max_block_size".into(),
+                value: v.into(),
+            })
+        };
+        assert_eq!(p(":set max_block_size=7;"), set("7"));
+        assert_eq!(p(":set max_block_size = 7 ; "), set("7"));
+        assert_eq!(p(":set max_block_size='a;b';"), set("a;b"));
+        assert_eq!(p(":timing off;"), Ok(Command::Timing(Some(false))));
+        assert_eq!(p(":timing;"), Ok(Command::Timing(None)));
+        assert_eq!(p(":chart off ;"), Ok(Command::Chart(ChartArg::Off)));
+        assert_eq!(
+            p(":unset max_threads;"),
+            Ok(Command::Unset("max_threads".into()))
+        );
+        assert_eq!(p(":q;"), Ok(Command::Quit));
     }
 
     #[test]

@@ -632,16 +632,18 @@ impl ChartSink {
                 which += &format!(" by={}", ks.join(","));
             }
             // Before the columns, which are known already: this says something is missing.
-            if r.mode() == Mode::Line {
-                let skipped = self
+            let skipped = match r.mode() {
+                Mode::Line => self
                     .drawn()
                     .iter()
                     .flat_map(|s| s.points.iter())
                     .filter(|(x, p)| !x.0.is_finite() || !p.sum.is_finite())
-                    .count();
-                if skipped > 0 {
-                    parts.push(format!("{skipped} inf/NaN not drawn"));
-                }
+                    .count(),
+                Mode::Bar => self.bars().0.iter().filter(|(_, v)| !v.is_finite()).count(),
+                Mode::Single => 0,
+            };
+            if skipped > 0 {
+                parts.push(format!("{skipped} inf/NaN not drawn"));
             }
             parts.push(which);
         }
@@ -871,14 +873,21 @@ impl ChartSink {
         styled
     }
 
-    fn bar_frame(&self, w: usize) -> Vec<String> {
-        let h = self.plot_height();
-        let bars: Vec<(&Series, f64)> = self
+    /// The bars a bar chart shows (one per series, as many as fit the plot height) and
+    /// how many series have a bar.
+    fn bars(&self) -> (Vec<(&Series, f64)>, usize) {
+        let mut bars: Vec<(&Series, f64)> = self
             .series
             .iter()
             .filter_map(|s| s.points.get(&X(0.0)).map(|p| (s, p.sum)))
             .collect();
-        let shown = &bars[..bars.len().min(h)];
+        let all = bars.len();
+        bars.truncate(self.plot_height());
+        (bars, all)
+    }
+
+    fn bar_frame(&self, w: usize) -> Vec<String> {
+        let (shown, all) = self.bars();
         let name_w = shown
             .iter()
             .map(|(s, _)| width(&s.name))
@@ -888,13 +897,23 @@ impl ChartSink {
         let labels: Vec<String> = shown.iter().map(|(_, v)| si(*v)).collect();
         let val_w = labels.iter().map(|l| l.len()).max().unwrap_or(1);
         let bar_w = w.saturating_sub(name_w + val_w + 2).max(1);
-        let vmax = shown.iter().map(|(_, v)| v.abs()).fold(0f64, f64::max);
+        // The scale spans the finite values only: an infinity or NaN gets no bar (the
+        // footer counts them), and cannot flatten the others.
+        let vmax = shown
+            .iter()
+            .map(|(_, v)| v.abs())
+            .filter(|v| v.is_finite())
+            .fold(0f64, f64::max);
         let mut lines = Vec::new();
         for ((s, v), label) in shown.iter().zip(&labels) {
             let mut line = cut(&s.name, name_w);
             line += &" ".repeat(name_w.saturating_sub(width(&line)));
             line.push(' ');
-            let frac = if vmax > 0.0 { v.max(0.0) / vmax } else { 0.0 };
+            let frac = if vmax > 0.0 && v.is_finite() {
+                v.max(0.0) / vmax
+            } else {
+                0.0
+            };
             let bar = if self.opts.color {
                 let eighths = (frac * (bar_w * 8) as f64).round() as usize;
                 let mut b = "█".repeat(eighths / 8);
@@ -909,8 +928,8 @@ impl ChartSink {
             line += &format!("{label:>val_w$}");
             lines.push(line);
         }
-        if bars.len() > shown.len() {
-            lines.push(self.paint(DIM, &format!("… {} more", bars.len() - shown.len())));
+        if all > shown.len() {
+            lines.push(self.paint(DIM, &format!("… {} more", all - shown.len())));
         }
         lines
     }
@@ -1375,6 +1394,44 @@ mod tests {
         assert_eq!(f[1], format!("bb {}{} 5", "#".repeat(9), " ".repeat(26)));
         assert!(f[2].starts_with("emit #2"), "{f:#?}");
         assert!(f.iter().all(|l| width(l) <= 40), "{f:#?}");
+    }
+
+    #[test]
+    fn infinite_and_nan_bars_are_not_drawn_and_do_not_flatten_the_others() {
+        let (inf, nan) = (f64::INFINITY, f64::NAN);
+        for color in [false, true] {
+            // One value column; and a count next to it, a bar per key and column.
+            for (cols, finite_max) in [
+                (vec![f64_col("f", &[5.0, inf, 2.5])], "5"),
+                (
+                    vec![u64_col("n", &[1, 1, 1]), f64_col("f", &[5.0, -inf, nan])],
+                    "5",
+                ),
+            ] {
+                let mut all = vec![str_col("k", &["🚀 rocket", "plain", "日本語"])];
+                all.extend(cols);
+                let ys = all.len() - 1;
+                let mut s = ChartSink::new(&tty(color, 60), ChartSpec::default());
+                s.block_at(&block(all), Instant::now(), &mut Vec::new());
+                let f = frame_text(&s);
+                let bar = |l: &str| l.chars().filter(|c| *c == '#' || *c == '█').count();
+                let skipped = f
+                    .iter()
+                    .filter(|l| l.ends_with("inf") || l.ends_with("NaN"));
+                let skipped = skipped.inspect(|l| assert_eq!(bar(l), 0, "{f:#?}")).count();
+                assert_eq!(skipped, if ys == 1 { 1 } else { 2 }, "{f:#?}");
+                let top = f.iter().find(|l| l.ends_with(&format!(" {finite_max}")));
+                assert!(bar(top.expect("the largest finite bar")) > 40, "{f:#?}");
+                let said = format!("{skipped} inf/NaN not drawn");
+                assert!(f.last().unwrap().contains(&said), "{f:#?}");
+                assert!(f.iter().all(|l| width(l) <= 60), "{f:#?}");
+            }
+        }
+        // All finite: nothing is said.
+        let mut s = ChartSink::new(&tty(false, 60), ChartSpec::default());
+        let b = block(vec![str_col("k", &["a", "b"]), f64_col("f", &[1.0, 2.0])]);
+        s.block_at(&b, Instant::now(), &mut Vec::new());
+        assert!(!frame_text(&s).last().unwrap().contains("not drawn"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod status;
 mod term;
 
 pub use interrupts::{Interrupts, Trigger};
-pub use settings::SessionSettings;
+pub use settings::{not_set, SessionSettings};
 pub use status::{rows_text, summary, summary_ok, Shape};
 pub use term::{announce_unread_input, read_password, width, EchoOff, Terminal};
 

@@ -90,6 +90,11 @@ impl<'a> IntoIterator for &'a SessionSettings {
     }
 }
 
+/// What the shell and batch mode say after the server's error when `:set` did not take.
+pub fn not_set(name: &str, value: &str) -> String {
+    format!("{name} is not set to `{value}`")
+}
+
 /// Servers before 54429 read per-query settings in a binary form we do not write.
 fn needs_set_statements(conn: &Connection) -> bool {
     conn.revision() < REV_SETTINGS_AS_STRINGS

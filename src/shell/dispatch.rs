@@ -52,9 +52,10 @@ impl Repl<'_> {
                 } else if let Some(f) = Format::parse(&name) {
                     if f == Format::Chart {
                         // `:format chart` is `:chart` with every column chosen automatically.
-                        s.chart = Default::default();
+                        s.chart_on(Default::default());
+                    } else {
+                        s.format = Some(f);
                     }
-                    s.format = Some(f);
                     s.note(&format!("format: {}", f.name()));
                 } else {
                     let all: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
@@ -65,18 +66,20 @@ impl Repl<'_> {
                 }
             }
             Command::Chart(ChartArg::Off) => {
-                if s.format == Some(Format::Chart) {
-                    s.format = None;
-                }
-                s.note("chart off; format: auto");
+                let what = if s.chart_off() {
+                    "chart off"
+                } else {
+                    "chart was not on"
+                };
+                let format = s.format.map_or("auto", |f| f.name());
+                s.note(&format!("{what}; format: {format}"));
             }
             Command::Chart(ChartArg::On(spec)) => {
                 s.note(&format!(
                     "chart: {} (the following queries; `:chart off` stops)",
                     spec.describe()
                 ));
-                s.chart = spec;
-                s.format = Some(Format::Chart);
+                s.chart_on(spec);
             }
             Command::Timing(v) => {
                 s.timing = v.unwrap_or(!s.timing);
@@ -127,7 +130,7 @@ impl Repl<'_> {
                 if self.rt.block_on(s.set_setting(name.clone(), value.clone())) {
                     s.note(&format!("{name} = {value} (sent with every query)"));
                 } else {
-                    s.note(&format!("{name} is not set"));
+                    s.note(&crate::run::not_set(&name, &value));
                 }
             }
             Command::Unset(name) if is_demo_setting(&name) => {
@@ -214,6 +217,7 @@ impl Repl<'_> {
     fn refresh_snippet_names(&mut self) {
         *self
             .session
+            .names
             .snippets
             .write()
             .unwrap_or_else(|p| p.into_inner()) = snippet_store().names();
@@ -254,29 +258,35 @@ impl Repl<'_> {
         let mut values: BTreeMap<String, String> =
             snippets::parse_assignments(args.iter().map(String::as_str))
                 .map_err(|e| e.to_string())?;
-        let missing: Vec<(String, String)> = snippet
-            .missing_params(&values)
-            .into_iter()
-            .map(|p| (p.name.clone(), p.ty.clone()))
-            .collect();
-        for (param, ty) in missing {
+        for param in snippet.missing_params(&values) {
+            let (param_name, ty) = (&param.name, &param.ty);
             if !s.term.stdin_tty {
                 return Err(format!(
-                    "missing parameter {param} ({ty}): pass {param}=VALUE"
+                    "missing parameter {param_name} ({ty}): pass {param_name}=VALUE"
                 ));
             }
-            let answer = editor::ask(&format!("{param} ({ty}): "), s.term.out_color())
-                .map_err(|e| format!("cannot read input: {e}"))?;
-            match answer {
-                Answer::Line(line) if !line.trim().is_empty() => {
-                    values.insert(param, line.trim().to_string());
+            // Each answer is checked as it comes, and asked again until it is a value.
+            let value = loop {
+                let answer = editor::ask(&format!("{param_name} ({ty}): "), s.term.out_color())
+                    .map_err(|e| format!("cannot read input: {e}"))?;
+                let line = match answer {
+                    Answer::Line(line) => line,
+                    Answer::Cancelled => {
+                        s.note(&format!(":run {name} cancelled; nothing ran"));
+                        return Ok(Flow::Cancelled);
+                    }
+                };
+                let value = snippets::answer_value(&line);
+                if value.is_empty() {
+                    s.error(&format!("{param_name} needs a value (Ctrl-C cancels)"));
+                    continue;
                 }
-                Answer::Line(_) => return Err(format!("missing parameter {param}")),
-                Answer::Cancelled => {
-                    s.note(&format!(":run {name} cancelled; nothing ran"));
-                    return Ok(Flow::Cancelled);
+                match param.render(value) {
+                    Ok(_) => break value.to_string(),
+                    Err(e) => s.error(&format!("{e} (Ctrl-C cancels)")),
                 }
-            }
+            };
+            values.insert(param_name.clone(), value);
         }
         let text = snippet.render(&values).map_err(|e| e.to_string())?;
         for stmt in sql::split_statements(&text) {

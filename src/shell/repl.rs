@@ -55,12 +55,16 @@ impl<'rt> Repl<'rt> {
             catalog.refresh_in_background(session.connect_options().clone());
         }
         let history_path = editor::history_path(cfg.history_file.as_deref());
-        *session.snippets.write().unwrap_or_else(|p| p.into_inner()) =
-            super::dispatch::snippet_store().names();
+        *session
+            .names
+            .snippets
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = super::dispatch::snippet_store().names();
+        session.publish_setting_names();
         let editor = editor::make_editor(
             session.term.out_color(),
             catalog.clone(),
-            session.snippets.clone(),
+            session.names.clone(),
             ShellHistory::open(history_path.clone()),
         );
         Repl {
@@ -148,7 +152,9 @@ impl<'rt> Repl<'rt> {
         Flow::Continue
     }
 
+    /// Bring completion up to date with what the command or statement changed.
     pub(super) fn after_statement(&mut self) {
+        self.session.publish_setting_names();
         if std::mem::take(&mut self.session.catalog_dirty) {
             let _guard = self.rt.enter();
             self.catalog

@@ -6,7 +6,7 @@
 //! waits for that task (a second Ctrl-C while it waits drops the connection instead).
 //! `None` means "dropped": the next statement connects again.
 
-use super::editor::SnippetList;
+use super::editor::ShellNames;
 use super::server_session::ServerSession;
 use crate::demos::DemoConfig;
 use crate::errors;
@@ -61,6 +61,8 @@ pub struct Session {
     pub(super) format: Option<Format>,
     /// The columns and height of the chart format (`:chart`).
     pub(super) chart: ChartSpec,
+    /// The format before the chart went on, put back by `:chart off`.
+    before_chart: Option<Format>,
     pub(super) timing: bool,
     pub(super) hints: bool,
     hint_shown: bool,
@@ -71,8 +73,8 @@ pub struct Session {
     pub(super) last_sql: Option<String>,
     /// Set by statements that change the catalog (DDL), read by the loop to refresh completion.
     pub(super) catalog_dirty: bool,
-    /// Snippet names offered by completion after `:run`, `:show`, `:edit`.
-    pub(super) snippets: SnippetList,
+    /// Snippet and set setting names offered by completion (`:run`, `:unset`, …).
+    pub(super) names: ShellNames,
     /// The prompt template (`--prompt`).
     pub(super) prompt: String,
     /// JSON output quotes 64-bit integers, as ClickHouse's JSONEachRow does.
@@ -106,6 +108,7 @@ impl Session {
             server_session: ServerSession::default(),
             format: None,
             chart: ChartSpec::default(),
+            before_chart: None,
             timing: true,
             hints: true,
             hint_shown: false,
@@ -113,7 +116,7 @@ impl Session {
             pending_input: None,
             last_sql: None,
             catalog_dirty: false,
-            snippets: SnippetList::default(),
+            names: ShellNames::default(),
             prompt: crate::cli::DEFAULT_PROMPT.to_string(),
             json_quote_64bit: false,
             status: true,
@@ -445,6 +448,34 @@ impl Session {
                 false
             }
         }
+    }
+
+    /// Let completion see the session settings set now (after `:unset`).
+    pub(super) fn publish_setting_names(&self) {
+        let names = self.settings.per_query().iter().map(|(k, _)| k.clone());
+        *self
+            .names
+            .settings
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = names.collect();
+    }
+
+    /// Chart the following statements with `spec`, remembering the format before.
+    pub(super) fn chart_on(&mut self, spec: ChartSpec) {
+        if self.format != Some(Format::Chart) {
+            self.before_chart = self.format;
+        }
+        self.chart = spec;
+        self.format = Some(Format::Chart);
+    }
+
+    /// Put back the format from before the chart; false if the chart was not on.
+    pub(super) fn chart_off(&mut self) -> bool {
+        let on = self.format == Some(Format::Chart);
+        if on {
+            self.format = self.before_chart.take();
+        }
+        on
     }
 
     // ---- running statements ---------------------------------------------------------------

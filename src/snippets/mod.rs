@@ -1006,6 +1006,30 @@ pub fn parse(name: &str, text: &str) -> Result<Snippet, SnippetError> {
     })
 }
 
+impl Param {
+    /// `value` as SQL of this parameter's type, or why it is not one.
+    pub fn render(&self, value: &str) -> Result<String, SnippetError> {
+        let bad = |reason: String| SnippetError::BadValue {
+            name: self.name.clone(),
+            ty: self.ty.clone(),
+            value: value.to_owned(),
+            reason,
+        };
+        let kind = kind_of(&self.ty).ok_or_else(|| bad("unknown type".to_owned()))?;
+        render_value(kind, &self.ty, value).map_err(bad)
+    }
+}
+
+/// An answer typed at a parameter question as the value it means: trimmed, and one level of
+/// matching quotes around it removed, as the `:run` command line's splitting removes them.
+pub fn answer_value(line: &str) -> &str {
+    let t = line.trim();
+    ['\'', '"']
+        .iter()
+        .find_map(|q| t.strip_prefix(*q)?.strip_suffix(*q))
+        .unwrap_or(t)
+}
+
 impl Snippet {
     /// The parameters the body uses that have neither a default nor a value
     /// in `args`: the ones to prompt for.
@@ -1040,15 +1064,7 @@ impl Snippet {
                 }
                 (None, None) => continue,
             };
-            let bad = |reason: String| SnippetError::BadValue {
-                name: param.name.clone(),
-                ty: param.ty.clone(),
-                value: value.clone(),
-                reason,
-            };
-            let kind = kind_of(&param.ty).ok_or_else(|| bad("unknown type".to_owned()))?;
-            let rendered = render_value(kind, &param.ty, value).map_err(bad)?;
-            values.insert(&param.name, rendered);
+            values.insert(&param.name, param.render(value)?);
         }
         let mut out = String::with_capacity(self.body.len());
         for segment in &self.segments {
@@ -1400,6 +1416,16 @@ mod tests {
         "tumble-window",
         "validate",
     ];
+
+    #[test]
+    fn an_answer_loses_one_pair_of_matching_quotes() {
+        assert_eq!(answer_value("  '2024-01-01' "), "2024-01-01");
+        assert_eq!(answer_value("\"  padded  \""), "  padded  ");
+        assert_eq!(answer_value("''x''"), "'x'");
+        assert_eq!(answer_value("'x\""), "'x\"");
+        assert_eq!(answer_value("'"), "'");
+        assert_eq!(answer_value(" it's "), "it's");
+    }
 
     #[test]
     fn variants_follow_the_server_version() {

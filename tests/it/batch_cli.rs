@@ -452,7 +452,8 @@ fn settings_from_the_config_file_are_sent_with_every_query() {
 const SHOW_BLOCK_SIZE: &str = "SELECT value FROM system.settings WHERE name = 'max_block_size'";
 
 /// `:set` in batch input reaches the server as in the shell (on ClickHouse 18.16, which takes
-/// no per-query settings, as a `SET`), whether it comes from stdin, `-q` or `-f`.
+/// no per-query settings, as a `SET`), whether it comes from stdin, `-q` or `-f`; a `;` after
+/// it out of SQL habit is not part of the value.
 #[test]
 fn set_in_batch_input_takes_effect_from_stdin_q_and_f() {
     let (host, port) = clickhouse();
@@ -468,7 +469,7 @@ fn set_in_batch_input_takes_effect_from_stdin_q_and_f() {
 
     let out = run(batch(dir.path())
         .args(["--host", &host, "--port", &port])
-        .args(["-q", ":set max_block_size=7", "-q", SHOW_BLOCK_SIZE]));
+        .args(["-q", ":set max_block_size=7;", "-q", SHOW_BLOCK_SIZE]));
     assert!(out.status.success(), "-q: {}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "7\n", "-q");
 
@@ -515,6 +516,11 @@ fn a_refused_set_in_batch_input_exits_1_with_the_servers_error() {
     assert!(
         text(&out.stderr).contains("Code: 70."),
         "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("max_block_size is not set to `abc`"),
+        "the value refused is named: {}",
         text(&out.stderr)
     );
     assert_eq!(text(&out.stdout), "");

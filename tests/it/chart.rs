@@ -241,3 +241,26 @@ fn batch_format_chart_on_a_terminal_without_colour() {
     // Four windows arrived; the final frame says so.
     assert!(text.contains("emit #4 ·"), "{text}");
 }
+
+#[test]
+fn chart_off_goes_back_to_the_format_chosen_before() {
+    let fx = fixture();
+    let dir = TempDir::new("chart-off");
+    let mut sh = spawn_on_fixture(&fx, dir.path());
+    sh.expect(FX_PROMPT);
+    sh.line(":format csv");
+    sh.expect("format: csv");
+    sh.line(":chart y=cnt");
+    sh.expect("(the following queries");
+    // `:format chart` after `:chart` still remembers csv, not chart.
+    sh.line(":format chart");
+    sh.expect("format: chart");
+    sh.line(":chart off");
+    sh.expect("chart off; format: csv");
+    sh.line(":chart off");
+    sh.expect("chart was not on; format: csv");
+    sh.line(":format auto");
+    sh.line(":chart");
+    sh.line(":chart off");
+    sh.expect("chart off; format: auto");
+}

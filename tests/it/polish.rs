@@ -140,7 +140,7 @@ fn a_refused_setting_is_not_kept() {
     sh.expect(FX_PROMPT);
     sh.send(b":set nonsense_setting=1\r");
     sh.expect("Unknown setting nonsense_setting");
-    sh.expect("nonsense_setting is not set");
+    sh.expect("nonsense_setting is not set to `1`");
     sh.send(b":settings\r");
     sh.expect("session settings: none");
     sh.send(b":set max_threads=2\r");

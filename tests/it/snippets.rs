@@ -210,3 +210,57 @@ fn help_wraps_at_word_boundaries_to_the_terminal() {
     let out = out.trim_end_matches(FX_PROMPT);
     assert_wrapped(out, 60, &["aggregates", "docs-per-resource`"]);
 }
+
+/// A String, a UInt16 and a Date, none with a default.
+const NODEF: &str = "-- title: No defaults\n-- params: a:String, b:UInt16, c:Date\n\
+                     SELECT {a:String} AS a, {b:UInt16} AS b, {c:Date} AS c;\n";
+
+#[test]
+fn a_bad_answer_is_refused_at_once_and_asked_again_and_quotes_are_stripped() {
+    let fx = ProtonFixture::start();
+    let dir = TempDir::new("run-reask");
+    user_snippet(dir.path(), "nodef", NODEF);
+    let mut sh = spawn_on_fixture(&fx, dir.path());
+    sh.expect(FX_PROMPT);
+    sh.line(":run nodef");
+    sh.expect("a (String): ");
+    sh.line("\"  padded  \"");
+    sh.expect("b (UInt16): ");
+    sh.line("abc");
+    // Refused before the next question, and asked again.
+    let out = sh.expect("bad value for parameter b (UInt16): \"abc\"");
+    assert!(!out.contains("c (Date)"), "{out}");
+    sh.expect("(Ctrl-C cancels)");
+    sh.expect("b (UInt16): ");
+    sh.line("70000");
+    sh.expect("bad value for parameter b (UInt16)");
+    sh.expect("(Ctrl-C cancels)");
+    sh.expect("b (UInt16): ");
+    sh.line("7");
+    sh.expect("c (Date): ");
+    sh.line("'2024-01-01'");
+    sh.expect(FX_PROMPT);
+    let ran: Vec<String> = fx
+        .queries()
+        .into_iter()
+        .map(|q| q.sql)
+        .filter(|sql| sql.contains(" AS a,"))
+        .collect();
+    assert_eq!(
+        ran,
+        ["SELECT '  padded  ' AS a, 7 AS b, CAST('2024-01-01' AS Date) AS c"],
+        "{}",
+        sh.all()
+    );
+    // Ctrl-C at a question asked again still cancels.
+    sh.line(":run nodef");
+    sh.expect("a (String): ");
+    sh.line("x");
+    sh.expect("b (UInt16): ");
+    sh.line("-1");
+    sh.expect("(Ctrl-C cancels)");
+    sh.expect("b (UInt16): ");
+    sh.send(CTRL_C);
+    let out = sh.expect(FX_PROMPT);
+    assert!(out.contains(":run nodef cancelled; nothing ran"), "{out}");
+}

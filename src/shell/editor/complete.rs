@@ -1,4 +1,4 @@
-//! Context-aware completion: keywords, streams after FROM/JOIN/INTO, columns of the statement's streams, functions, settings after SETTINGS and `:set`, `:commands` and snippet names.
+//! Context-aware completion: keywords, streams after FROM/JOIN/INTO, columns of the statement's streams, functions, settings after SETTINGS and `:set`, the settings set after `:unset`, `:commands` and snippet names.
 //!
 //! Completion reads only in-memory snapshots (the [`Catalog`] via `try_read`, the snippet
 //! list via `try_read`): a keystroke never waits on the network or on a lock. Matching is a
@@ -11,8 +11,16 @@ use reedline::{CompletionResult, Partial, Span, Suggestion};
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
-/// Snippet names, shared with the shell (which may change them at any time).
-pub type SnippetList = Arc<RwLock<Vec<String>>>;
+/// Names shared with the shell, which may change them at any time.
+pub type NameList = Arc<RwLock<Vec<String>>>;
+
+/// What completion offers that only the shell knows: the snippet names (after `:run`,
+/// `:show`, `:edit`) and the session settings set now (after `:unset`).
+#[derive(Debug, Clone, Default)]
+pub struct ShellNames {
+    pub snippets: NameList,
+    pub settings: NameList,
+}
 
 /// Commands whose first argument is a snippet name.
 /// One completion: what replaces the word, and what the list shows.
@@ -77,12 +85,12 @@ pub enum CompletionContext {
 #[derive(Clone)]
 pub struct SqlCompleter {
     catalog: Catalog,
-    snippets: SnippetList,
+    names: ShellNames,
 }
 
 impl SqlCompleter {
-    pub fn new(catalog: Catalog, snippets: SnippetList) -> Self {
-        SqlCompleter { catalog, snippets }
+    pub fn new(catalog: Catalog, names: ShellNames) -> Self {
+        SqlCompleter { catalog, names }
     }
 
     /// Candidates for the word before `pos` in `line`: where the replacement starts, and the
@@ -219,8 +227,12 @@ impl SqlCompleter {
         }
         let mut c = Candidates::new(prefix);
         match info.completion {
-            Completion::Snippets => {
-                if let Ok(list) = self.snippets.try_read() {
+            Completion::Snippets | Completion::SetSettings => {
+                let list = match info.completion {
+                    Completion::Snippets => &self.names.snippets,
+                    _ => &self.names.settings,
+                };
+                if let Ok(list) = list.try_read() {
                     for s in list.iter() {
                         c.add(s, "");
                     }
@@ -598,13 +610,12 @@ mod tests {
     }
 
     fn completer() -> SqlCompleter {
-        SqlCompleter::new(
-            catalog(),
-            Arc::new(RwLock::new(vec![
-                "daily_counts".into(),
-                "dedup_check".into(),
-            ])),
-        )
+        let list = |l: &[&str]| Arc::new(RwLock::new(l.iter().map(|s| s.to_string()).collect()));
+        let names = ShellNames {
+            snippets: list(&["daily_counts", "dedup_check"]),
+            settings: list(&["max_threads", "max_block_size"]),
+        };
+        SqlCompleter::new(catalog(), names)
     }
 
     /// Candidates (replacements) for the line with the cursor at `|` (or at the end).
@@ -633,7 +644,7 @@ mod tests {
                 loaded: true,
                 ..Default::default()
             };
-            SqlCompleter::new(Catalog::from_data(d), Arc::new(RwLock::new(Vec::new())))
+            SqlCompleter::new(Catalog::from_data(d), ShellNames::default())
         };
         let line = "SELECT * FROM zq";
         let partial_of = |r: &CompletionResult| match r {
@@ -819,9 +830,18 @@ mod tests {
     }
 
     #[test]
+    fn unset_offers_the_settings_set_now() {
+        assert_eq!(words(":unset "), vec!["max_threads", "max_block_size"]);
+        assert_eq!(words(":unset max_b"), vec!["max_block_size"]);
+        assert!(words(":unset max_threads m").is_empty());
+        let none = SqlCompleter::new(catalog(), ShellNames::default());
+        assert!(none.complete(":unset ", 7).1.is_empty());
+    }
+
+    #[test]
     fn never_waits_on_a_busy_catalog() {
         let cat = catalog();
-        let c2 = SqlCompleter::new(cat.clone(), Arc::new(RwLock::new(vec![])));
+        let c2 = SqlCompleter::new(cat.clone(), ShellNames::default());
         let guard = cat_write(&cat);
         let (_, pairs) = c2.complete("SELECT * FROM sch", 17);
         assert!(pairs.is_empty(), "no catalog while it is being written");

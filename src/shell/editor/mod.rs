@@ -12,7 +12,7 @@ mod history;
 mod menu;
 
 pub use catalog::Catalog;
-pub use complete::SnippetList;
+pub use complete::ShellNames;
 pub use history::{history_path, ShellHistory};
 
 use crate::commands;
@@ -50,7 +50,7 @@ const COMPLETION_MENU: &str = "completion_menu";
 pub fn make_editor(
     color: bool,
     catalog: Catalog,
-    snippets: SnippetList,
+    names: ShellNames,
     history: ShellHistory,
 ) -> Reedline {
     let mut keys = default_emacs_keybindings();
@@ -75,7 +75,7 @@ pub fn make_editor(
         .with_history(Box::new(history))
         .with_validator(Box::new(InputValidator))
         .with_highlighter(Box::new(SqlHighlighter::new(color)))
-        .with_completer(Box::new(SqlCompleter::new(catalog, snippets)))
+        .with_completer(Box::new(SqlCompleter::new(catalog, names)))
         .with_menu(ReedlineMenu::EngineCompleter(Box::new(menu)))
         .with_quick_completions(true)
         .with_partial_completions(true)
@@ -134,7 +134,7 @@ mod tests {
         let _ = make_editor(
             false,
             Catalog::new(),
-            SnippetList::default(),
+            ShellNames::default(),
             ShellHistory::open(None),
         );
     }
