@@ -156,10 +156,10 @@ pub fn read_password(prompt: &str) -> io::Result<String> {
     raw.c_lflag &= !(libc::ECHO | libc::ECHONL | libc::ICANON | libc::ISIG);
     raw.c_cc[libc::VMIN] = 1;
     raw.c_cc[libc::VTIME] = 0;
-    tty.write_all(prompt.as_bytes())?;
-    tty.flush()?;
     let reader = tty.try_clone()?;
     let result = {
+        // Echo goes off before the prompt shows: a password typed (or sent by a password
+        // manager) the moment `Password: ` appears must not be echoed.
         if !set_attr(fd, &raw) {
             return Err(io::Error::last_os_error());
         }
@@ -168,6 +168,8 @@ pub fn read_password(prompt: &str) -> io::Result<String> {
             saved,
             _tty: &tty,
         };
+        (&tty).write_all(prompt.as_bytes())?;
+        (&tty).flush()?;
         read_secret_line(reader)
     };
     tty.write_all(b"\n")?;
