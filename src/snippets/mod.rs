@@ -632,11 +632,10 @@ fn render_int(text: &str, signed: bool, bits: u16) -> Result<String, String> {
         return Err("expected a whole number, 0 or more".to_owned());
     }
     let range_error = || {
-        if signed {
-            format!("out of range for a {bits}-bit signed integer")
-        } else {
-            format!("out of range for a {bits}-bit unsigned integer")
-        }
+        // "an 8-bit", "a 16-bit": the article follows the sound of the number.
+        let a = if bits == 8 { "an" } else { "a" };
+        let kind = if signed { "signed" } else { "unsigned" };
+        format!("out of range for {a} {bits}-bit {kind} integer")
     };
     if bits > 128 {
         // Int256/UInt256: too wide to check exactly; 77 digits always fit.
@@ -1691,6 +1690,19 @@ mod tests {
                 (other, _) => panic!("{ty} {value:?}: unexpected {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn integer_range_errors_read_as_english() {
+        let msg = |ty: &str, v: &str| {
+            let snippet = parse("n", &format!("SELECT {{v:{ty}}}")).expect("parse");
+            match snippet.render(&args(&[("v", v)])) {
+                Err(e) => e.to_string(),
+                Ok(sql) => panic!("{ty} {v} rendered {sql}"),
+            }
+        };
+        assert!(msg("UInt8", "256").contains("for an 8-bit unsigned integer"));
+        assert!(msg("Int16", "40000").contains("for a 16-bit signed integer"));
     }
 
     #[test]
