@@ -167,6 +167,9 @@ impl Repl<'_> {
                     Err(e @ snippets::SnippetError::Exists { .. }) => s.error(&format!(
                         "{e}: kept it; `:save {name} --force` replaces it, or pick another name"
                     )),
+                    Err(e @ snippets::SnippetError::Shadows { .. }) => s.error(&format!(
+                        "{e}; pick another name, or `:save {name} --force` to use yours instead"
+                    )),
                     Err(e) => s.error(&e.to_string()),
                 }
                 self.refresh_snippet_names();

@@ -167,6 +167,10 @@ pub enum SnippetError {
     NoUserDir,
     #[error("a snippet named {name} already exists ({})", .path.display())]
     Exists { name: String, path: PathBuf },
+    #[error(
+        "{name} is a snippet that ships with proton-shell; one saved under that name would hide it"
+    )]
+    Shadows { name: String },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -1344,7 +1348,8 @@ impl SnippetStore {
     }
 
     /// Saves `sql` as the user snippet `name`. A user snippet already there is an
-    /// [`SnippetError::Exists`] unless `replace` (it may be hand-written: never lost silently).
+    /// [`SnippetError::Exists`] unless `replace` (it may be hand-written: never lost silently);
+    /// likewise [`SnippetError::Shadows`] for the name of a shipped snippet, which it would hide.
     /// A `-- title: <name>` header is added when the text has no title.
     /// The text must parse. Returns the file's path.
     pub fn save(&self, name: &str, sql: &str, replace: bool) -> Result<PathBuf, SnippetError> {
@@ -1353,6 +1358,11 @@ impl SnippetStore {
             return Err(SnippetError::Exists {
                 name: name.to_owned(),
                 path,
+            });
+        }
+        if !replace && self.shipped_source(name)?.is_some() {
+            return Err(SnippetError::Shadows {
+                name: name.to_owned(),
             });
         }
         let sql = sql.trim();
@@ -2010,6 +2020,23 @@ mod tests {
     }
 
     #[test]
+    fn save_does_not_hide_a_shipped_snippet_unless_told_to() {
+        let user = TempDir::new("save-shadow");
+        let store = SnippetStore::with_dirs(None, Some(user.0.clone()));
+        assert_eq!(store.source("emit").expect("emit").origin, Origin::Shipped);
+        let refused = store.save("emit", "SELECT 1 AS mine", false).unwrap_err();
+        assert!(
+            matches!(&refused, SnippetError::Shadows { name } if name == "emit"),
+            "{refused:?}"
+        );
+        assert!(!user.0.join("emit.sql").exists());
+        store
+            .save("emit", "SELECT 1 AS mine", true)
+            .expect("forced");
+        assert!(store.get("emit").expect("emit").body.contains("mine"));
+    }
+
+    #[test]
     fn save_keeps_an_existing_snippet_unless_told_to_replace() {
         let user = TempDir::new("save-exists");
         let store = SnippetStore::with_dirs(None, Some(user.0.clone()));
@@ -2034,9 +2061,6 @@ mod tests {
             fs::read_to_string(&path).expect("read"),
             "-- title: inj\n\nSELECT 1 AS saved_one\n"
         );
-        // A shipped snippet of the name is not a file of the user's: saving shadows it.
-        store.save("emit", "SELECT 2", false).expect("shadow");
-        assert_eq!(store.source("emit").expect("emit").origin, Origin::User);
     }
 
     #[test]
