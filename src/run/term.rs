@@ -87,6 +87,68 @@ impl EchoOff {
     }
 }
 
+impl EchoOff {
+    /// The keys typed ahead, read out of the terminal, if more than `more_than` bytes wait
+    /// (at most 1 MiB; the rest stays for the line editor). `None` when fewer wait: the line
+    /// editor reads those itself. See `shell::typeahead` for why.
+    pub fn take_typeahead(&self, more_than: usize) -> Option<Vec<u8>> {
+        const MAX: usize = 1 << 20;
+        self.saved?;
+        if unread(self.fd) <= more_than {
+            return None;
+        }
+        let mut keys = Vec::new();
+        loop {
+            let mut n = unread(self.fd).min(MAX - keys.len());
+            if n == 0 && keys.len() < MAX && more_within(self.fd, PASTE_GAP_MS) {
+                // A paste larger than the terminal's queue is still being written; take it
+                // all now, while echo is off, or its tail would be echoed before the editor
+                // starts.
+                n = unread(self.fd).min(MAX - keys.len());
+            }
+            if n == 0 {
+                break;
+            }
+            let start = keys.len();
+            keys.resize(start + n, 0);
+            // SAFETY: reads at most `n` bytes into the `n` bytes just added; the terminal is
+            // non-canonical with VMIN 1 (this guard), and `n` bytes wait, so it returns at once.
+            let got = unsafe { libc::read(self.fd, keys[start..].as_mut_ptr().cast(), n) };
+            keys.truncate(start + usize::try_from(got).unwrap_or(0));
+            if got <= 0 {
+                break;
+            }
+        }
+        Some(keys)
+    }
+}
+
+/// How long a paste may pause between the pieces a terminal writes it in.
+const PASTE_GAP_MS: libc::c_int = 20;
+
+/// Whether input arrives on `fd` within `ms` milliseconds.
+fn more_within(fd: RawFd, ms: libc::c_int) -> bool {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(&mut p, 1, ms) > 0 }
+}
+
+/// Bytes waiting unread on the terminal `fd`.
+fn unread(fd: RawFd) -> usize {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the valid pointer.
+    let ok = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) } == 0;
+    if ok {
+        usize::try_from(n).unwrap_or(0)
+    } else {
+        0
+    }
+}
+
 impl Drop for EchoOff {
     fn drop(&mut self) {
         if let Some(t) = self.saved.take() {
@@ -106,10 +168,7 @@ impl Drop for EchoOff {
 /// Nothing is read, dropped or changed here.
 pub fn announce_unread_input() -> bool {
     let fd = libc::STDIN_FILENO;
-    let mut unread: libc::c_int = 0;
-    // SAFETY: FIONREAD writes one int through the valid pointer.
-    let ok = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut unread) } == 0;
-    if !ok || unread <= 0 {
+    if unread(fd) == 0 {
         return false;
     }
     if let Some(t) = get_attr(fd) {

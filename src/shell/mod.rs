@@ -6,6 +6,7 @@ mod prompt;
 mod repl;
 mod server_session;
 mod session;
+mod typeahead;
 
 pub use repl::Repl;
 pub use session::Session;

@@ -7,11 +7,12 @@
 use super::editor::{self, Catalog, ShellHistory};
 use super::prompt::ShellPrompt;
 use super::session::{Session, StmtOutcome};
+use super::typeahead;
 use crate::cli::Config;
 use crate::commands::{self, Entry};
 use crate::errors::AppError;
 use crate::render::Format;
-use reedline::{EditCommand, Reedline, Signal};
+use reedline::{EditCommand, HistoryItem, Reedline, Signal};
 use std::path::PathBuf;
 use tokio::runtime::Runtime;
 
@@ -83,6 +84,12 @@ impl<'rt> Repl<'rt> {
         let mut errors = 0;
         loop {
             let prompt = ShellPrompt::new(self.session.prompt_left());
+            if !self.session.typeahead.is_empty() {
+                if self.replay_typeahead(&prompt) == Flow::Quit {
+                    return Ok(());
+                }
+                continue;
+            }
             if let Some(text) = self.session.pending_input.take() {
                 self.editor
                     .run_edit_commands(&[EditCommand::InsertString(text)]);
@@ -105,6 +112,30 @@ impl<'rt> Repl<'rt> {
                 }
             }
         }
+    }
+
+    /// Run what the keys typed ahead during the last query submitted, each shown after the
+    /// prompt as if typed and kept in the history, and leave their unfinished line on the
+    /// next prompt (see `shell::typeahead`).
+    fn replay_typeahead(&mut self, prompt: &ShellPrompt) -> Flow {
+        let keys = std::mem::take(&mut self.session.typeahead);
+        let (entries, rest) = typeahead::replay(&keys, commands::is_complete);
+        if !rest.is_empty() {
+            let pending = self.session.pending_input.take().unwrap_or_default();
+            self.session.pending_input = Some(pending + &rest);
+        }
+        for entry in entries {
+            let shown = entry.replace('\n', &format!("\n{}", prompt.continuation()));
+            println!("{}{shown}", prompt.text());
+            let _ = self
+                .editor
+                .history_mut()
+                .save(HistoryItem::from_command_line(&entry));
+            if self.run_entry(&entry) == Flow::Quit {
+                return Flow::Quit;
+            }
+        }
+        Flow::Continue
     }
 
     fn welcome(&self) {

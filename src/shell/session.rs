@@ -88,6 +88,9 @@ pub struct Session {
     /// The database the shell started in (`--database`, or the server's default): where a
     /// new link goes when the one `USE` chose is gone.
     first_database: String,
+    /// Keys typed ahead during the last query, too many for the line editor (see
+    /// `shell::typeahead`); the REPL replays them before it reads on.
+    pub(super) typeahead: Vec<u8>,
 }
 
 /// The server's error code for a database that does not exist (ClickHouse and Proton).
@@ -98,6 +101,7 @@ impl Session {
     pub fn new(conn: Connection, term: Terminal, interrupts: Interrupts) -> Session {
         Session {
             first_database: conn.options().database.clone(),
+            typeahead: Vec::new(),
             opts: conn.options().clone(),
             server: Some(conn.server_info().clone()),
             conn: Arc::new(Mutex::new(Some(conn))),
@@ -631,9 +635,11 @@ impl Session {
                 self.note_effect(conn, &effect);
             }
         }
-        if ended.interrupted() {
-            if let Some(echo) = &echo_off {
+        if let Some(echo) = &echo_off {
+            if ended.interrupted() {
                 echo.discard_typeahead();
+            } else if let Some(keys) = echo.take_typeahead(super::typeahead::TAKEOVER) {
+                self.typeahead.extend_from_slice(&keys);
             }
         }
         if ended.needs_drain() {

@@ -120,3 +120,32 @@ fn clickhouse_a_long_statement_typed_ahead_during_a_query_arrives_whole() {
     let out = sh.expect("5000");
     assert!(out.contains("typeahead_mark"), "{out}");
 }
+
+/// Much typed ahead during a query (more than the line editor's key reader takes at once):
+/// the shell replays it as the editor would, so each Enter runs its statement in order, and
+/// what was not finished waits on the next prompt, editable.
+#[test]
+fn clickhouse_much_typed_ahead_runs_in_order_and_leaves_the_rest_on_the_prompt() {
+    let dir = TempDir::new("typeahead-replay");
+    let mut sh = spawn_on_clickhouse(dir.path());
+    sh.expect(CH_PROMPT);
+    sh.send(b"SELECT sleep(2) AS typeahead_replay;\r");
+    assert!(
+        wait_until(WAIT, || clickhouse_running("typeahead_replay") > 0),
+        "the first query never started"
+    );
+    let keys = format!(
+        "SELECT length('{}') AS len;\rSELECT 7 AS seven;\rSELECT 8",
+        "y".repeat(1500)
+    );
+    sh.send(keys.as_bytes());
+    sh.expect("1500");
+    sh.expect("seven");
+    sh.expect("SELECT 8");
+    sh.send(b" AS eight;\r");
+    let out = sh.expect("eight");
+    assert!(out.contains("eight"), "{out}");
+    sh.expect("1 row in");
+    let history = std::fs::read_to_string(dir.join("history")).unwrap_or_default();
+    assert!(history.contains("SELECT 7 AS seven;"), "{history}");
+}
