@@ -116,7 +116,12 @@ async fn run_statement(
             Ok(())
         }
         Ended::Interrupted { .. } | Ended::Aborted => Err(AppError::Interrupted),
-        Ended::OutputClosed { .. } | Ended::Stopped { .. } => Ok(()),
+        Ended::OutputClosed { error: None, .. } | Ended::Stopped { .. } => Ok(()),
+        // A full disk or a closed descriptor: rows were lost, so the run must not look fine.
+        Ended::OutputClosed { error: Some(e), .. } => {
+            eprintln!("error: cannot write the output: {e}");
+            Err(AppError::Reported(errors::code::QUERY))
+        }
         Ended::Failed { error, .. } => Err(report_failure(
             error,
             Some(sql),

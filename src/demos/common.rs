@@ -664,10 +664,11 @@ where
     match ended {
         RunEnded::Done { .. } => Ok(Ended::Finished),
         RunEnded::Failed { error, .. } => Err(query_error(what, error, cfg)),
-        RunEnded::OutputClosed { .. } => Err(DemoError::Output(io::Error::new(
-            io::ErrorKind::BrokenPipe,
-            "the output was closed",
-        ))),
+        RunEnded::OutputClosed { error, .. } => {
+            Err(DemoError::Output(error.unwrap_or_else(|| {
+                io::Error::new(io::ErrorKind::BrokenPipe, "the output was closed")
+            })))
+        }
         RunEnded::Interrupted { .. } | RunEnded::Stopped { .. } | RunEnded::Aborted => {
             Ok(Ended::Stopped)
         }

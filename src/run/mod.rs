@@ -44,9 +44,12 @@ pub enum Ended {
     Stopped {
         rows: u64,
     },
-    /// stdout went away (a closed pipe): stopped like Ctrl-C, quietly. Cancel was sent.
+    /// stdout went away: stopped like Ctrl-C. Cancel was sent. `error` is `None` for a
+    /// closed pipe (`| head`: quiet, as other tools are), else why the write failed (a full
+    /// disk, a closed descriptor), which the caller must report.
     OutputClosed {
         rows: u64,
+        error: Option<io::Error>,
     },
     /// Ctrl-C before the statement was sent (e.g. while connecting); nothing ran.
     Aborted,
@@ -168,7 +171,7 @@ const FIRST_RANGE_ROWS: usize = 256;
 enum Wrote {
     All,
     Interrupted,
-    Closed,
+    Closed(io::Error),
 }
 
 /// Where the rendered bytes go, and the status line to wipe before they do.
@@ -193,8 +196,8 @@ impl<W: Write + ?Sized> Output<'_, W> {
             let end = start.saturating_add(step).min(block.rows);
             buf.clear();
             sink.block_rows(block, start..end, buf);
-            if self.write(buf).is_err() {
-                return Wrote::Closed;
+            if let Err(e) = self.write(buf) {
+                return Wrote::Closed(e);
             }
             if end >= block.rows {
                 return Wrote::All;
@@ -253,7 +256,7 @@ async fn pump<W: Write + ?Sized>(
                     Ok(Some(Event::Header(b))) => {
                         result_set |= !b.columns.is_empty();
                         sink.header(&b, &mut buf);
-                        if output.write(&buf).is_err() { Wrote::Closed } else { Wrote::All }
+                        match output.write(&buf) { Ok(()) => Wrote::All, Err(e) => Wrote::Closed(e) }
                     }
                     Ok(Some(Event::Data(b))) => {
                         result_set = true;
@@ -272,7 +275,10 @@ async fn pump<W: Write + ?Sized>(
                 match wrote {
                     Wrote::All => {}
                     Wrote::Interrupted => break Ended::Interrupted { rows: sink.rows() },
-                    Wrote::Closed => break Ended::OutputClosed { rows: sink.rows() },
+                    Wrote::Closed(e) => break Ended::OutputClosed {
+                        rows: sink.rows(),
+                        error: (e.kind() != io::ErrorKind::BrokenPipe).then_some(e),
+                    },
                 }
                 if sink.wants_stop() {
                     break Ended::Stopped { rows: sink.rows() };

@@ -575,8 +575,16 @@ impl Session {
                 }
                 StmtOutcome::Ok
             }
+            Ended::OutputClosed {
+                rows,
+                error: Some(e),
+            } => {
+                self.error(&format!("cannot write the output: {e}"));
+                self.notice(&format!("Query cancelled ({})", run::rows_text(rows)));
+                StmtOutcome::Cancelled
+            }
             Ended::Interrupted { rows }
-            | Ended::OutputClosed { rows }
+            | Ended::OutputClosed { rows, error: None }
             | Ended::Stopped { rows } => {
                 self.notice(&format!("Query cancelled ({})", run::rows_text(rows)));
                 StmtOutcome::Cancelled
