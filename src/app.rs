@@ -143,14 +143,23 @@ fn read_sources(cfg: &Config) -> Result<Vec<String>, AppError> {
     for path in &cfg.files {
         let text = std::fs::read_to_string(path)
             .map_err(|e| AppError::io(format!("cannot read {}", path.display()), e))?;
-        sources.push(text);
+        sources.push(without_bom(text));
     }
     if cfg.queries.is_empty() && cfg.files.is_empty() {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .map_err(|e| AppError::io("cannot read statements from stdin", e))?;
-        sources.push(text);
+        sources.push(without_bom(text));
     }
     Ok(sources)
+}
+
+/// `text` without the byte-order mark some editors (Windows ones) put first: the server would
+/// reject the invisible character as an unknown token.
+fn without_bom(text: String) -> String {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
 }

@@ -636,3 +636,60 @@ fn closed_stdout_stops_the_query() {
     );
     assert!(fx.wait_idle(WAIT), "query still running");
 }
+
+/// A write that fails for any reason but a closed pipe (here a full disk) loses rows: the
+/// run says so and exits 1, where it used to stop quietly with 0.
+#[test]
+fn a_full_disk_under_stdout_is_an_error_not_a_quiet_stop() {
+    let (host, port) = clickhouse();
+    let dir = TempDir::new("dev-full");
+    let full = std::fs::File::create("/dev/full").expect("/dev/full");
+    let out = run(batch(dir.path())
+        .args(["--host", &host, "--port", &port])
+        .args(["-q", "SELECT number FROM system.numbers LIMIT 100000"])
+        .stdout(full));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot write the output"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A stderr that cannot be written (closed, or a full disk) must not turn a query error
+/// into a panic (exit 101), nor stop the statements after a warning.
+#[test]
+fn an_unwritable_stderr_keeps_the_exit_codes() {
+    let (host, port) = clickhouse();
+    let dir = TempDir::new("stderr-full");
+    let err = |args: &[&str]| {
+        let full = std::fs::File::create("/dev/full").expect("/dev/full");
+        run(batch(dir.path())
+            .args(["--host", &host, "--port", &port])
+            .args(args)
+            .stderr(full))
+    };
+    assert_eq!(err(&["-q", "SELECT nosuch"]).status.code(), Some(1));
+    let timed = err(&["--time", "-q", "SELECT 1; SELECT 2"]);
+    assert_eq!(timed.status.code(), Some(0));
+    assert_eq!(text(&timed.stdout), "1\n2\n");
+}
+
+/// A file saved with a byte-order mark (as Windows editors do) runs like any other.
+#[test]
+fn a_byte_order_mark_before_the_statements_is_ignored() {
+    let (host, port) = clickhouse();
+    let dir = TempDir::new("bom");
+    let file = dir.join("bom.sql");
+    std::fs::write(&file, "\u{feff}SELECT 1;\n").unwrap();
+    let out = run(batch(dir.path())
+        .args(["--host", &host, "--port", &port, "-f"])
+        .arg(&file));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "1\n");
+    let out = run_with_stdin(
+        batch(dir.path()).args(["--host", &host, "--port", &port]),
+        "\u{feff}SELECT 2;".as_bytes(),
+    );
+    assert_eq!(text(&out.stdout), "2\n", "{}", text(&out.stderr));
+}
