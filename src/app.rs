@@ -127,6 +127,7 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
         rt.block_on(batch::run(&mut conn, &mut batch, &mut interrupts))
             .map(|()| ExitCode::SUCCESS)
     } else {
+        run::restore_terminal_on_termination(&rt);
         let session = Session::new(conn, term, interrupts);
         Repl::new(&rt, session, &cfg)
             .run()

@@ -137,6 +137,36 @@ fn more_within(fd: RawFd, ms: libc::c_int) -> bool {
     unsafe { libc::poll(&mut p, 1, ms) > 0 }
 }
 
+/// On SIGTERM or SIGHUP, put the terminal back as it was when this was called (the line
+/// editor's raw mode or a query's echo-off would otherwise outlive the process: no echo, no
+/// line editing, for whatever runs next in that terminal), and exit with 128 + the signal,
+/// as the default action would. For the interactive shell; call inside `rt`'s context.
+pub fn restore_terminal_on_termination(rt: &tokio::runtime::Runtime) {
+    let fd = libc::STDIN_FILENO;
+    let Some(saved) = get_attr(fd) else {
+        return;
+    };
+    rt.spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        let signo = tokio::select! {
+            _ = term.recv() => libc::SIGTERM,
+            _ = hup.recv() => libc::SIGHUP,
+        };
+        set_attr(fd, &saved);
+        // Bracketed paste off and the cursor shown, as the line editor leaves them on exit.
+        let mut out = io::stdout();
+        let _ = out.write_all(b"\x1b[?2004l\x1b[?25h");
+        let _ = out.flush();
+        std::process::exit(128 + signo);
+    });
+}
+
 /// Bytes waiting unread on the terminal `fd`.
 fn unread(fd: RawFd) -> usize {
     let mut n: libc::c_int = 0;

@@ -412,6 +412,25 @@ fn clickhouse_a_vanished_database_falls_back_to_the_first_one() {
     assert!(out.contains("1 row in"), "{out}");
 }
 
+/// SIGTERM or SIGHUP at the prompt (the line editor's raw mode on) or during a query (echo
+/// off): the terminal is given back as the shell found it, and the exit code is 128 + the
+/// signal, as without a handler.
+#[test]
+fn sigterm_and_sighup_give_the_terminal_back() {
+    let fx = ProtonFixture::start();
+    for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
+        let dir = TempDir::new("sigterm");
+        let mut sh = spawn_on_fixture(&fx, dir.path());
+        sh.expect(FX_PROMPT);
+        let before = libc::ECHO | libc::ICANON | libc::ISIG;
+        assert_ne!(sh.local_modes() & before, before, "raw at the prompt");
+        // SAFETY: a signal to our own child.
+        unsafe { libc::kill(sh.pid(), signal) };
+        assert_eq!(sh.wait_exit(WAIT), Some(code));
+        assert_eq!(sh.local_modes() & before, before, "signal {signal}");
+    }
+}
+
 // ---- editing: multi-line, Ctrl-D, history ----------------------------------------------------
 
 #[test]

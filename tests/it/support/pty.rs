@@ -260,6 +260,17 @@ impl Pty {
         assert_eq!(rc, 0, "TIOCSWINSZ failed");
     }
 
+    /// The terminal's local modes (`c_lflag`: ECHO, ICANON, ISIG …) as the shell left them:
+    /// termios calls on a pty master read its slave's.
+    pub fn local_modes(&self) -> libc::tcflag_t {
+        // SAFETY: tcgetattr writes into the zeroed struct; the fd is our master.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            assert_eq!(libc::tcgetattr(self.master.as_raw_fd(), &mut t), 0);
+            t.c_lflag
+        }
+    }
+
     pub fn is_alive(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }
