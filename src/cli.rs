@@ -43,7 +43,7 @@ pub struct Args {
     /// Run these statements and exit (repeatable; each may hold several `;`-separated statements)
     #[arg(long, short = 'q', value_name = "SQL")]
     pub query: Vec<String>,
-    /// Run the statements in this file and exit (repeatable)
+    /// Run the statements in this file and exit (repeatable; files run after every -q, in order)
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Vec<PathBuf>,
     /// Output format: table, vertical, json, csv, csvwithnames, tsv, tsvwithnames, raw, live, chart, null
