@@ -1,7 +1,7 @@
 //! The binary's flow: flags and config, connect, then the shell or a batch run; errors printed and mapped to exit codes once (`errors`).
 
 use crate::batch::{self, Batch};
-use crate::cli::{Args, Config};
+use crate::cli::{Args, Config, Input};
 use crate::config;
 use crate::demos::DemoConfig;
 use crate::errors::{self, AppError};
@@ -57,7 +57,7 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
         })?),
     };
     let term = Terminal::detect(cfg.color);
-    let batch_mode = !cfg.queries.is_empty() || !cfg.files.is_empty() || !term.stdin_tty;
+    let batch_mode = !cfg.inputs.is_empty() || !term.stdin_tty;
     let sources = if batch_mode {
         read_sources(&cfg)?
     } else {
@@ -137,16 +137,21 @@ fn run(args: Args) -> Result<ExitCode, AppError> {
     outcome
 }
 
-/// The input of a batch run: every `-q`, then every `-f` file, then stdin if nothing else
-/// was given.
+/// The input of a batch run: every `-q` and `-f` file in their command-line order, or stdin
+/// if neither was given.
 fn read_sources(cfg: &Config) -> Result<Vec<String>, AppError> {
-    let mut sources = cfg.queries.clone();
-    for path in &cfg.files {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| AppError::io(format!("cannot read {}", path.display()), e))?;
-        sources.push(without_bom(text));
+    let mut sources = Vec::new();
+    for input in &cfg.inputs {
+        match input {
+            Input::Query(sql) => sources.push(sql.clone()),
+            Input::File(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| AppError::io(format!("cannot read {}", path.display()), e))?;
+                sources.push(without_bom(text));
+            }
+        }
     }
-    if cfg.queries.is_empty() && cfg.files.is_empty() {
+    if cfg.inputs.is_empty() {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)

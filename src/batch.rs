@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 /// What batch mode runs, and how it prints.
 pub struct Batch {
-    /// The input texts, in order: every `-q`, then every `-f` file, then stdin.
+    /// The input texts, in order: the `-q` and `-f` inputs as the command line gave them, or stdin.
     pub sources: Vec<String>,
     pub format: Format,
     /// Colour and width for the table views (all off when stdout is not a terminal).

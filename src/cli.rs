@@ -43,9 +43,13 @@ pub struct Args {
     /// Run these statements and exit (repeatable; each may hold several `;`-separated statements)
     #[arg(long, short = 'q', value_name = "SQL")]
     pub query: Vec<String>,
-    /// Run the statements in this file and exit (repeatable; files run after every -q, in order)
+    /// Run the statements in this file and exit (repeatable; with -q, in the order given)
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Vec<PathBuf>,
+    /// Which of `query` and `file` came first on the command line, one entry per value (see
+    /// [`Args::parse_noting_password`]); empty: every query, then every file.
+    #[arg(skip)]
+    pub input_order: Vec<InputKind>,
     /// Output format: table, vertical, json, csv, csvwithnames, tsv, tsvwithnames, raw, live, chart, null
     /// [default: table on a terminal, tsv otherwise]
     #[arg(long, value_name = "NAME")]
@@ -107,10 +111,59 @@ impl Args {
     pub fn parse_noting_password() -> (Args, bool) {
         let mut matches = Args::command().get_matches();
         let on_argv = password_on_argv(&matches);
-        let args = Args::from_arg_matches_mut(&mut matches)
+        let order = input_order(&matches);
+        let mut args = Args::from_arg_matches_mut(&mut matches)
             .unwrap_or_else(|e| e.format(&mut Args::command()).exit());
+        args.input_order = order;
         (args, on_argv)
     }
+}
+
+/// A batch input on the command line: `-q SQL` or `-f FILE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Query,
+    File,
+}
+
+/// The kinds of the `-q` and `-f` values, in their command-line order.
+fn input_order(matches: &ArgMatches) -> Vec<InputKind> {
+    let at = |id: &str, kind: InputKind| {
+        matches
+            .indices_of(id)
+            .into_iter()
+            .flatten()
+            .map(move |i| (i, kind))
+    };
+    let mut all: Vec<(usize, InputKind)> = at("query", InputKind::Query)
+        .chain(at("file", InputKind::File))
+        .collect();
+    all.sort_by_key(|&(i, _)| i);
+    all.into_iter().map(|(_, kind)| kind).collect()
+}
+
+/// A batch input, in the order it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Query(String),
+    File(PathBuf),
+}
+
+/// `queries` and `files` interleaved as `order` says (every query, then every file, for
+/// what `order` does not cover).
+fn ordered_inputs(queries: Vec<String>, files: Vec<PathBuf>, order: &[InputKind]) -> Vec<Input> {
+    let mut queries = queries.into_iter();
+    let mut files = files.into_iter();
+    let mut inputs: Vec<Input> = order
+        .iter()
+        .filter_map(|kind| match kind {
+            InputKind::Query => queries.next().map(Input::Query),
+            InputKind::File => files.next().map(Input::File),
+        })
+        .collect();
+    inputs.extend(queries.map(Input::Query));
+    inputs.extend(files.map(Input::File));
+    inputs
 }
 
 /// Whether `--password` came with a value from the command line itself.
@@ -150,8 +203,8 @@ pub struct Config {
     pub settings: Vec<(String, String)>,
     /// Demo settings from the config file's `[demo]` table, keys with their `demo.` prefix.
     pub demo_settings: Vec<(String, String)>,
-    pub queries: Vec<String>,
-    pub files: Vec<PathBuf>,
+    /// `-q` and `-f`, in their command-line order.
+    pub inputs: Vec<Input>,
     pub print_time: bool,
 }
 
@@ -233,8 +286,7 @@ impl Args {
                 .into_iter()
                 .map(|(k, v)| (format!("demo.{k}"), v))
                 .collect(),
-            queries: self.query,
-            files: self.file,
+            inputs: ordered_inputs(self.query, self.file, &self.input_order),
             print_time: self.time,
         })
     }
@@ -256,7 +308,7 @@ mod tests {
         assert_eq!(a.password, Some(None));
         let c = a.resolve(FileConfig::default()).unwrap();
         assert!(c.password_prompt);
-        assert_eq!(c.queries, vec!["SELECT 1"]);
+        assert_eq!(c.inputs, vec![Input::Query("SELECT 1".into())]);
     }
 
     #[test]
@@ -314,7 +366,43 @@ mod tests {
         let c = parse(&["-q", "SELECT 1", "-q", "SELECT 2", "-E"])
             .resolve(FileConfig::default())
             .unwrap();
-        assert_eq!(c.queries.len(), 2);
+        assert_eq!(c.inputs.len(), 2);
         assert_eq!(c.format.as_deref(), Some("vertical"));
+    }
+
+    #[test]
+    fn queries_and_files_keep_their_command_line_order() {
+        let argv = [
+            "proton-shell",
+            "-f",
+            "a.sql",
+            "-q",
+            "SELECT 2",
+            "-f",
+            "b.sql",
+            "-q",
+            "3",
+        ];
+        let matches = Args::command().try_get_matches_from(argv).unwrap();
+        let order = input_order(&matches);
+        use InputKind::{File as F, Query as Q};
+        assert_eq!(order, [F, Q, F, Q]);
+        let inputs = ordered_inputs(
+            vec!["SELECT 2".into(), "3".into()],
+            vec!["a.sql".into(), "b.sql".into()],
+            &order,
+        );
+        assert_eq!(
+            inputs,
+            [
+                Input::File("a.sql".into()),
+                Input::Query("SELECT 2".into()),
+                Input::File("b.sql".into()),
+                Input::Query("3".into()),
+            ]
+        );
+        // Without an order (parsed some other way): every query, then every file.
+        let inputs = ordered_inputs(vec!["q".into()], vec!["f".into()], &[]);
+        assert_eq!(inputs, [Input::Query("q".into()), Input::File("f".into())]);
     }
 }

@@ -693,3 +693,18 @@ fn a_byte_order_mark_before_the_statements_is_ignored() {
     );
     assert_eq!(text(&out.stdout), "2\n", "{}", text(&out.stderr));
 }
+
+/// `-f schema.sql -q 'INSERT …'` must run the file first: inputs run in command-line order.
+#[test]
+fn queries_and_files_run_in_command_line_order() {
+    let (host, port) = clickhouse();
+    let dir = TempDir::new("input-order");
+    let file = dir.join("a.sql");
+    std::fs::write(&file, "SELECT 100;\n").unwrap();
+    let out = run(batch(dir.path())
+        .args(["--host", &host, "--port", &port, "-q", "SELECT 1", "-f"])
+        .arg(&file)
+        .args(["-q", "SELECT 2"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "1\n100\n2\n");
+}
