@@ -327,15 +327,11 @@ fn clickhouse_errors_keep_the_database_settings_and_temporary_tables() {
     assert!(!all.contains("reset"), "{all}");
 }
 
-/// A new server session (the link was cut) gets the database, the SQL `SET`s and the `:set`s
-/// back; the lost temporary table is reported, once.
-#[test]
-fn clickhouse_a_new_server_session_is_restored_and_what_is_lost_said_once() {
-    let proxy = Proxy::start(clickhouse());
-    let dir = TempDir::new("ch-restore");
+/// The shell on ClickHouse through `proxy` (which can cut its links), history in `dir`.
+fn spawn_through(proxy: &Proxy, dir: &TempDir) -> Pty {
     let port = proxy.port.to_string();
     let hist = dir.join("history").display().to_string();
-    let mut sh = Pty::spawn(
+    Pty::spawn(
         &[
             "--host",
             "127.0.0.1",
@@ -345,7 +341,16 @@ fn clickhouse_a_new_server_session_is_restored_and_what_is_lost_said_once() {
             &hist,
         ],
         dir.path(),
-    );
+    )
+}
+
+/// A new server session (the link was cut) gets the database, the SQL `SET`s and the `:set`s
+/// back; the lost temporary table is reported, once.
+#[test]
+fn clickhouse_a_new_server_session_is_restored_and_what_is_lost_said_once() {
+    let proxy = Proxy::start(clickhouse());
+    let dir = TempDir::new("ch-restore");
+    let mut sh = spawn_through(&proxy, &dir);
     sh.expect(CH_PROMPT);
     sh.line("USE system;");
     sh.expect(":system> ");
@@ -381,19 +386,7 @@ fn clickhouse_a_new_server_session_is_restored_and_what_is_lost_said_once() {
 fn clickhouse_a_vanished_database_falls_back_to_the_first_one() {
     let proxy = Proxy::start(clickhouse());
     let dir = TempDir::new("ch-gone-db");
-    let port = proxy.port.to_string();
-    let hist = dir.join("history").display().to_string();
-    let mut sh = Pty::spawn(
-        &[
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--history-file",
-            &hist,
-        ],
-        dir.path(),
-    );
+    let mut sh = spawn_through(&proxy, &dir);
     sh.expect(CH_PROMPT);
     sh.line("CREATE DATABASE IF NOT EXISTS pty_gone;");
     sh.expect(CH_PROMPT);
