@@ -144,6 +144,8 @@ fn read_sources(cfg: &Config) -> Result<Vec<String>, AppError> {
     for input in &cfg.inputs {
         match input {
             Input::Query(sql) => sources.push(sql.clone()),
+            // `-f -`: standard input, as other tools read it.
+            Input::File(path) if path.as_os_str() == "-" => sources.push(read_stdin()?),
             Input::File(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| AppError::io(format!("cannot read {}", path.display()), e))?;
@@ -152,13 +154,18 @@ fn read_sources(cfg: &Config) -> Result<Vec<String>, AppError> {
         }
     }
     if cfg.inputs.is_empty() {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| AppError::io("cannot read statements from stdin", e))?;
-        sources.push(without_bom(text));
+        sources.push(read_stdin()?);
     }
     Ok(sources)
+}
+
+/// All of standard input, as statements.
+fn read_stdin() -> Result<String, AppError> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| AppError::io("cannot read statements from stdin", e))?;
+    Ok(without_bom(text))
 }
 
 /// `text` without the byte-order mark some editors (Windows ones) put first: the server would

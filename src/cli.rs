@@ -43,7 +43,7 @@ pub struct Args {
     /// Run these statements and exit (repeatable; each may hold several `;`-separated statements)
     #[arg(long, short = 'q', value_name = "SQL")]
     pub query: Vec<String>,
-    /// Run the statements in this file and exit (repeatable; with -q, in the order given)
+    /// Run the statements in this file (`-` for stdin) and exit (repeatable; with -q, in the order given)
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Vec<PathBuf>,
     /// Which of `query` and `file` came first on the command line, one entry per value (see
@@ -117,6 +117,21 @@ impl Args {
         args.input_order = order;
         (args, on_argv)
     }
+}
+
+/// The host as the connection wants it: an IPv6 address may come in brackets (`[::1]`, as
+/// in URLs); a `host:port` is refused with a pointer to `--port`.
+fn host_name(host: String) -> Result<String, AppError> {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(&host);
+    if bare.contains(':') && bare.parse::<std::net::Ipv6Addr>().is_err() {
+        return Err(AppError::Usage(format!(
+            "host `{host}` is not a host name or address; give the port with --port"
+        )));
+    }
+    Ok(bare.to_string())
 }
 
 /// A batch input on the command line: `-q SQL` or `-f FILE`.
@@ -223,9 +238,15 @@ impl Args {
                 false,
             ),
         };
+        let port = self.port.or(file.port).unwrap_or(defaults.port);
+        if port == 0 {
+            return Err(AppError::Usage(
+                "port 0 is not a port to connect to (Proton's native port is 8463)".into(),
+            ));
+        }
         let connect = ConnectOptions {
-            host: self.host.or(file.host).unwrap_or(defaults.host),
-            port: self.port.or(file.port).unwrap_or(defaults.port),
+            host: host_name(self.host.or(file.host).unwrap_or(defaults.host))?,
+            port,
             user: self.user.or(file.user).unwrap_or(defaults.user),
             password,
             database: self.database.or(file.database).unwrap_or_default(),
@@ -368,6 +389,21 @@ mod tests {
             .unwrap();
         assert_eq!(c.inputs.len(), 2);
         assert_eq!(c.format.as_deref(), Some("vertical"));
+    }
+
+    #[test]
+    fn hosts_in_brackets_ports_in_hosts_and_port_zero() {
+        let host = |h: &str| parse(&["--host", h]).resolve(FileConfig::default());
+        assert_eq!(host("[::1]").unwrap().connect.host, "::1");
+        assert_eq!(host("::1").unwrap().connect.host, "::1");
+        assert_eq!(host("proton.local").unwrap().connect.host, "proton.local");
+        let e = host("localhost:8463").unwrap_err().to_string();
+        assert!(e.contains("--port"), "{e}");
+        assert!(host("[localhost]:8463").is_err());
+        let e = parse(&["--port", "0"])
+            .resolve(FileConfig::default())
+            .unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
     }
 
     #[test]

@@ -708,3 +708,18 @@ fn queries_and_files_run_in_command_line_order() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "1\n100\n2\n");
 }
+
+/// `-f -` reads the statements from standard input, in its place among the inputs.
+#[test]
+fn dash_as_the_file_is_standard_input() {
+    let (host, port) = clickhouse();
+    let dir = TempDir::new("dash-file");
+    let out = run_with_stdin(
+        batch(dir.path()).args([
+            "--host", &host, "--port", &port, "-q", "SELECT 1", "-f", "-",
+        ]),
+        b"SELECT 2;",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "1\n2\n");
+}
