@@ -4,7 +4,7 @@
 //! statement. Ctrl-C while a statement runs cancels it and skips the rest of the entry;
 //! Ctrl-C at the prompt clears the input; Ctrl-D on an empty prompt leaves.
 
-use super::editor::{self, Catalog, ShellHistory};
+use super::editor::{self, Catalog, HistoryProblem, ShellHistory};
 use super::prompt::ShellPrompt;
 use super::session::{Session, StmtOutcome};
 use super::typeahead;
@@ -35,6 +35,8 @@ pub struct Repl<'rt> {
     pub(super) editor: Reedline,
     pub(super) history_path: Option<PathBuf>,
     pub(super) catalog: Catalog,
+    /// A history file problem waiting to be said (see [`HistoryProblem`]).
+    history_problem: HistoryProblem,
 }
 
 impl<'rt> Repl<'rt> {
@@ -62,11 +64,12 @@ impl<'rt> Repl<'rt> {
             .write()
             .unwrap_or_else(|p| p.into_inner()) = super::dispatch::snippet_store().names();
         session.publish_setting_names();
+        let history_problem = HistoryProblem::default();
         let editor = editor::make_editor(
             session.term.out_color(),
             catalog.clone(),
             session.names.clone(),
-            ShellHistory::open(history_path.clone()),
+            ShellHistory::open(history_path.clone(), history_problem.clone()),
         );
         Repl {
             rt,
@@ -74,6 +77,7 @@ impl<'rt> Repl<'rt> {
             editor,
             history_path,
             catalog,
+            history_problem,
         }
     }
 
@@ -83,6 +87,9 @@ impl<'rt> Repl<'rt> {
         self.welcome();
         let mut errors = 0;
         loop {
+            if let Some(problem) = self.history_problem.take() {
+                self.session.error(&problem);
+            }
             let prompt = ShellPrompt::new(self.session.prompt_left());
             if !self.session.typeahead.is_empty() {
                 if self.replay_typeahead(&prompt) == Flow::Quit {
@@ -97,6 +104,10 @@ impl<'rt> Repl<'rt> {
             match self.editor.read_line(&prompt) {
                 Ok(Signal::Success(entry)) => {
                     errors = 0;
+                    // Saving `entry` may just have failed: said before it runs.
+                    if let Some(problem) = self.history_problem.take() {
+                        self.session.error(&problem);
+                    }
                     if self.run_entry(&entry) == Flow::Quit {
                         return Ok(());
                     }

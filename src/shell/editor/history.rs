@@ -18,6 +18,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Environment variable naming the history file.
 pub const HISTORY_ENV: &str = "PROTON_SHELL_HISTORY";
@@ -69,20 +70,55 @@ pub struct ShellHistory {
     inner: FileBackedHistory,
     path: Option<PathBuf>,
     last: Option<String>,
+    /// What went wrong with the file, for the REPL to say (once) outside the editor.
+    problem: HistoryProblem,
+    write_failed: bool,
+}
+
+/// A problem with the history file not yet shown. The editor saves history while it owns the
+/// terminal (raw mode), so it cannot print there; the REPL takes it after each line.
+#[derive(Clone, Default)]
+pub struct HistoryProblem(Arc<Mutex<Option<String>>>);
+
+impl HistoryProblem {
+    /// The problem, if one is waiting to be shown.
+    pub fn take(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    fn report(&self, message: String) {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(message);
+    }
 }
 
 impl ShellHistory {
-    /// Load the file at `path` (a missing or unreadable file gives an empty history).
-    pub fn open(path: Option<PathBuf>) -> ShellHistory {
+    /// Load the file at `path` (a missing file gives an empty history; an unreadable one too,
+    /// with a problem reported through `problem`).
+    pub fn open(path: Option<PathBuf>, problem: HistoryProblem) -> ShellHistory {
         let mut inner = FileBackedHistory::new(MAX_ENTRIES).unwrap_or_default();
         let mut last = None;
         if let Some(p) = &path {
-            for entry in load(p).unwrap_or_default() {
-                last = Some(entry.clone());
-                let _ = inner.save(HistoryItem::from_command_line(entry));
+            match load(p) {
+                Ok(entries) => {
+                    for entry in entries {
+                        last = Some(entry.clone());
+                        let _ = inner.save(HistoryItem::from_command_line(entry));
+                    }
+                }
+                Err(e) => problem.report(format!(
+                    "history: cannot read {}: {e}; starting without it",
+                    p.display()
+                )),
             }
         }
-        ShellHistory { inner, path, last }
+        ShellHistory {
+            inner,
+            path,
+            last,
+            problem,
+            write_failed: false,
+        }
     }
 
     /// The entries, oldest first.
@@ -106,8 +142,15 @@ impl History for ShellHistory {
             return Ok(HistoryItem::from_command_line(entry));
         }
         if let Some(p) = &self.path {
-            // A history file that cannot be written must not stop the shell.
-            let _ = append(p, &entry);
+            // A history file that cannot be written must not stop the shell; it is said once.
+            if let Err(e) = append(p, &entry) {
+                if !std::mem::replace(&mut self.write_failed, true) {
+                    self.problem.report(format!(
+                        "history: cannot write {}: {e}; statements are not saved to it",
+                        p.display()
+                    ));
+                }
+            }
         }
         self.last = Some(entry.clone());
         self.inner.save(HistoryItem::from_command_line(entry))
@@ -356,10 +399,10 @@ mod tests {
         let dir = temp_dir("multiline");
         let path = dir.join("history");
         let stmt = "SELECT a,\n       b -- with a \\ backslash\\n\nFROM s\\G";
-        let mut h = ShellHistory::open(Some(path.clone())); // missing file is fine
+        let mut h = ShellHistory::open(Some(path.clone()), HistoryProblem::default()); // missing file is fine
         assert!(add(&mut h, stmt));
         assert!(add(&mut h, "SELECT 2;"));
-        let fresh = ShellHistory::open(Some(path.clone()));
+        let fresh = ShellHistory::open(Some(path.clone()), HistoryProblem::default());
         assert_eq!(
             fresh.entries(),
             vec![stmt.to_string(), "SELECT 2;".to_string()]
@@ -368,11 +411,32 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_cannot_be_read_or_written_is_said_once() {
+        let dir = temp_dir("problems");
+        // A directory where the file should be: neither readable as history nor writable.
+        let path = dir.join("history");
+        std::fs::create_dir(&path).unwrap();
+        let problem = HistoryProblem::default();
+        let mut h = ShellHistory::open(Some(path.clone()), problem.clone());
+        let said = problem.take().expect("the read problem");
+        assert!(said.contains("cannot read"), "{said}");
+        assert!(problem.take().is_none(), "said once");
+        assert!(add(&mut h, "SELECT 1;"));
+        let said = problem.take().expect("the write problem");
+        assert!(said.contains("cannot write"), "{said}");
+        assert!(add(&mut h, "SELECT 2;"));
+        assert!(problem.take().is_none(), "a write problem is said once");
+        // Kept in memory all the same: Up still recalls them.
+        assert_eq!(h.entries(), ["SELECT 1;", "SELECT 2;"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn reads_the_earlier_format() {
         let dir = temp_dir("v2");
         let path = dir.join("history");
         std::fs::write(&path, "#V2\nSELECT\\n  1;\nSELECT '\\\\';\n").unwrap();
-        let h = ShellHistory::open(Some(path));
+        let h = ShellHistory::open(Some(path), HistoryProblem::default());
         assert_eq!(h.entries(), vec!["SELECT\n  1;", "SELECT '\\';"]);
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -381,7 +445,7 @@ mod tests {
     fn policy_and_duplicates() {
         let dir = temp_dir("dups");
         let path = dir.join("history");
-        let mut h = ShellHistory::open(Some(path.clone()));
+        let mut h = ShellHistory::open(Some(path.clone()), HistoryProblem::default());
         assert!(add(&mut h, "SELECT 1;"));
         assert!(!add(&mut h, "SELECT 1;"));
         assert!(!add(&mut h, "SELECT 1;  "));
@@ -389,7 +453,7 @@ mod tests {
         assert!(!add(&mut h, "ALTER USER x IDENTIFIED BY 'p';"));
         assert!(add(&mut h, "SELECT 2;"));
         assert!(add(&mut h, "SELECT 1;"));
-        let fresh = ShellHistory::open(Some(path.clone()));
+        let fresh = ShellHistory::open(Some(path.clone()), HistoryProblem::default());
         assert_eq!(fresh.entries(), vec!["SELECT 1;", "SELECT 2;", "SELECT 1;"]);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("IDENTIFIED") && !text.contains("secret"));
@@ -408,7 +472,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = temp_dir("mode");
         let path = dir.join("history");
-        let mut h = ShellHistory::open(Some(path.clone()));
+        let mut h = ShellHistory::open(Some(path.clone()), HistoryProblem::default());
         assert!(add(&mut h, "SELECT 1;"));
         assert_eq!(mode(&path) & 0o077, 0, "new file: {:o}", mode(&path));
         // A file an earlier version left readable by everyone is tightened on the next write.
@@ -448,13 +512,13 @@ mod tests {
     fn two_shells_interleave_instead_of_clobbering() {
         let dir = temp_dir("merge");
         let path = dir.join("history");
-        let mut a = ShellHistory::open(Some(path.clone()));
-        let mut b = ShellHistory::open(Some(path.clone()));
+        let mut a = ShellHistory::open(Some(path.clone()), HistoryProblem::default());
+        let mut b = ShellHistory::open(Some(path.clone()), HistoryProblem::default());
         for i in 0..50 {
             add(&mut a, &format!("SELECT {i}, 'a';"));
             add(&mut b, &format!("SELECT {i}, 'b';\n  -- two lines"));
         }
-        let c = ShellHistory::open(Some(path.clone()));
+        let c = ShellHistory::open(Some(path.clone()), HistoryProblem::default());
         let got = c.entries();
         assert_eq!(got.len(), 100, "{got:#?}");
         assert_eq!(got[0], "SELECT 0, 'a';");

@@ -13,7 +13,7 @@ mod menu;
 
 pub use catalog::Catalog;
 pub use complete::ShellNames;
-pub use history::{history_path, ShellHistory};
+pub use history::{history_path, HistoryProblem, ShellHistory};
 
 use crate::commands;
 use burst::BurstKeys;
@@ -135,7 +135,7 @@ mod tests {
             false,
             Catalog::new(),
             ShellNames::default(),
-            ShellHistory::open(None),
+            ShellHistory::open(None, HistoryProblem::default()),
         );
     }
 }
