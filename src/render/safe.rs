@@ -8,7 +8,9 @@
 //! lines stay JSON: there the escapes are JSON's own (`\u009B`).
 
 use super::Sink;
+use crate::wire::value::plain_escape_into;
 use crate::wire::Block;
+use std::io::Write;
 use std::ops::Range;
 
 /// A sink whose output goes to a terminal: `inner`'s bytes, with ESC and the other control
@@ -62,41 +64,40 @@ fn is_c1(c: char) -> bool {
     ('\u{80}'..='\u{9f}').contains(&c)
 }
 
-/// `b` with its control characters escaped: as `\xNN` (and `\r`), or with `json` as JSON's
-/// `\u00XX` (a JSON writer has escaped C0 itself; DEL and C1 are left to this).
+/// `b` with its control characters escaped, the lines' own tabs and newlines kept: each
+/// piece between them as the table shows a cell ([`plain_escape_into`]: `\x1b`, `\r`); with
+/// `json`, as JSON's `\u00XX` (a JSON writer has escaped C0 itself and replaced invalid
+/// UTF-8; DEL and C1 are left to this).
 fn escape_into(b: &[u8], json: bool, out: &mut Vec<u8>) {
-    for chunk in b.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\t' | '\n' => out.push(c as u8),
-                c if json && c.is_control() => {
-                    out.extend_from_slice(b"\\u00");
-                    hex_digits(c as u32, out);
-                }
-                '\r' => out.extend_from_slice(b"\\r"),
-                c if c.is_control() => hex(c as u32, out),
-                c => {
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                }
-            }
-        }
-        for &x in chunk.invalid() {
-            hex(u32::from(x), out);
-        }
+    if json {
+        json_controls_into(b, out);
+        return;
+    }
+    for piece in b.split_inclusive(|&c| c == b'\t' || c == b'\n') {
+        let (text, layout) = match piece.split_last() {
+            Some((&sep, text)) if sep == b'\t' || sep == b'\n' => (text, Some(sep)),
+            _ => (piece, None),
+        };
+        plain_escape_into(text, out);
+        out.extend(layout);
     }
 }
 
-fn hex(x: u32, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"\\x");
-    hex_digits(x, out);
-}
-
-/// The low byte of `x` as two hex digits.
-fn hex_digits(x: u32, out: &mut Vec<u8>) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.push(DIGITS[(x >> 4 & 0xf) as usize]);
-    out.push(DIGITS[(x & 0xf) as usize]);
+/// JSON lines with DEL and C1 controls as `\u00XX` escapes (still valid JSON).
+fn json_controls_into(b: &[u8], out: &mut Vec<u8>) {
+    for chunk in b.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() && c != '\n' && c != '\t' {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            } else {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+        for &x in chunk.invalid() {
+            let _ = write!(out, "\\x{x:02x}");
+        }
+    }
 }
 
 impl Sink for TerminalSafe {

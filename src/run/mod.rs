@@ -15,7 +15,8 @@ pub use interrupts::{Interrupts, Trigger};
 pub use settings::{not_set, SessionSettings};
 pub use status::{rows_text, summary, summary_ok, Shape};
 pub use term::{
-    announce_unread_input, read_password, restore_terminal_on_termination, width, EchoOff, Terminal,
+    announce_unread_input, pop_char, read_password, restore_terminal_on_termination, width,
+    EchoOff, Terminal,
 };
 
 use crate::render::Sink;

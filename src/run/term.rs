@@ -265,6 +265,15 @@ pub fn read_password(prompt: &str) -> io::Result<String> {
     result
 }
 
+/// Backspace over typed bytes: remove the last character, all the bytes of it (UTF-8).
+pub fn pop_char(line: &mut Vec<u8>) {
+    while let Some(b) = line.pop() {
+        if b & 0xc0 != 0x80 {
+            break;
+        }
+    }
+}
+
 /// The line editing of the password prompt, over any byte source.
 fn read_secret_line(mut r: impl Read) -> io::Result<String> {
     let mut buf: Vec<u8> = Vec::new();
@@ -282,14 +291,7 @@ fn read_secret_line(mut r: impl Read) -> io::Result<String> {
             4 if buf.is_empty() => {
                 return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "no password"))
             }
-            0x7f | 8 => {
-                // Remove one whole UTF-8 character.
-                while let Some(b) = buf.pop() {
-                    if b & 0xC0 != 0x80 {
-                        break;
-                    }
-                }
-            }
+            0x7f | 8 => pop_char(&mut buf),
             0x15 => buf.clear(),
             b => buf.push(b),
         }

@@ -41,7 +41,7 @@ pub fn replay(keys: &[u8], complete: impl Fn(&str) -> bool) -> (Vec<String>, Str
                     line.push(b'\n');
                 }
             }
-            0x7f | 0x08 => pop_char(&mut line),
+            0x7f | 0x08 => crate::run::pop_char(&mut line),
             0x15 => line.clear(),
             b'\t' => line.push(b'\t'),
             0x00..=0x1f => {}
@@ -74,15 +74,6 @@ fn escape(rest: &[u8]) -> (usize, Option<bool>) {
         // Alt-key: the key.
         Some(_) => (1, None),
         None => (0, None),
-    }
-}
-
-/// Remove the last character (all bytes of it) from `line`.
-fn pop_char(line: &mut Vec<u8>) {
-    while let Some(b) = line.pop() {
-        if b & 0xc0 != 0x80 {
-            break;
-        }
     }
 }
 
